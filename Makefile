@@ -1,0 +1,41 @@
+# One entry point per job: `make demo` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint soak bench screenshots console clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/tasker --db demo.db demo
+
+console: $(STAMP)
+	$(BIN)/tasker console
+
+lint: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check engine tasker_core console tests bench
+
+test: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -m "not slow"
+
+soak: $(STAMP)
+	$(BIN)/python -m pytest -m slow
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+screenshots: $(STAMP)
+	$(BIN)/python -m console.screenshots
+
+clean:
+	rm -rf $(VENV) .pytest_cache demo.db demo.db-wal demo.db-shm
