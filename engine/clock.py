@@ -40,3 +40,13 @@ class FakeClock:
     async def sleep(self, seconds: float) -> None:
         self._now_ms += int(seconds * 1000)
         await asyncio.sleep(0)
+
+
+async def wait_for_event(event: asyncio.Event, timeout_s: float) -> None:
+    """Wait until ``event`` is set or ``timeout_s`` of real time passed (work from elsewhere)."""
+    if event.is_set():
+        return
+    try:
+        await asyncio.wait_for(event.wait(), timeout_s)
+    except TimeoutError:
+        pass

@@ -76,9 +76,7 @@ class IllegalTransition(Exception):
     """A state change the transition table does not allow."""
 
     def __init__(self, machine: str, name: str, from_state: str, to_state: str) -> None:
-        super().__init__(
-            f"{machine} {name} is {from_state}; it cannot move to {to_state}"
-        )
+        super().__init__(f"{machine} {name} is {from_state}; it cannot move to {to_state}")
         self.from_state = from_state
         self.to_state = to_state
 

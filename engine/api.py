@@ -1,0 +1,281 @@
+"""The Engine facade: the one door the CLI, ``tasker_core.client`` and the console use."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine import identity, plan, shipped
+from engine.clock import Clock, SystemClock
+from engine.handlers.loading import import_handler_modules
+from engine.handlers.registry import HandlerRegistry
+from engine.store import Store, open_store
+from engine.templates import TaskTemplate, TemplateCatalog
+from engine.worker import Worker
+
+MAX_CONTEXT_BYTES = 1_000_000
+
+
+class EngineError(Exception):
+    """A request the engine refuses; ``str()`` is one line saying what to fix."""
+
+
+@dataclass(frozen=True)
+class TaskCreated:
+    task: dict[str, Any]
+    created: bool
+
+
+def default_operator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database entry (containers): still audit something useful
+        return "operator"
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        catalog: TemplateCatalog,
+        clock: Clock,
+        handler_specs: Sequence[str] = (),
+        registry: HandlerRegistry | None = None,
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.clock = clock
+        self.registry = registry or HandlerRegistry.instance()
+        self._handler_specs = list(handler_specs)
+        self._handlers_loaded = False
+        self._workers: list[Worker] = []
+
+    # templates ---------------------------------------------------------------------------
+    def templates(self) -> list[TaskTemplate]:
+        return self.catalog.all()
+
+    def template(self, namespace: str, name: str, version: str | None = None) -> TaskTemplate:
+        return self.catalog.get(namespace, name, version)
+
+    # handlers and workers ---------------------------------------------------------------------
+    def load_handlers(self) -> None:
+        """Import the shipped handler modules and the operator's ``--handlers`` modules."""
+        if self._handlers_loaded:
+            return
+        modules = shipped.import_shipped_handlers()
+        modules += import_handler_modules(self._handler_specs)
+        self.registry.allow_modules(modules)
+        self._handlers_loaded = True
+
+    def worker(self, concurrency: int = 4, **options: Any) -> Worker:
+        self.load_handlers()
+        worker = Worker(self.store, self.registry, self.clock, concurrency=concurrency, **options)
+        self._workers.append(worker)
+        return worker
+
+    async def run_until_idle(self, concurrency: int = 4, **options: Any) -> Worker:
+        """Run a worker until no step is running, runnable or waiting for a retry."""
+        worker = self.worker(concurrency, **options)
+        try:
+            await worker.run(until_idle=True)
+        finally:
+            self._workers.remove(worker)
+        return worker
+
+    def _wake_workers(self) -> None:
+        for worker in self._workers:
+            worker.wake()
+
+    # tasks ---------------------------------------------------------------------------------------
+    async def create_task(
+        self,
+        name: str,
+        namespace: str,
+        context: dict[str, Any] | None = None,
+        version: str | None = None,
+        initiator: str | None = None,
+        source_system: str | None = None,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> TaskCreated:
+        """Create a task, or return the existing one with the same identity (created False)."""
+        template = self.catalog.get(namespace, name, version)
+        context = {} if context is None else context
+        if not isinstance(context, dict):
+            raise EngineError(
+                f"the context must be a JSON object, not {type(context).__name__}; "
+                'wrap it like {"key": value}'
+            )
+        try:
+            size = len(json.dumps(context))
+        except (TypeError, ValueError) as exc:
+            raise EngineError(f"the context is not JSON-serialisable: {exc}") from None
+        if size > MAX_CONTEXT_BYTES:
+            raise EngineError(
+                f"the context is {size} bytes, over the {MAX_CONTEXT_BYTES} byte limit; "
+                "pass references (ids, paths) instead of data"
+            )
+        try:
+            ihash = identity.identity_hash(
+                template.key, context, template.identity_strategy, idempotency_key
+            )
+        except identity.IdentityError as exc:
+            raise EngineError(str(exc)) from None
+        now = self.clock.now_ms()
+        new = plan.task_plan(
+            template,
+            context,
+            ihash,
+            now_ms=now,
+            initiator=initiator,
+            source_system=source_system,
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
+        task_uuid, created = await self.store.create_task(new, now)
+        self._wake_workers()
+        return TaskCreated(await self.store.get_task(task_uuid), created)
+
+    async def resolve(self, uuid_or_prefix: str) -> str:
+        return await self.store.resolve_task_uuid(uuid_or_prefix)
+
+    async def get_task(self, uuid_or_prefix: str) -> dict[str, Any]:
+        return await self.store.get_task(await self.resolve(uuid_or_prefix))
+
+    async def list_tasks(
+        self,
+        namespace: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        return await self.store.list_tasks(namespace, status, limit, offset)
+
+    async def task_counts(self) -> dict[str, int]:
+        return await self.store.task_counts()
+
+    async def step_audit(self, uuid_or_prefix: str, step_name: str) -> list[dict[str, Any]]:
+        task = await self.get_task(uuid_or_prefix)
+        names = [s["name"] for s in task["steps"]]
+        if step_name not in names:
+            raise EngineError(
+                f"task {task['task_uuid'][:8]} has no step '{step_name}'; "
+                f"its steps: {', '.join(names)}"
+            )
+        return await self.store.step_audit(task["task_uuid"], step_name)
+
+    async def task_audit(self, uuid_or_prefix: str) -> list[dict[str, Any]]:
+        return await self.store.task_audit(await self.resolve(uuid_or_prefix))
+
+    # operator actions --------------------------------------------------------------------------
+    async def _step_action(
+        self,
+        action: str,
+        uuid_or_prefix: str,
+        step: str,
+        reason: str,
+        by: str | None,
+        results: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        task_uuid = await self.resolve(uuid_or_prefix)
+        await self.store.step_action(
+            task_uuid,
+            step,
+            action,
+            self.clock.now_ms(),
+            by or default_operator(),
+            reason,
+            results,
+        )
+        self._wake_workers()
+        return await self.store.get_task(task_uuid)
+
+    async def reset_step(
+        self, task: str, step: str, reason: str, by: str | None = None
+    ) -> dict[str, Any]:
+        """Retry a failed step: error → pending with a fresh attempts allowance."""
+        return await self._step_action("reset", task, step, reason, by)
+
+    async def resolve_step(
+        self, task: str, step: str, reason: str, by: str | None = None
+    ) -> dict[str, Any]:
+        """Declare a step done without results; its dependents may run."""
+        return await self._step_action("resolve", task, step, reason, by)
+
+    async def complete_step(
+        self, task: str, step: str, results: dict[str, Any], reason: str, by: str | None = None
+    ) -> dict[str, Any]:
+        """Complete a step with results its dependents can read."""
+        if not isinstance(results, dict):
+            raise EngineError('step results must be a JSON object, like {"key": value}')
+        return await self._step_action("complete", task, step, reason, by, results)
+
+    async def _task_action(
+        self, action: str, uuid_or_prefix: str, reason: str | None, by: str | None
+    ) -> dict[str, Any]:
+        task_uuid = await self.resolve(uuid_or_prefix)
+        await self.store.task_action(
+            task_uuid,
+            action,
+            self.clock.now_ms(),
+            by or default_operator(),
+            reason or f"{action.replace('_', ' ')} requested",
+        )
+        self._wake_workers()
+        return await self.store.get_task(task_uuid)
+
+    async def cancel_task(
+        self, task: str, reason: str | None = None, by: str | None = None
+    ) -> dict[str, Any]:
+        """Cancel a task and its unfinished steps; running handlers are asked to stop."""
+        result = await self._task_action("cancel", task, reason, by)
+        for worker in self._workers:
+            for step in result["steps"]:
+                if step["cancel_requested"]:
+                    await worker.cancel_step(step["step_uuid"])
+        return result
+
+    async def give_up(
+        self, task: str, reason: str | None = None, by: str | None = None
+    ) -> dict[str, Any]:
+        """Close a task blocked by failures as ``error``."""
+        return await self._task_action("give_up", task, reason, by)
+
+    # change feed ---------------------------------------------------------------------------------
+    async def change_cursor(self) -> int:
+        return await self.store.change_cursor()
+
+    async def changes_since(self, cursor: int) -> tuple[int, list[str]]:
+        """Tasks changed after ``cursor`` (by any process), and the new cursor."""
+        return await self.store.changed_tasks(cursor)
+
+    async def close(self) -> None:
+        for worker in self._workers:
+            worker.stop()
+        await self.store.close()
+
+
+@asynccontextmanager
+async def open_engine(
+    db: str | Path,
+    *,
+    templates: Sequence[str | Path] = (),
+    handlers: Sequence[str] = (),
+    clock: Clock | None = None,
+    environment: str | None = None,
+    registry: HandlerRegistry | None = None,
+) -> AsyncIterator[Engine]:
+    """Open the database and the template catalog (the shipped folder plus ``templates``)."""
+    dirs = [shipped.TEMPLATES_DIR, *(Path(t) for t in templates)]
+    catalog = TemplateCatalog.load(dirs, environment=environment)
+    store = await open_store(str(db))
+    engine = Engine(store, catalog, clock or SystemClock(), handlers, registry)
+    try:
+        yield engine
+    finally:
+        await engine.close()

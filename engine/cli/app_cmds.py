@@ -1,0 +1,47 @@
+"""``tasker console`` and ``tasker demo``: entry points that live outside the engine.
+
+They are found by name at run time, so the engine never depends on the console or on the
+shipped workflows' code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from typing import Any
+
+from engine.cli.errors import UsageError
+
+
+def register(groups: argparse._SubParsersAction) -> None:
+    p = groups.add_parser("console", help="the operations console")
+    p.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="only observe; other 'tasker worker' processes run the steps",
+    )
+    p.add_argument("--concurrency", type=int, default=4)
+    p.set_defaults(run=lambda args: _entry("console.main", "run_console")(args))
+
+    p = groups.add_parser("demo", help="the checkout demo")
+    p.add_argument("--orders", type=int, default=40)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--headless",
+        action="store_true",
+        help="run to idle and print a summary instead of opening the console",
+    )
+    p.add_argument("--concurrency", type=int, default=8)
+    p.set_defaults(run=lambda args: _entry("tasker_workflows_demo", "run_demo")(args))
+
+
+def _entry(module: str, function: str) -> Any:
+    if module == "tasker_workflows_demo":
+        from engine import shipped
+
+        shipped.install_package_alias()
+        module = f"{shipped.PACKAGE}.ecommerce.demo"
+    try:
+        return getattr(importlib.import_module(module), function)
+    except ModuleNotFoundError as exc:
+        raise UsageError(f"{module} is not available ({exc}); reinstall tasker-console") from None

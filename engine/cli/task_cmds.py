@@ -1,0 +1,267 @@
+"""``tasker task …``: create, inspect and repair tasks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from engine.api import Engine, open_engine
+from engine.cli import output
+from engine.cli.errors import UsageError
+from engine.masking import masked
+
+
+def register(groups: argparse._SubParsersAction) -> None:
+    group = groups.add_parser("task", help="create, inspect and repair tasks")
+    commands = group.add_subparsers(dest="task_command", metavar="COMMAND")
+    commands.required = True
+
+    p = commands.add_parser("create", help="create a task from a template")
+    p.add_argument("name")
+    p.add_argument("--namespace", required=True)
+    p.add_argument("--version")
+    p.add_argument("--context", default="{}", help="JSON object, or @FILE")
+    p.add_argument("--idempotency-key")
+    p.add_argument("--initiator", default="tasker-cli")
+    p.add_argument("--source-system", default="cli")
+    p.add_argument("--reason", default="CLI task creation")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=create)
+
+    p = commands.add_parser("list", help="tasks, newest first")
+    p.add_argument("--namespace")
+    p.add_argument("--status")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=list_tasks)
+
+    for name, run, text in (("get", get, "a task and its steps"), ("steps", steps, "its steps")):
+        p = commands.add_parser(name, help=text)
+        p.add_argument("uuid", metavar="UUID")
+        p.add_argument("--json", action="store_true")
+        p.add_argument("--reveal", action="store_true", help="show sensitive values unmasked")
+        p.set_defaults(run=run)
+
+    p = commands.add_parser("step-audit", help="a step's transitions: who did what and why")
+    p.add_argument("uuid", metavar="UUID")
+    p.add_argument("step", metavar="STEP")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=step_audit)
+
+    for name, text in (
+        ("reset-step", "retry a failed step"),
+        ("resolve-step", "mark a step resolved without results"),
+    ):
+        p = commands.add_parser(name, help=text)
+        p.add_argument("uuid", metavar="UUID")
+        p.add_argument("step", metavar="STEP")
+        p.add_argument("--reason", required=True)
+        p.add_argument("--by")
+        p.set_defaults(run=step_action, action=name)
+
+    p = commands.add_parser("complete-step", help="complete a step with results")
+    p.add_argument("uuid", metavar="UUID")
+    p.add_argument("step", metavar="STEP")
+    p.add_argument("--result", required=True, help="JSON object, or @FILE")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--by")
+    p.set_defaults(run=step_action, action="complete-step")
+
+    for name, text in (
+        ("cancel", "cancel a task and its unfinished steps"),
+        ("give-up", "close a task blocked by failures as error"),
+    ):
+        p = commands.add_parser(name, help=text)
+        p.add_argument("uuid", metavar="UUID")
+        p.add_argument("--reason")
+        p.add_argument("--by")
+        p.set_defaults(run=task_action, action=name)
+
+
+def read_json_object(text: str, what: str) -> dict[str, Any]:
+    """A JSON object from ``text`` or from the file ``@path``; one-line errors otherwise."""
+    if text.startswith("@"):
+        path = Path(text[1:])
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise UsageError(f"cannot read {what} file {path}: {exc.strerror}") from None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{what} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+            'pass an object like \'{"key": "value"}\''
+        ) from None
+    if not isinstance(value, dict):
+        raise UsageError(f'{what} must be a JSON object, like \'{{"key": "value"}}\'')
+    return value
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    return open_engine(
+        args.db,
+        templates=args.templates,
+        handlers=args.handlers,
+        environment=args.environment,
+    )
+
+
+async def create(args: argparse.Namespace) -> int:
+    context = read_json_object(args.context, "--context")
+    async with _engine(args) as engine:
+        made = await engine.create_task(
+            args.name,
+            args.namespace,
+            context,
+            version=args.version,
+            initiator=args.initiator,
+            source_system=args.source_system,
+            reason=args.reason,
+            idempotency_key=args.idempotency_key,
+        )
+    task = masked(made.task)
+    if args.json:
+        output.print_json({**task, "created": made.created})
+    else:
+        verb = "created" if made.created else "exists (same identity; not created again)"
+        print(
+            f"task {task['task_uuid']} {verb}: {task['namespace']}/{task['name']}"
+            f"@{task['version']} {task['status']}"
+        )
+    return 0
+
+
+async def list_tasks(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    async with _engine(args) as engine:
+        tasks = await engine.list_tasks(args.namespace, args.status, args.limit)
+    if args.json:
+        output.print_json(tasks)
+        return 0
+    output.table(
+        ["UUID", "TEMPLATE", "STATUS", "STEPS", "CREATED", "INITIATOR"],
+        [
+            (
+                t["task_uuid"][:8],
+                f"{t['namespace']}/{t['name']}@{t['version']}",
+                output.styled(t["status"]),
+                f"{t['completed_steps']}/{t['total_steps']}",
+                output.clock_text(t["created_at"]),
+                t["initiator"],
+            )
+            for t in tasks
+        ],
+    )
+    return 0
+
+
+async def _task(args: argparse.Namespace) -> dict[str, Any]:
+    async with _engine(args) as engine:
+        task = await engine.get_task(args.uuid)
+    return task if args.reveal else masked(task)
+
+
+def _error_text(step: dict[str, Any]) -> str:
+    error = step["error"]
+    if not error:
+        return ""
+    code = f" [{error['error_code']}]" if error.get("error_code") else ""
+    return f"{error['error_type']}{code}: {error['message']}"
+
+
+def _print_steps(task: dict[str, Any]) -> None:
+    output.table(
+        ["STEP", "STATE", "ATTEMPTS", "NEXT RETRY", "ERROR"],
+        [
+            (
+                s["name"],
+                output.styled(s["current_state"]),
+                f"{s['attempts']}/{s['max_attempts']}",
+                output.clock_text(s["next_retry_at"]) if s["next_retry_at"] else "",
+                _error_text(s),
+            )
+            for s in task["steps"]
+        ],
+    )
+
+
+async def get(args: argparse.Namespace) -> int:
+    task = await _task(args)
+    if args.json:
+        output.print_json(task)
+        return 0
+    print(f"task {task['task_uuid']}  {task['namespace']}/{task['name']}@{task['version']}")
+    output.console().print(
+        f"status {output.styled(task['status'])} ({task['execution_status']}), "
+        f"{task['completed_steps']}/{task['total_steps']} steps, "
+        f"created {output.clock_text(task['created_at'])} by {task['initiator']}"
+    )
+    print(f"context {json.dumps(task['context'])}")
+    _print_steps(task)
+    return 0
+
+
+async def steps(args: argparse.Namespace) -> int:
+    task = await _task(args)
+    if args.json:
+        output.print_json(task["steps"])
+    else:
+        _print_steps(task)
+    return 0
+
+
+async def step_audit(args: argparse.Namespace) -> int:
+    async with _engine(args) as engine:
+        rows = await engine.step_audit(args.uuid, args.step)
+    if args.json:
+        output.print_json(rows)
+        return 0
+    output.table(
+        ["AT", "ATTEMPT", "FROM", "TO", "BY", "REASON"],
+        [
+            (
+                output.clock_text(r["at"]),
+                r["attempt"],
+                r["from_state"] or "-",
+                output.styled(r["to_state"]),
+                r["by"],
+                r["reason"],
+            )
+            for r in rows
+        ],
+    )
+    return 0
+
+
+async def step_action(args: argparse.Namespace) -> int:
+    async with _engine(args) as engine:
+        if args.action == "reset-step":
+            task = await engine.reset_step(args.uuid, args.step, args.reason, args.by)
+        elif args.action == "resolve-step":
+            task = await engine.resolve_step(args.uuid, args.step, args.reason, args.by)
+        else:
+            results = read_json_object(args.result, "--result")
+            task = await engine.complete_step(args.uuid, args.step, results, args.reason, args.by)
+    step = next(s for s in task["steps"] if s["name"] == args.step)
+    print(
+        f"{args.action}: task {task['task_uuid'][:8]} step {args.step} is now "
+        f"{step['current_state']}; task {task['status']}"
+    )
+    return 0
+
+
+async def task_action(args: argparse.Namespace) -> int:
+    async with _engine(args) as engine:
+        if args.action == "cancel":
+            task = await engine.cancel_task(args.uuid, args.reason, args.by)
+        else:
+            task = await engine.give_up(args.uuid, args.reason, args.by)
+    print(f"{args.action}: task {task['task_uuid'][:8]} is now {task['status']}")
+    return 0
+
+
+__all__ = ["Engine", "register"]

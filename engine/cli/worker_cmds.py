@@ -1,0 +1,57 @@
+"""``tasker worker``: run steps from the database until stopped (or idle)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from engine.api import open_engine
+from engine.cli.errors import UsageError
+
+
+def register(groups: argparse._SubParsersAction) -> None:
+    p = groups.add_parser("worker", help="run ready steps of any task in the database")
+    p.add_argument("--concurrency", type=int, default=4, help="steps run at once (default 4)")
+    p.add_argument(
+        "--until-idle",
+        action="store_true",
+        help="exit when no step is running, ready or waiting for retry",
+    )
+    p.add_argument(
+        "--lease-seconds",
+        type=float,
+        default=30.0,
+        help="how long a crashed worker's steps stay claimed before others take them over",
+    )
+    p.add_argument("--worker-id", help="name this worker in the audit trail")
+    p.add_argument("--quiet", action="store_true", help="no log line per attempt")
+    p.set_defaults(run=run_worker)
+
+
+async def run_worker(args: argparse.Namespace) -> int:
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    if args.lease_seconds <= 0:
+        raise UsageError("--lease-seconds must be positive")
+    if not args.quiet:
+        logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(message)s")
+    async with open_engine(
+        args.db, templates=args.templates, handlers=args.handlers, environment=args.environment
+    ) as engine:
+        worker = engine.worker(
+            args.concurrency, lease_ms=int(args.lease_seconds * 1000), worker_id=args.worker_id
+        )
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, worker.stop)
+        await worker.run(until_idle=args.until_idle)
+        counts = await engine.task_counts()
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+    print(
+        f"worker {worker.worker_id}: {worker.attempts_run} attempts run; tasks: {summary}",
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,76 @@
+"""Re-evaluating a task after any of its steps moved: which steps may run, and the task's state.
+
+Pure: the store feeds it the task's step rows inside the transaction that changed one of them
+and writes back what it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from engine.lifecycle import StepView, derive_task_state
+from engine.states import SATISFIES_DEPENDENCIES, TERMINAL_TASK_STATES, StepState, TaskState
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """The columns of a step that readiness depends on."""
+
+    step_uuid: str
+    name: str
+    state: StepState
+    dependencies: tuple[str, ...]
+    ready_at_ms: int | None
+    next_retry_at_ms: int | None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What a task re-evaluation decided."""
+
+    task_state: TaskState
+    ready_at: dict[str, int | None] = field(default_factory=dict)  # step_uuid -> new ready_at
+    completed_steps: int = 0
+    failed_steps: int = 0
+
+
+def evaluate(task_state: TaskState, steps: Sequence[StepRow], now_ms: int) -> Evaluation:
+    """New task state, progress counters and the steps whose ``ready_at`` must change.
+
+    A step is runnable (``ready_at`` set) when it is pending with every dependency complete or
+    resolved, or waiting for retry (``ready_at`` = its ``next_retry_at``). Steps of a blocked or
+    finished task are parked (``ready_at`` NULL) so no worker picks them up.
+    """
+    by_name = {s.name: s.state for s in steps}
+    views = [
+        StepView(s.state, all(by_name.get(d) in SATISFIES_DEPENDENCIES for d in s.dependencies))
+        for s in steps
+    ]
+    if task_state in TERMINAL_TASK_STATES:
+        new_state = task_state
+    else:
+        new_state = derive_task_state(views)
+        if task_state is TaskState.PENDING and new_state is TaskState.STEPS_IN_PROCESS:
+            # Nothing has been claimed yet: the task stays pending until a worker starts it.
+            if not any(s.state is StepState.IN_PROGRESS for s in steps):
+                new_state = TaskState.PENDING
+    parked = new_state in TERMINAL_TASK_STATES or new_state is TaskState.BLOCKED_BY_FAILURES
+    changes: dict[str, int | None] = {}
+    for step, view in zip(steps, views, strict=True):
+        if parked:
+            wanted = None
+        elif step.state is StepState.PENDING and view.dependencies_met:
+            wanted = step.ready_at_ms if step.ready_at_ms is not None else now_ms
+        elif step.state is StepState.WAITING_FOR_RETRY:
+            wanted = step.next_retry_at_ms if step.next_retry_at_ms is not None else now_ms
+        else:
+            wanted = None
+        if wanted != step.ready_at_ms:
+            changes[step.step_uuid] = wanted
+    return Evaluation(
+        task_state=new_state,
+        ready_at=changes,
+        completed_steps=sum(1 for s in steps if s.state in SATISFIES_DEPENDENCIES),
+        failed_steps=sum(1 for s in steps if s.state is StepState.ERROR),
+    )

@@ -1,0 +1,124 @@
+"""One attempt of one claimed step: build its context, call its handler, decide, store.
+
+The handler layer turns what the handler did into an Outcome; ``lifecycle.decide`` picks the
+next state; the store applies it under ``asyncio.shield`` so a cancellation never loses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from engine import lifecycle, retry
+from engine.clock import Clock
+from engine.handlers.context import StepContext
+from engine.handlers.invoke import call_handler, handler_not_found_outcome
+from engine.handlers.registry import HandlerNotFound, HandlerRegistry
+from engine.outcomes import ErrorType, Outcome, StepError
+from engine.store import ClaimedStep, Store
+from engine.templates import TaskTemplate
+
+log = logging.getLogger("tasker.runner")
+
+
+class TemplateCache:
+    """Parsed template definitions of the tasks in the database, by template id."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._cache: dict[str, TaskTemplate] = {}
+
+    async def get(self, template_id: str) -> TaskTemplate:
+        if template_id not in self._cache:
+            text = await self._store.template_definition(template_id)
+            self._cache[template_id] = TaskTemplate.model_validate_json(text)
+        return self._cache[template_id]
+
+
+class StepRunner:
+    def __init__(
+        self, store: Store, registry: HandlerRegistry, clock: Clock, worker_id: str
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.clock = clock
+        self.worker_id = worker_id
+        self.templates = TemplateCache(store)
+        self.cancel_requested: set[str] = set()
+
+    async def run(self, claimed: ClaimedStep) -> bool:
+        """Run one attempt and store its outcome; returns False if the result was discarded."""
+        template = await self.templates.get(claimed.template_id)
+        step = template.step(claimed.name)
+        policy = retry.RetryPolicy.from_json(claimed.retry_policy)
+        outcome = await self._attempt(claimed, step)
+        decision = lifecycle.decide(claimed.attempts, outcome, policy, self.clock.now_ms())
+        stored = await asyncio.shield(
+            self.store.finish_attempt(
+                claimed.step_uuid,
+                claimed.run_count,
+                decision,
+                self.clock.now_ms(),
+                self.worker_id,
+            )
+        )
+        self.cancel_requested.discard(claimed.step_uuid)
+        log.info(
+            "%s %s/%s attempt %d → %s",
+            "←" if outcome.ok else "!",
+            claimed.task_uuid[:8],
+            claimed.name,
+            claimed.attempts,
+            decision.to_state if stored else "discarded",
+        )
+        return stored
+
+    async def _attempt(self, claimed: ClaimedStep, step: Any) -> Outcome:
+        ctx = StepContext(
+            task_uuid=claimed.task_uuid,
+            step_uuid=claimed.step_uuid,
+            step_name=claimed.name,
+            handler_name=step.handler.callable,
+            input_data=claimed.context,
+            dependency_results=claimed.dependency_results,
+            step_config=dict(step.handler.initialization or {}),
+            step_inputs={},
+            retry_count=claimed.attempts - 1,
+            max_retries=claimed.max_attempts,
+            correlation_id=claimed.task_uuid,
+        )
+        try:
+            resolved = self.registry.resolve(
+                step.handler.callable,
+                method=step.handler.method,
+                resolver=step.handler.resolver,
+                initialization=step.handler.initialization,
+            )
+        except HandlerNotFound as exc:
+            return handler_not_found_outcome(exc)
+        timeout_s = claimed.timeout_ms / 1000
+        try:
+            return await asyncio.wait_for(call_handler(resolved, ctx), timeout_s)
+        except TimeoutError:
+            return Outcome.failure(
+                StepError(
+                    error_type=ErrorType.HANDLER_TIMEOUT,
+                    message=f"handler {step.handler.callable} ran past {timeout_s:g} s",
+                    retryable=True,
+                )
+            )
+        except asyncio.CancelledError:
+            if claimed.step_uuid not in self.cancel_requested:
+                raise  # the worker is shutting down: the lease will bring the step back
+            current = asyncio.current_task()
+            if current is not None:
+                current.uncancel()
+            return Outcome.failure(
+                StepError(
+                    error_type=ErrorType.HANDLER_ERROR,
+                    message="cancelled by an operator while running",
+                    retryable=False,
+                    error_code="cancelled",
+                )
+            )

@@ -1,0 +1,148 @@
+"""The store contract: what the engine needs from a database, whatever the backend.
+
+Every write is one transaction: a compare-and-set on the row's state, its audit row, its
+results, and the re-evaluation of the task it belongs to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from engine.lifecycle import Decision
+
+
+class StoreError(Exception):
+    """A database problem a user can act on; ``str()`` is one line saying what to do."""
+
+
+class TaskNotFound(StoreError):
+    pass
+
+
+class StepNotFound(StoreError):
+    pass
+
+
+class AmbiguousPrefix(StoreError):
+    pass
+
+
+class IllegalAction(StoreError):
+    """An operator action the task's or step's current state does not allow."""
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    step_uuid: str
+    name: str
+    position: int
+    handler_callable: str
+    dependencies: tuple[str, ...]
+    max_attempts: int
+    retryable: bool
+    retry_policy: dict[str, Any]
+    timeout_ms: int
+
+
+@dataclass(frozen=True)
+class TaskPlan:
+    """Everything needed to insert a new task and its steps in one transaction."""
+
+    task_uuid: str
+    template_id: str
+    template_definition: str
+    source_path: str | None
+    namespace: str
+    name: str
+    version: str
+    context: dict[str, Any]
+    initiator: str | None
+    source_system: str | None
+    reason: str | None
+    identity_hash: str
+    idempotency_key: str | None
+    steps: list[StepPlan] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ClaimedStep:
+    """A step this worker now owns for one attempt, with what its handler needs."""
+
+    task_uuid: str
+    step_uuid: str
+    name: str
+    template_id: str
+    attempts: int  # including this attempt
+    run_count: int  # the attempt's identity: finish_attempt compares it
+    max_attempts: int
+    retry_policy: dict[str, Any]
+    timeout_ms: int
+    context: dict[str, Any]
+    dependency_results: dict[str, dict[str, Any]]  # every ancestor's results
+
+
+class Store(Protocol):
+    async def close(self) -> None: ...
+
+    async def template_definition(self, template_id: str) -> str:
+        """The JSON definition of a template in use."""
+        ...
+
+    async def create_task(self, plan: TaskPlan, now_ms: int) -> tuple[str, bool]:
+        """Insert the task unless its identity hash exists; returns (task_uuid, created)."""
+        ...
+
+    async def claim_ready(
+        self, worker_id: str, now_ms: int, limit: int, lease_ms: int
+    ) -> list[ClaimedStep]:
+        """Atomically move up to ``limit`` runnable steps to in_progress, counting an attempt."""
+        ...
+
+    async def finish_attempt(
+        self, step_uuid: str, run_count: int, decision: Decision, now_ms: int, by: str
+    ) -> bool:
+        """Apply ``decision`` if the attempt still owns the step; False on a lost race."""
+        ...
+
+    async def renew_leases(
+        self, worker_id: str, step_uuids: list[str], lease_until_ms: int
+    ) -> set[str]:
+        """Extend this worker's leases; returns the steps an operator asked to cancel."""
+        ...
+
+    async def recover_expired(self, now_ms: int, by: str) -> int:
+        """Send in_progress steps whose lease expired back through the normal failure path."""
+        ...
+
+    async def step_action(
+        self,
+        task_uuid: str,
+        step_name: str,
+        action: str,
+        now_ms: int,
+        by: str,
+        reason: str,
+        results: dict[str, Any] | None = None,
+    ) -> None:
+        """Operator step action: reset, resolve or complete; audited and re-evaluated."""
+        ...
+
+    async def task_action(
+        self, task_uuid: str, action: str, now_ms: int, by: str, reason: str
+    ) -> None:
+        """Operator task action: cancel or give_up; audited."""
+        ...
+
+    async def resolve_task_uuid(self, prefix: str) -> str: ...
+    async def get_task(self, task_uuid: str) -> dict[str, Any]: ...
+    async def list_tasks(
+        self, namespace: str | None, status: str | None, limit: int, offset: int = 0
+    ) -> list[dict[str, Any]]: ...
+    async def step_audit(self, task_uuid: str, step_name: str) -> list[dict[str, Any]]: ...
+    async def task_audit(self, task_uuid: str) -> list[dict[str, Any]]: ...
+    async def task_counts(self) -> dict[str, int]: ...
+    async def next_ready_at(self) -> int | None: ...
+    async def has_live_work(self) -> bool: ...
+    async def change_cursor(self) -> int: ...
+    async def changed_tasks(self, cursor: int) -> tuple[int, list[str]]: ...

@@ -1,0 +1,114 @@
+"""The SQLite schema, versioned with ``PRAGMA user_version`` and upgraded by forward migrations.
+
+Portable SQL on purpose (TEXT ids, INTEGER epoch-ms times, JSON as TEXT) so a PostgreSQL
+store can reuse the same shape.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: templates in use, tasks, steps, dependency edges, append-only transitions.
+    """
+    CREATE TABLE templates (
+        template_id   TEXT PRIMARY KEY,          -- sha256 of the definition
+        namespace     TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        version       TEXT NOT NULL,
+        definition    TEXT NOT NULL,             -- the resolved template as JSON
+        source_path   TEXT,
+        first_used_at INTEGER NOT NULL
+    );
+    CREATE TABLE tasks (
+        task_uuid       TEXT PRIMARY KEY,
+        template_id     TEXT NOT NULL REFERENCES templates(template_id),
+        namespace       TEXT NOT NULL,
+        name            TEXT NOT NULL,
+        version         TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        context         TEXT NOT NULL,
+        initiator       TEXT,
+        source_system   TEXT,
+        reason          TEXT,
+        identity_hash   TEXT NOT NULL UNIQUE,
+        idempotency_key TEXT,
+        priority        INTEGER NOT NULL DEFAULT 0,
+        total_steps     INTEGER NOT NULL,
+        completed_steps INTEGER NOT NULL DEFAULT 0,
+        failed_steps    INTEGER NOT NULL DEFAULT 0,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        completed_at    INTEGER,
+        change_seq      INTEGER NOT NULL DEFAULT 0   -- bumped on every change: the change feed
+    );
+    CREATE INDEX tasks_by_change ON tasks(change_seq);
+    CREATE INDEX tasks_by_created ON tasks(created_at DESC);
+    CREATE INDEX tasks_by_status ON tasks(status, created_at DESC);
+    CREATE INDEX tasks_by_namespace ON tasks(namespace, created_at DESC);
+    CREATE TABLE steps (
+        step_uuid         TEXT PRIMARY KEY,
+        task_uuid         TEXT NOT NULL REFERENCES tasks(task_uuid),
+        name              TEXT NOT NULL,
+        position          INTEGER NOT NULL,
+        handler_callable  TEXT NOT NULL,
+        dependencies      TEXT NOT NULL,          -- JSON list of step names
+        state             TEXT NOT NULL,
+        attempts          INTEGER NOT NULL DEFAULT 0,  -- counted at claim; reset by reset-step
+        run_count         INTEGER NOT NULL DEFAULT 0,  -- every claim ever: the attempt's identity
+        max_attempts      INTEGER NOT NULL,
+        retryable         INTEGER NOT NULL,
+        retry_policy      TEXT NOT NULL,          -- JSON RetryPolicy
+        timeout_ms        INTEGER NOT NULL,
+        ready_at          INTEGER,                -- set while the step may be claimed
+        next_retry_at     INTEGER,
+        backoff_ms        INTEGER,
+        backoff_rule      TEXT,
+        claimed_by        TEXT,
+        lease_expires_at  INTEGER,
+        cancel_requested  INTEGER NOT NULL DEFAULT 0,
+        last_attempted_at INTEGER,
+        started_at        INTEGER,
+        finished_at       INTEGER,
+        results           TEXT,
+        error             TEXT,
+        created_at        INTEGER NOT NULL,
+        updated_at        INTEGER NOT NULL,
+        UNIQUE (task_uuid, name)
+    );
+    CREATE INDEX steps_ready ON steps(ready_at) WHERE ready_at IS NOT NULL;
+    CREATE INDEX steps_leased ON steps(lease_expires_at) WHERE state = 'in_progress';
+    CREATE TABLE step_edges (
+        task_uuid TEXT NOT NULL REFERENCES tasks(task_uuid),
+        from_step TEXT NOT NULL REFERENCES steps(step_uuid),
+        to_step   TEXT NOT NULL REFERENCES steps(step_uuid),
+        PRIMARY KEY (from_step, to_step)
+    );
+    CREATE TABLE task_transitions (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_uuid  TEXT NOT NULL REFERENCES tasks(task_uuid),
+        from_state TEXT,
+        to_state   TEXT NOT NULL,
+        at         INTEGER NOT NULL,
+        by         TEXT NOT NULL,
+        reason     TEXT,
+        metadata   TEXT
+    );
+    CREATE INDEX task_transitions_by_task ON task_transitions(task_uuid, id);
+    CREATE TABLE step_transitions (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_uuid  TEXT NOT NULL REFERENCES tasks(task_uuid),
+        step_uuid  TEXT NOT NULL REFERENCES steps(step_uuid),
+        step_name  TEXT NOT NULL,
+        from_state TEXT,
+        to_state   TEXT NOT NULL,
+        attempt    INTEGER NOT NULL,
+        at         INTEGER NOT NULL,
+        by         TEXT NOT NULL,
+        reason     TEXT,
+        metadata   TEXT
+    );
+    CREATE INDEX step_transitions_by_step ON step_transitions(step_uuid, id);
+    CREATE INDEX step_transitions_by_task ON step_transitions(task_uuid, id);
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

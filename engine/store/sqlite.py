@@ -1,0 +1,144 @@
+"""SQLite store on aiosqlite: WAL, foreign keys, busy timeout, BEGIN IMMEDIATE for writes.
+
+Each write transaction runs as one function on aiosqlite's connection thread, so a state
+change, its audit row, its results and the task's re-evaluation cost one thread hop.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from engine.store import sqlite_reads, sqlite_writes
+from engine.store.base import StoreError
+from engine.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+R = TypeVar("R")
+BUSY_TIMEOUT_MS = 5000
+LOCK_RETRIES = 20
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    cx = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    cx.row_factory = sqlite3.Row
+    cx.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cx.execute("PRAGMA foreign_keys = ON")
+    return cx
+
+
+def _friendly(path: str, exc: sqlite3.Error) -> StoreError:
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return StoreError(f"{path} is not a tasker database ({text}); point --db at another file")
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"{path} is read-only; make it writable or use another --db")
+    if "unable to open" in text:
+        return StoreError(f"cannot open database {path}; check that its folder exists")
+    if "disk is full" in text or "database or disk is full" in text:
+        return StoreError(f"the disk holding {path} is full; free space and retry")
+    return StoreError(f"database {path}: {text}")
+
+
+def _migrate(cx: sqlite3.Connection, path: str) -> None:
+    version = cx.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} has schema version {version}, newer than this tasker understands "
+            f"({SCHEMA_VERSION}); upgrade tasker-console"
+        )
+    if version == SCHEMA_VERSION:
+        return
+    cx.execute("BEGIN IMMEDIATE")
+    try:
+        version = cx.execute("PRAGMA user_version").fetchone()[0]
+        for number in range(version, SCHEMA_VERSION):
+            for statement in MIGRATIONS[number].split(";"):
+                if statement.strip():
+                    cx.execute(statement)
+        cx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        cx.execute("COMMIT")
+    except BaseException:
+        cx.execute("ROLLBACK")
+        raise
+
+
+def _prepare(cx: sqlite3.Connection, path: str) -> None:
+    cx.execute("PRAGMA journal_mode = WAL")
+    cx.execute("PRAGMA synchronous = NORMAL")
+    _migrate(cx, path)
+
+
+def _create_owner_only(path: str) -> None:
+    """Create the database file readable by its owner only (WAL/SHM files inherit the mode)."""
+    if path == ":memory:" or os.path.exists(path):
+        return
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin):
+    """The embedded default store."""
+
+    def __init__(self, path: str, db: aiosqlite.Connection) -> None:
+        self.path = path
+        self._db = db
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteStore:
+        path = str(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise StoreError(f"cannot create database {path}: folder {folder} does not exist")
+        try:
+            _create_owner_only(path)
+        except OSError as exc:
+            raise StoreError(f"cannot create database {path}: {exc.strerror}") from None
+        db = aiosqlite.Connection(lambda: _connect(path), iter_chunk_size=64)
+        try:
+            await db
+            store = cls(path, db)
+            await store._call(_prepare, path)
+        except BaseException:
+            await db.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def _call(self, fn: Callable[..., R], *args: Any) -> R:
+        """Run ``fn(connection, *args)`` on the connection's thread (one hop)."""
+        try:
+            return await self._db._execute(lambda: fn(self._db._conn, *args))
+        except sqlite3.Error as exc:
+            raise _friendly(self.path, exc) from None
+
+    async def _write(self, fn: Callable[..., R], *args: Any) -> R:
+        """Run ``fn(connection, *args)`` inside BEGIN IMMEDIATE … COMMIT, retrying lock waits."""
+        return await self._call(_in_transaction, fn, args)
+
+
+def _in_transaction(cx: sqlite3.Connection, fn: Callable[..., R], args: tuple[Any, ...]) -> R:
+    for attempt in range(LOCK_RETRIES):
+        try:
+            cx.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if attempt == LOCK_RETRIES - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    try:
+        result = fn(cx, *args)
+        cx.execute("COMMIT")
+        return result
+    except BaseException:
+        cx.execute("ROLLBACK")
+        raise

@@ -1,0 +1,142 @@
+"""Building blocks of every write transaction: compare-and-set moves, audit rows, re-evaluation.
+
+Plain functions over a ``sqlite3.Connection`` already inside BEGIN IMMEDIATE.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from engine import readiness
+from engine.states import StepState, TaskState, check_step, check_task
+
+STEP_COLUMNS = "step_uuid, task_uuid, name, state, dependencies, ready_at, next_retry_at"
+
+
+def dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
+def move_step(
+    cx: sqlite3.Connection,
+    step: sqlite3.Row,
+    to_state: StepState,
+    now_ms: int,
+    by: str,
+    reason: str,
+    metadata: dict[str, Any] | None = None,
+    expect_run_count: int | None = None,
+    **columns: Any,
+) -> bool:
+    """Compare-and-set a step's state with its audit row; False when another actor won."""
+    from_state = StepState(step["state"])
+    check_step(step["name"], from_state, to_state)
+    sets = ", ".join(f"{name} = :{name}" for name in columns)
+    sql = (
+        "UPDATE steps SET state = :to_state, updated_at = :now"
+        + (f", {sets}" if sets else "")
+        + " WHERE step_uuid = :step_uuid AND state = :from_state"
+    )
+    params = {
+        **columns,
+        "to_state": to_state.value,
+        "now": now_ms,
+        "step_uuid": step["step_uuid"],
+        "from_state": from_state.value,
+    }
+    if expect_run_count is not None:
+        sql += " AND run_count = :run_count"
+        params["run_count"] = expect_run_count
+    if cx.execute(sql, params).rowcount == 0:
+        return False
+    attempt = cx.execute(
+        "SELECT run_count FROM steps WHERE step_uuid = ?", (step["step_uuid"],)
+    ).fetchone()[0]
+    cx.execute(
+        "INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state, to_state,"
+        " attempt, at, by, reason, metadata) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (
+            step["task_uuid"],
+            step["step_uuid"],
+            step["name"],
+            from_state.value,
+            to_state.value,
+            attempt,
+            now_ms,
+            by,
+            reason,
+            dumps(metadata),
+        ),
+    )
+    return True
+
+
+def move_task(
+    cx: sqlite3.Connection,
+    task_uuid: str,
+    from_state: TaskState,
+    to_state: TaskState,
+    now_ms: int,
+    by: str,
+    reason: str,
+    metadata: dict[str, Any] | None = None,
+) -> None:
+    """Set a task's state (checked against the table) and write its audit row."""
+    check_task(task_uuid, from_state, to_state)
+    done = now_ms if to_state in (TaskState.COMPLETE, TaskState.RESOLVED_MANUALLY) else None
+    cx.execute(
+        "UPDATE tasks SET status = ?, completed_at = COALESCE(?, completed_at) "
+        "WHERE task_uuid = ? AND status = ?",
+        (to_state.value, done, task_uuid, from_state.value),
+    )
+    cx.execute(
+        "INSERT INTO task_transitions (task_uuid, from_state, to_state, at, by, reason, metadata)"
+        " VALUES (?,?,?,?,?,?,?)",
+        (task_uuid, from_state.value, to_state.value, now_ms, by, reason, dumps(metadata)),
+    )
+
+
+def reevaluate(cx: sqlite3.Connection, task_uuid: str, now_ms: int, by: str, reason: str) -> None:
+    """Recompute readiness, counters and the task's state after one of its steps moved."""
+    task_state = TaskState(
+        cx.execute("SELECT status FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()[0]
+    )
+    rows = cx.execute(
+        f"SELECT {STEP_COLUMNS} FROM steps WHERE task_uuid = ? ORDER BY position", (task_uuid,)
+    ).fetchall()
+    steps = [
+        readiness.StepRow(
+            r["step_uuid"],
+            r["name"],
+            StepState(r["state"]),
+            tuple(json.loads(r["dependencies"])),
+            r["ready_at"],
+            r["next_retry_at"],
+        )
+        for r in rows
+    ]
+    result = readiness.evaluate(task_state, steps, now_ms)
+    for step_uuid, ready_at in result.ready_at.items():
+        cx.execute("UPDATE steps SET ready_at = ? WHERE step_uuid = ?", (ready_at, step_uuid))
+    if result.task_state is not task_state:
+        move_task(cx, task_uuid, task_state, result.task_state, now_ms, by, reason)
+    touch_task(cx, task_uuid, now_ms, result.completed_steps, result.failed_steps)
+
+
+def touch_task(
+    cx: sqlite3.Connection,
+    task_uuid: str,
+    now_ms: int,
+    completed: int | None = None,
+    failed: int | None = None,
+) -> None:
+    """Stamp the task as changed (updated_at and the change feed's sequence number)."""
+    cx.execute(
+        "UPDATE tasks SET updated_at = ?, completed_steps = COALESCE(?, completed_steps),"
+        " failed_steps = COALESCE(?, failed_steps),"
+        " change_seq = (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM tasks)"
+        " WHERE task_uuid = ?",
+        (now_ms, completed, failed, task_uuid),
+    )

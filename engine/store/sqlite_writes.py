@@ -1,0 +1,400 @@
+"""The SQLite store's writes: creation, claims, attempt results, recovery, operator actions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from engine import lifecycle, retry
+from engine.outcomes import ErrorType, Outcome, StepError
+from engine.states import TERMINAL_STEP_STATES, TERMINAL_TASK_STATES, IllegalTransition
+from engine.states import StepState as S
+from engine.states import TaskState as T
+from engine.store.base import ClaimedStep, IllegalAction, StepNotFound, TaskNotFound, TaskPlan
+from engine.store.sqlite_tx import dumps, move_step, move_task, reevaluate, touch_task
+
+
+class WriteMixin:
+    async def _write(self, fn: Any, *args: Any) -> Any: ...  # provided by SqliteStore
+
+    async def create_task(self, plan: TaskPlan, now_ms: int) -> tuple[str, bool]:
+        return await self._write(_create_task, plan, now_ms)
+
+    async def claim_ready(
+        self, worker_id: str, now_ms: int, limit: int, lease_ms: int
+    ) -> list[ClaimedStep]:
+        return await self._write(_claim_ready, worker_id, now_ms, limit, lease_ms)
+
+    async def finish_attempt(
+        self, step_uuid: str, run_count: int, decision: lifecycle.Decision, now_ms: int, by: str
+    ) -> bool:
+        return await self._write(_finish_attempt, step_uuid, run_count, decision, now_ms, by)
+
+    async def renew_leases(
+        self, worker_id: str, step_uuids: list[str], lease_until_ms: int
+    ) -> set[str]:
+        if not step_uuids:
+            return set()
+        return await self._write(_renew_leases, worker_id, step_uuids, lease_until_ms)
+
+    async def recover_expired(self, now_ms: int, by: str) -> int:
+        return await self._write(_recover_expired, now_ms, by)
+
+    async def step_action(
+        self,
+        task_uuid: str,
+        step_name: str,
+        action: str,
+        now_ms: int,
+        by: str,
+        reason: str,
+        results: dict[str, Any] | None = None,
+    ) -> None:
+        await self._write(_step_action, task_uuid, step_name, action, now_ms, by, reason, results)
+
+    async def task_action(
+        self, task_uuid: str, action: str, now_ms: int, by: str, reason: str
+    ) -> None:
+        await self._write(_task_action, task_uuid, action, now_ms, by, reason)
+
+
+def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str, bool]:
+    cx.execute(
+        "INSERT OR IGNORE INTO templates (template_id, namespace, name, version, definition,"
+        " source_path, first_used_at) VALUES (?,?,?,?,?,?,?)",
+        (
+            plan.template_id,
+            plan.namespace,
+            plan.name,
+            plan.version,
+            plan.template_definition,
+            plan.source_path,
+            now,
+        ),
+    )
+    inserted = cx.execute(
+        "INSERT INTO tasks (task_uuid, template_id, namespace, name, version, status, context,"
+        " initiator, source_system, reason, identity_hash, idempotency_key, total_steps,"
+        " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT (identity_hash) DO NOTHING",
+        (
+            plan.task_uuid,
+            plan.template_id,
+            plan.namespace,
+            plan.name,
+            plan.version,
+            T.PENDING.value,
+            dumps(plan.context),
+            plan.initiator,
+            plan.source_system,
+            plan.reason,
+            plan.identity_hash,
+            plan.idempotency_key,
+            len(plan.steps),
+            now,
+            now,
+        ),
+    ).rowcount
+    if not inserted:
+        row = cx.execute(
+            "SELECT task_uuid FROM tasks WHERE identity_hash = ?", (plan.identity_hash,)
+        ).fetchone()
+        return row[0], False
+    by = plan.initiator or "tasker"
+    cx.execute(
+        "INSERT INTO task_transitions (task_uuid, from_state, to_state, at, by, reason)"
+        " VALUES (?,?,?,?,?,?)",
+        (plan.task_uuid, None, T.PENDING.value, now, by, plan.reason or "task created"),
+    )
+    uuid_by_name = {s.name: s.step_uuid for s in plan.steps}
+    for s in plan.steps:
+        cx.execute(
+            "INSERT INTO steps (step_uuid, task_uuid, name, position, handler_callable,"
+            " dependencies, state, max_attempts, retryable, retry_policy, timeout_ms,"
+            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                s.step_uuid,
+                plan.task_uuid,
+                s.name,
+                s.position,
+                s.handler_callable,
+                dumps(list(s.dependencies)),
+                S.PENDING.value,
+                s.max_attempts,
+                int(s.retryable),
+                dumps(s.retry_policy),
+                s.timeout_ms,
+                now,
+                now,
+            ),
+        )
+        cx.execute(
+            "INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state,"
+            " to_state, attempt, at, by, reason) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                plan.task_uuid,
+                s.step_uuid,
+                s.name,
+                None,
+                S.PENDING.value,
+                0,
+                now,
+                by,
+                "step created",
+            ),
+        )
+    for s in plan.steps:
+        for dep in s.dependencies:
+            if dep in uuid_by_name:
+                cx.execute(
+                    "INSERT INTO step_edges (task_uuid, from_step, to_step) VALUES (?,?,?)",
+                    (plan.task_uuid, uuid_by_name[dep], s.step_uuid),
+                )
+    reevaluate(cx, plan.task_uuid, now, by, "task created")
+    return plan.task_uuid, True
+
+
+def _claim_ready(
+    cx: sqlite3.Connection, worker_id: str, now: int, limit: int, lease_ms: int
+) -> list[ClaimedStep]:
+    rows = cx.execute(
+        "SELECT * FROM steps WHERE ready_at IS NOT NULL AND ready_at <= ? ORDER BY ready_at"
+        " LIMIT ?",
+        (now, limit),
+    ).fetchall()
+    claimed = []
+    for row in rows:
+        moved = move_step(
+            cx,
+            row,
+            S.IN_PROGRESS,
+            now,
+            worker_id,
+            "claimed by worker",
+            attempts=row["attempts"] + 1,
+            run_count=row["run_count"] + 1,
+            ready_at=None,
+            claimed_by=worker_id,
+            lease_expires_at=now + lease_ms,
+            last_attempted_at=now,
+            started_at=now,
+            cancel_requested=0,
+        )
+        if moved:
+            claimed.append(row)
+    for task_uuid in {r["task_uuid"] for r in claimed}:
+        reevaluate(cx, task_uuid, now, worker_id, "a step started")
+    return [_claimed_step(cx, row) for row in claimed]
+
+
+def _claimed_step(cx: sqlite3.Connection, row: sqlite3.Row) -> ClaimedStep:
+    task = cx.execute(
+        "SELECT context, template_id FROM tasks WHERE task_uuid = ?", (row["task_uuid"],)
+    ).fetchone()
+    siblings = {
+        r["name"]: r
+        for r in cx.execute(
+            "SELECT name, dependencies, results FROM steps WHERE task_uuid = ?",
+            (row["task_uuid"],),
+        )
+    }
+    results = {}
+    stack, seen = list(json.loads(row["dependencies"])), set()
+    while stack:  # every ancestor, not only direct parents
+        name = stack.pop()
+        if name in seen or name not in siblings:
+            continue
+        seen.add(name)
+        parent = siblings[name]
+        stack.extend(json.loads(parent["dependencies"]))
+        if parent["results"] is not None:
+            results[name] = {
+                "success": True,
+                "result": json.loads(parent["results"]),
+                "metadata": {},
+            }
+    return ClaimedStep(
+        task_uuid=row["task_uuid"],
+        step_uuid=row["step_uuid"],
+        name=row["name"],
+        template_id=task["template_id"],
+        attempts=row["attempts"] + 1,
+        run_count=row["run_count"] + 1,
+        max_attempts=row["max_attempts"],
+        retry_policy=json.loads(row["retry_policy"]),
+        timeout_ms=row["timeout_ms"],
+        context=json.loads(task["context"]),
+        dependency_results=results,
+    )
+
+
+def _apply(
+    cx: sqlite3.Connection, row: sqlite3.Row, decision: lifecycle.Decision, now: int, by: str
+) -> bool:
+    to_state, reason = decision.to_state, decision.reason
+    if row["cancel_requested"]:
+        to_state, reason = S.CANCELLED, "cancelled by an operator while running"
+    moved = move_step(
+        cx,
+        row,
+        to_state,
+        now,
+        by,
+        reason,
+        metadata={"backoff_rule": decision.backoff_rule} if decision.backoff_rule else None,
+        expect_run_count=row["run_count"],
+        results=dumps(decision.results) if to_state is S.COMPLETE else row["results"],
+        error=dumps(decision.error.to_json()) if decision.error else None,
+        next_retry_at=decision.next_retry_at_ms,
+        backoff_ms=decision.backoff_ms,
+        backoff_rule=decision.backoff_rule,
+        claimed_by=None,
+        lease_expires_at=None,
+        finished_at=now,
+    )
+    if moved:
+        reevaluate(cx, row["task_uuid"], now, by, f"step {row['name']} {to_state.value}")
+    return moved
+
+
+def _finish_attempt(
+    cx: sqlite3.Connection,
+    step_uuid: str,
+    run_count: int,
+    decision: lifecycle.Decision,
+    now: int,
+    by: str,
+) -> bool:
+    row = cx.execute("SELECT * FROM steps WHERE step_uuid = ?", (step_uuid,)).fetchone()
+    if row is None or row["state"] != S.IN_PROGRESS or row["run_count"] != run_count:
+        return False  # an operator or a recovery moved the step first: discard this result
+    return _apply(cx, row, decision, now, by)
+
+
+def _renew_leases(
+    cx: sqlite3.Connection, worker_id: str, step_uuids: list[str], until: int
+) -> set[str]:
+    marks = ",".join("?" * len(step_uuids))
+    cx.execute(
+        f"UPDATE steps SET lease_expires_at = ? WHERE step_uuid IN ({marks})"
+        " AND claimed_by = ? AND state = 'in_progress'",
+        (until, *step_uuids, worker_id),
+    )
+    rows = cx.execute(
+        f"SELECT step_uuid FROM steps WHERE step_uuid IN ({marks})"
+        " AND (cancel_requested = 1 OR state != 'in_progress')",
+        step_uuids,
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _recover_expired(cx: sqlite3.Connection, now: int, by: str) -> int:
+    rows = cx.execute(
+        "SELECT * FROM steps WHERE state = 'in_progress' AND lease_expires_at < ?", (now,)
+    ).fetchall()
+    for row in rows:
+        lost = StepError(
+            error_type=ErrorType.HANDLER_ERROR,
+            error_code="worker_lost",
+            retryable=True,
+            message=f"worker {row['claimed_by']} stopped before finishing (lease expired)",
+        )
+        policy = retry.RetryPolicy.from_json(json.loads(row["retry_policy"]))
+        decision = lifecycle.decide(row["attempts"], Outcome.failure(lost), policy, now)
+        _apply(cx, row, decision, now, by)
+    return len(rows)
+
+
+def _task_row(cx: sqlite3.Connection, task_uuid: str) -> sqlite3.Row:
+    task = cx.execute("SELECT * FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()
+    if task is None:
+        raise TaskNotFound(f"no task {task_uuid}; list tasks with 'tasker task list'")
+    return task
+
+
+STEP_ACTIONS = {
+    "reset": (S.PENDING, "reset-step needs a step in error"),
+    "resolve": (S.RESOLVED_MANUALLY, "resolve-step needs an unfinished step"),
+    "complete": (S.COMPLETE, "complete-step needs an unfinished step"),
+}
+
+
+def _step_action(
+    cx: sqlite3.Connection,
+    task_uuid: str,
+    step_name: str,
+    action: str,
+    now: int,
+    by: str,
+    reason: str,
+    results: dict[str, Any] | None,
+) -> None:
+    task = _task_row(cx, task_uuid)
+    if T(task["status"]) in TERMINAL_TASK_STATES:
+        raise IllegalAction(
+            f"task {task_uuid[:8]} is {task['status']}; step actions need an unfinished task"
+        )
+    row = cx.execute(
+        "SELECT * FROM steps WHERE task_uuid = ? AND name = ?", (task_uuid, step_name)
+    ).fetchone()
+    if row is None:
+        names = [
+            r[0]
+            for r in cx.execute(
+                "SELECT name FROM steps WHERE task_uuid = ? ORDER BY position", (task_uuid,)
+            )
+        ]
+        raise StepNotFound(
+            f"task {task_uuid[:8]} has no step '{step_name}'; its steps: {', '.join(names)}"
+        )
+    to_state, needs = STEP_ACTIONS[action]
+    columns: dict[str, Any] = {"claimed_by": None, "lease_expires_at": None}
+    metadata: dict[str, Any] = {"action": action}
+    if action == "reset":
+        columns.update(
+            attempts=0, next_retry_at=None, backoff_ms=None, backoff_rule=None, error=None
+        )
+        metadata["previous_error"] = json.loads(row["error"]) if row["error"] else None
+    elif action == "complete":
+        columns.update(results=dumps(results or {}), finished_at=now)
+        metadata.update(manually_completed=True, completed_by=by)
+    if row["state"] == S.IN_PROGRESS:
+        columns["cancel_requested"] = 1  # the running attempt is stopped; its result discarded
+    try:
+        move_step(cx, row, to_state, now, by, reason, metadata=metadata, **columns)
+    except IllegalTransition:
+        raise IllegalAction(
+            f"step '{step_name}' of task {task_uuid[:8]} is {row['state']}; {needs}"
+        ) from None
+    reevaluate(cx, task_uuid, now, by, f"{action} {step_name}: {reason}")
+
+
+def _task_action(
+    cx: sqlite3.Connection, task_uuid: str, action: str, now: int, by: str, reason: str
+) -> None:
+    task = _task_row(cx, task_uuid)
+    state = T(task["status"])
+    short = task_uuid[:8]
+    if action == "cancel":
+        if state in TERMINAL_TASK_STATES:
+            raise IllegalAction(f"task {short} is {state}; only unfinished tasks can be cancelled")
+        for row in cx.execute("SELECT * FROM steps WHERE task_uuid = ?", (task_uuid,)).fetchall():
+            if row["state"] == S.IN_PROGRESS:
+                cx.execute(
+                    "UPDATE steps SET cancel_requested = 1 WHERE step_uuid = ?",
+                    (row["step_uuid"],),
+                )
+            elif S(row["state"]) not in TERMINAL_STEP_STATES:
+                move_step(cx, row, S.CANCELLED, now, by, reason, ready_at=None)
+        move_task(cx, task_uuid, state, T.CANCELLED, now, by, reason)
+    elif action == "give_up":
+        if state is not T.BLOCKED_BY_FAILURES:
+            raise IllegalAction(
+                f"task {short} is {state}; give-up needs a task that is blocked_by_failures"
+            )
+        move_task(cx, task_uuid, state, T.ERROR, now, by, reason)
+    else:
+        raise ValueError(f"unknown task action {action}")
+    cx.execute("UPDATE steps SET ready_at = NULL WHERE task_uuid = ?", (task_uuid,))
+    touch_task(cx, task_uuid, now)

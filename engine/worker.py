@@ -1,0 +1,168 @@
+"""The scheduler loop: claim ready steps up to the concurrency limit and run them.
+
+Many workers (threads of this process or other processes) may share one database: claims
+are atomic, leases are renewed while a step runs, and expired leases are recovered through
+the normal failure path, never executed directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+
+from engine.clock import Clock, wait_for_event
+from engine.handlers.registry import HandlerRegistry
+from engine.runner import StepRunner
+from engine.store import ClaimedStep, Store
+
+log = logging.getLogger("tasker.worker")
+
+DEFAULT_LEASE_MS = 30_000
+POLL_S = 0.05  # how often an idle worker looks for work other processes created
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    """Runs steps of any task in the database until stopped (or idle, if asked)."""
+
+    def __init__(
+        self,
+        store: Store,
+        registry: HandlerRegistry,
+        clock: Clock,
+        *,
+        concurrency: int = 4,
+        worker_id: str | None = None,
+        lease_ms: int = DEFAULT_LEASE_MS,
+        poll_s: float = POLL_S,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.concurrency = max(1, concurrency)
+        self.worker_id = worker_id or default_worker_id()
+        self.lease_ms = lease_ms
+        self.poll_s = poll_s
+        self.runner = StepRunner(store, registry, clock, self.worker_id)
+        self.paused = False
+        self.attempts_run = 0
+        self._running: dict[str, asyncio.Task[bool]] = {}
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._next_heartbeat_ms = 0
+
+    @property
+    def running_count(self) -> int:
+        return len(self._running)
+
+    def wake(self) -> None:
+        """Look for work now (a task was created or an operator acted in this process)."""
+        self._wake.set()
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+        self.wake()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.wake()
+
+    async def run(self, until_idle: bool = False) -> None:
+        """Claim and run steps until ``stop()``; with ``until_idle``, until nothing is left."""
+        await self.store.recover_expired(self.clock.now_ms(), self.worker_id)
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                claimed = await self._claim()
+                await self._heartbeat()
+                if claimed or self._running:
+                    if not claimed:
+                        await wait_for_event(self._wake, self.poll_s)
+                    continue
+                if await self._idle(until_idle):
+                    return
+        finally:
+            await self._drain()
+
+    async def _claim(self) -> int:
+        free = self.concurrency - len(self._running)
+        if self.paused or free <= 0:
+            return 0
+        batch = await self.store.claim_ready(
+            self.worker_id, self.clock.now_ms(), free, self.lease_ms
+        )
+        for claimed in batch:
+            self._start(claimed)
+        return len(batch)
+
+    def _start(self, claimed: ClaimedStep) -> None:
+        task = asyncio.create_task(self.runner.run(claimed), name=f"step {claimed.name}")
+        self._running[claimed.step_uuid] = task
+        self.attempts_run += 1
+
+        def done(_: asyncio.Task[bool], step_uuid: str = claimed.step_uuid) -> None:
+            self._running.pop(step_uuid, None)
+            self._wake.set()
+            if not _.cancelled() and _.exception() is not None:
+                log.error("step %s failed inside the engine: %r", step_uuid, _.exception())
+
+        task.add_done_callback(done)
+
+    async def _idle(self, until_idle: bool) -> bool:
+        """Wait for work; True when ``until_idle`` and nothing is left to do."""
+        next_ready = await self.store.next_ready_at()
+        if next_ready is None:
+            if until_idle and not await self.store.has_live_work():
+                return True
+            await wait_for_event(self._wake, self.poll_s)
+            return False
+        delay_s = max(0, next_ready - self.clock.now_ms()) / 1000
+        if self.paused:
+            await wait_for_event(self._wake, self.poll_s)
+        elif delay_s > 0:
+            # A retry is due later: sleep on the clock (a FakeClock jumps there at once).
+            await self.clock.sleep(
+                min(delay_s, self.poll_s) if not _is_fake(self.clock) else delay_s
+            )
+        return False
+
+    async def _heartbeat(self) -> None:
+        now = self.clock.now_ms()
+        if now < self._next_heartbeat_ms:
+            return
+        self._next_heartbeat_ms = now + self.lease_ms // 3
+        flagged = await self.store.renew_leases(
+            self.worker_id, list(self._running), now + self.lease_ms
+        )
+        await self.store.recover_expired(now, self.worker_id)
+        for step_uuid in flagged:
+            task = self._running.get(step_uuid)
+            if task is not None and step_uuid not in self.runner.cancel_requested:
+                self.runner.cancel_requested.add(step_uuid)
+                task.cancel()
+
+    async def cancel_step(self, step_uuid: str) -> None:
+        """Stop a step this worker is running (an operator cancelled its task)."""
+        task = self._running.get(step_uuid)
+        if task is not None:
+            self.runner.cancel_requested.add(step_uuid)
+            task.cancel()
+
+    async def _drain(self) -> None:
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _is_fake(clock: Clock) -> bool:
+    return hasattr(clock, "advance")
