@@ -1,0 +1,262 @@
+"""Where ``handler.callable`` is looked up, and the fence around what a template may run.
+
+Resolution follows Tasker's resolver chain: registered names first (``explicit_mapping``),
+then a dotted ``module.ClassName`` (``class_lookup``). Unlike Tasker, class lookup only
+looks inside the modules the operator listed with ``--handlers``: a template is data and
+must never be able to import or call arbitrary code, so ``os.system`` or an unlisted module
+is refused before anything is imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, ClassVar
+
+from engine.handlers.base import StepHandler
+from engine.handlers.errors import HandlerNotFound
+
+EXPLICIT_MAPPING = "explicit_mapping"
+CLASS_LOOKUP = "class_lookup"
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
+_SHOWN_NAMES = 12
+
+# A custom resolver: (callable, initialization) -> a handler (class, instance, factory) or None.
+Resolver = Callable[[str, dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class ResolvedHandler:
+    """A handler ready to call for one attempt: ``await call_handler(resolved, ctx)``."""
+
+    callable: str  # what the template named
+    handler: Any  # the handler instance
+    method: str  # handler.method; "call" unless the template says otherwise
+    fn: Callable[..., Any]  # the bound method the runner calls with the StepContext
+    is_async: bool
+    resolver: str  # which resolver found it
+
+
+class HandlerRegistry:
+    """Registered handlers plus the modules class lookup may use; one default per process."""
+
+    _default: ClassVar[HandlerRegistry | None] = None
+    _default_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Any] = {}
+        self._allowed_modules: set[str] = set()
+        self._resolvers: dict[str, Resolver] = {}
+
+    @classmethod
+    def instance(cls) -> HandlerRegistry:
+        """The process-wide registry ``@step_handler`` registers into."""
+        if cls._default is None:
+            with cls._default_lock:
+                if cls._default is None:
+                    cls._default = HandlerRegistry()
+        return cls._default
+
+    # -- registration ---------------------------------------------------------------------
+
+    def register(self, name: str, handler: Any) -> None:
+        """Register a handler class, a handler instance, a ``@step_handler`` function or a
+        factory under ``name``; a later registration of the same name replaces it."""
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"a handler name must be a non-empty string, not {name!r}")
+        if handler is None:
+            raise ValueError(f"cannot register None as handler {name!r}")
+        self._handlers[name] = getattr(handler, "_handler_class", handler)
+
+    def unregister(self, name: str) -> bool:
+        return self._handlers.pop(name, None) is not None
+
+    def is_registered(self, name: str) -> bool:
+        return name in self._handlers
+
+    def list_handlers(self) -> list[str]:
+        return sorted(self._handlers)
+
+    def handler_count(self) -> int:
+        return len(self._handlers)
+
+    def discover_handlers(self, module: ModuleType | str) -> list[str]:
+        """Register every ``StepHandler`` subclass with a ``handler_name`` and every
+        ``@step_handler`` function found in ``module``; returns the names registered."""
+        if isinstance(module, str):
+            module = importlib.import_module(module)
+        found: list[str] = []
+        for value in list(vars(module).values()):
+            target = getattr(value, "_handler_class", value)
+            if (
+                isinstance(target, type)
+                and issubclass(target, StepHandler)
+                and target.handler_name
+                and not inspect.isabstract(target)
+            ):
+                self.register(target.handler_name, target)
+                found.append(target.handler_name)
+        return found
+
+    def allow_modules(self, module_names: Iterable[str]) -> None:
+        """Let class lookup use these modules (the operator's ``--handlers``), and no other."""
+        self._allowed_modules.update(module_names)
+
+    def allowed_modules(self) -> list[str]:
+        return sorted(self._allowed_modules)
+
+    def register_resolver(self, name: str, resolver: Resolver) -> None:
+        """Add a resolver a template can ask for with ``handler.resolver: <name>``."""
+        if name in (EXPLICIT_MAPPING, CLASS_LOOKUP):
+            raise ValueError(f"{name!r} is a built-in resolver")
+        self._resolvers[name] = resolver
+
+    # -- resolution -----------------------------------------------------------------------
+
+    def resolve(
+        self,
+        callable: str,  # Tasker's field name
+        *,
+        method: str = "call",
+        resolver: str | None = None,
+        initialization: dict[str, Any] | None = None,
+    ) -> ResolvedHandler:
+        """The handler ``handler.callable`` names, or ``HandlerNotFound`` saying why not."""
+        init = dict(initialization or {})
+        name = callable.strip() if isinstance(callable, str) else ""
+        if not name:
+            raise HandlerNotFound(
+                str(callable), "handler.callable is empty; name a registered handler"
+            )
+        entry, found_by, reasons = self._lookup(name, resolver, init)
+        if entry is None:
+            raise HandlerNotFound(
+                name, f"no handler for {name!r}: {'; '.join(reasons)}; {self._registered_summary()}"
+            )
+        handler = self._instantiate(name, entry, init)
+        method = method or "call"
+        fn = getattr(handler, method, None)
+        if method.startswith("_") or not _is_callable(fn):
+            raise HandlerNotFound(
+                name,
+                f"handler {name!r} has no method {method!r} (handler.method); "
+                f"it has: {', '.join(_public_methods(handler)) or 'none'}",
+            )
+        is_async = inspect.iscoroutinefunction(fn)
+        return ResolvedHandler(name, handler, method, fn, is_async, found_by)
+
+    def _lookup(
+        self, name: str, resolver: str | None, init: dict[str, Any]
+    ) -> tuple[Any, str, list[str]]:
+        if resolver in self._resolvers:
+            entry = self._resolvers[resolver](name, init)
+            return entry, resolver, [f"resolver {resolver!r} found nothing"]
+        if resolver not in (None, EXPLICIT_MAPPING, CLASS_LOOKUP):
+            known = ", ".join([EXPLICIT_MAPPING, CLASS_LOOKUP, *sorted(self._resolvers)])
+            return None, "", [f"unknown handler.resolver {resolver!r} (known: {known})"]
+        reasons: list[str] = []
+        if resolver in (None, EXPLICIT_MAPPING):
+            if name in self._handlers:
+                return self._handlers[name], EXPLICIT_MAPPING, reasons
+            reasons.append("it is not a registered handler name")
+        if resolver in (None, CLASS_LOOKUP):
+            entry, reason = self._class_lookup(name)
+            if entry is not None:
+                return entry, CLASS_LOOKUP, reasons
+            reasons.append(reason)
+        return None, "", reasons
+
+    def _class_lookup(self, name: str) -> tuple[Any, str]:
+        """Find ``module.Attr`` inside an allowed module, importing nothing else."""
+        if not _DOTTED.match(name):
+            return None, "it is not a dotted module.ClassName either"
+        module_name, attr = name.rsplit(".", 1)
+        if module_name not in self._allowed_modules:
+            listed = ", ".join(sorted(self._allowed_modules)) or "none listed"
+            return None, (
+                f"module {module_name!r} is not one of the --handlers modules ({listed}), "
+                "so it is not imported"
+            )
+        module = sys.modules.get(module_name)
+        if module is None:
+            try:
+                module = importlib.import_module(module_name)
+            except Exception as exc:  # an allowed module that breaks on import
+                return (
+                    None,
+                    f"module {module_name!r} cannot be imported: {type(exc).__name__}: {exc}",
+                )
+        target = getattr(module, attr, None)
+        if target is None:
+            return None, f"module {module_name!r} has no {attr!r}"
+        if not _is_handler_like(target):
+            return (
+                None,
+                f"{name!r} is not a step handler (a StepHandler class or a @step_handler function)",
+            )
+        return getattr(target, "_handler_class", target), ""
+
+    def _instantiate(self, name: str, entry: Any, init: dict[str, Any]) -> Any:
+        try:
+            if isinstance(entry, type):
+                return _construct(entry, init)
+            if _is_callable(getattr(entry, "call", None)):
+                return entry  # a registered instance
+            if _is_callable(entry):
+                made = entry()  # a factory, as Tasker's explicit mapping allows
+                return _construct(made, init) if isinstance(made, type) else made
+        except Exception as exc:
+            raise HandlerNotFound(
+                name, f"cannot create handler {name!r}: {type(exc).__name__}: {exc}"
+            ) from exc
+        raise HandlerNotFound(
+            name, f"handler {name!r} is registered as {entry!r}, which has no call()"
+        )
+
+    def _registered_summary(self) -> str:
+        names = self.list_handlers()
+        if not names:
+            return "no handlers are registered (load them with --handlers MODULE_OR_FILE)"
+        shown = ", ".join(names[:_SHOWN_NAMES])
+        more = f" and {len(names) - _SHOWN_NAMES} more" if len(names) > _SHOWN_NAMES else ""
+        return f"registered: {shown}{more}"
+
+
+def _construct(cls: type, init: dict[str, Any]) -> Any:
+    """Instantiate with ``config=initialization`` when the class takes it, else with no args."""
+    try:
+        params = inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        params = {}
+    if "config" in params:
+        return cls(config=init)
+    return cls()
+
+
+def _is_handler_like(target: Any) -> bool:
+    if hasattr(target, "_handler_class"):
+        return True
+    return isinstance(target, type) and (
+        issubclass(target, StepHandler) or _is_callable(getattr(target, "call", None))
+    )
+
+
+def _public_methods(handler: Any) -> list[str]:
+    helpers = set(dir(StepHandler))
+    return sorted(
+        attr
+        for attr in dir(type(handler))
+        if not attr.startswith("_")
+        and (attr == "call" or attr not in helpers)
+        and _is_callable(getattr(type(handler), attr, None))
+    )
+
+
+def _is_callable(value: Any) -> bool:
+    return callable(value)

@@ -1,0 +1,7 @@
+"""Tasker's HTTP API handler (``tasker_core.step_handler.api``), on httpx."""
+
+from __future__ import annotations
+
+from engine.handlers.api import ApiHandler, api_handler, parse_retry_after, use_http
+
+__all__ = ["ApiHandler", "api_handler", "parse_retry_after", "use_http"]
