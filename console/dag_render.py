@@ -1,0 +1,150 @@
+"""Draw a task's step graph as Rich text: ``[✓ name]`` boxes in layers, box-drawing edges.
+
+Lines come out at the graph's natural width, never wrapped: a view wider than its pane
+scrolls sideways instead of breaking boxes apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.text import Text
+
+from console.dag_layout import layered_layout
+from console.dag_routing import Band, routed
+from console.formatting import step_look
+
+UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
+GLYPHS = {
+    UP | DOWN: "│",
+    LEFT | RIGHT: "─",
+    DOWN | RIGHT: "┌",
+    DOWN | LEFT: "┐",
+    UP | RIGHT: "└",
+    UP | LEFT: "┘",
+    UP | DOWN | RIGHT: "├",
+    UP | DOWN | LEFT: "┤",
+    DOWN | LEFT | RIGHT: "┬",
+    UP | LEFT | RIGHT: "┴",
+    UP | DOWN | LEFT | RIGHT: "┼",
+    UP: "│",
+    DOWN: "│",
+    LEFT: "─",
+    RIGHT: "─",
+}
+EDGE_STYLE = "grey50"
+SELECTED_STYLE = "reverse bold"
+
+
+@dataclass(frozen=True)
+class DagPicture:
+    """The drawn lines and where each step's box is: (line, first column, width)."""
+
+    lines: tuple[Text, ...]
+    boxes: Mapping[str, tuple[int, int, int]]
+
+    @property
+    def width(self) -> int:
+        return max((line.cell_len for line in self.lines), default=0)
+
+    def plain(self) -> str:
+        return "\n".join(line.plain.rstrip() for line in self.lines)
+
+
+def box_label(name: str, state: str, width: int = 0) -> str:
+    """``[✓ name]``, padded inside the brackets to ``width`` cells."""
+    glyph, _ = step_look(state)
+    inner = f"{glyph} {name}"
+    return f"[{inner}{' ' * max(0, width - cell_len(inner) - 2)}]"
+
+
+def _band_cells(band: Band) -> dict[tuple[int, int], dict[int, int]]:
+    """Direction bits per (row, column), kept apart per run so crossings can be told."""
+    cells: dict[tuple[int, int], dict[int, int]] = {}
+
+    def mark(row: int, col: int, run: int, bits: int) -> None:
+        owner = cells.setdefault((row, col), {})
+        owner[run] = owner.get(run, 0) | bits
+
+    for i, run in enumerate(band.runs):
+        for col in run.exits:
+            for row in range(run.row):
+                mark(row, col, i, UP | DOWN)
+            mark(run.row, col, i, UP)
+        for col in run.entries:
+            for row in range(run.row + 1, band.rows):
+                mark(row, col, i, UP | DOWN)
+            mark(run.row, col, i, DOWN)
+        for col in range(run.left, run.right + 1):
+            mark(
+                run.row, col, i, (LEFT if col > run.left else 0) | (RIGHT if col < run.right else 0)
+            )
+    return cells
+
+
+def _glyph(owners: dict[int, int]) -> str:
+    if len(owners) == 1:
+        return GLYPHS.get(next(iter(owners.values())), " ")
+    # Two runs meet only where one's vertical crosses the other's horizontal: a bridge.
+    return "│"
+
+
+class _Canvas:
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.rows: list[list[tuple[str, str]]] = []
+
+    def new_row(self) -> int:
+        self.rows.append([(" ", "")] * self.width)
+        return len(self.rows) - 1
+
+    def put(self, row: int, col: int, text: str, style: str) -> None:
+        for offset, char in enumerate(text):
+            self.rows[row][col + offset] = (char, style)
+
+    def lines(self) -> tuple[Text, ...]:
+        out = []
+        for cells in self.rows:
+            line = Text(no_wrap=True, overflow="ignore", end="")
+            for char, style in cells:
+                line.append(char, style or None)
+            line.rstrip()
+            out.append(line)
+        return tuple(out)
+
+
+def dag_picture(
+    steps: Sequence[tuple[str, Sequence[str]]],
+    states: Mapping[str, str] | None = None,
+    selected: str | None = None,
+) -> DagPicture:
+    """Draw steps given as (name, dependency names); states default to pending."""
+    states = states or {}
+    layout = layered_layout(
+        steps, lambda name: cell_len(box_label(name, states.get(name, "pending")))
+    )
+    routing = routed(layout)
+    canvas = _Canvas(routing.layout.width)
+    boxes: dict[str, tuple[int, int, int]] = {}
+    for i, layer in enumerate(routing.layout.layers):
+        row = canvas.new_row()
+        for node in layer:
+            if node.is_dummy:
+                canvas.put(row, node.x, "│", EDGE_STYLE)
+                continue
+            state = states.get(node.key, "pending")
+            style = step_look(state)[1]
+            if node.key == selected:
+                style = f"{style} {SELECTED_STYLE}"
+            canvas.put(row, node.x, box_label(node.key, state, node.width), style)
+            boxes[node.key] = (row, node.x, node.width)
+        if i < len(routing.bands):
+            band = routing.bands[i]
+            first = len(canvas.rows)
+            for _ in range(band.rows):
+                canvas.new_row()
+            for (r, col), owners in _band_cells(band).items():
+                canvas.put(first + r, col, _glyph(owners), EDGE_STYLE)
+    return DagPicture(canvas.lines(), boxes)
