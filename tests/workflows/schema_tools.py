@@ -1,0 +1,67 @@
+"""Reduce a pydantic model's JSON Schema to the plain shape Tasker templates use.
+
+``result_schema`` / ``input_schema`` blocks in the shipped templates are compared with the
+models through this reduction: object ``required`` lists, property names, JSON types and the
+properties of nested objects and array items.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+
+def simple_schema(model: type[BaseModel]) -> dict[str, Any]:
+    full = model.model_json_schema()
+    return _reduce(full, full.get("$defs", {}))
+
+
+def _reduce(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in node:
+        return _reduce(defs[node["$ref"].split("/")[-1]], defs)
+    if "anyOf" in node:
+        options = [_reduce(option, defs) for option in node["anyOf"]]
+        concrete = [option for option in options if option.get("type") != "null"]
+        reduced = dict(concrete[0]) if len(concrete) == 1 else {"type": sorted(_types(concrete))}
+        if len(concrete) < len(options):
+            reduced["type"] = sorted({*_types([reduced]), "null"})
+        return reduced
+    kind = node.get("type")
+    if kind == "object" and "properties" in node:
+        return {
+            "type": "object",
+            "required": list(node.get("required", [])),
+            "properties": {name: _reduce(sub, defs) for name, sub in node["properties"].items()},
+        }
+    if kind == "array":
+        items = node.get("items")
+        return {"type": "array", "items": _reduce(items, defs)} if items else {"type": "array"}
+    return {"type": kind} if kind else {}
+
+
+def _types(options: list[dict[str, Any]]) -> set[str]:
+    found: set[str] = set()
+    for option in options:
+        kind = option.get("type")
+        found.update(kind if isinstance(kind, list) else [kind] if kind else [])
+    return found
+
+
+def template_shape(schema: dict[str, Any] | None) -> dict[str, Any]:
+    """The same reduction applied to a schema written in a template (descriptions dropped)."""
+    if not schema:
+        return {}
+    kind = schema.get("type")
+    if kind == "object" and "properties" in schema:
+        return {
+            "type": "object",
+            "required": list(schema.get("required", [])),
+            "properties": {n: template_shape(s) for n, s in schema["properties"].items()},
+        }
+    if kind == "array":
+        items = schema.get("items")
+        return {"type": "array", "items": template_shape(items)} if items else {"type": "array"}
+    if isinstance(kind, list):
+        return {"type": sorted(kind)}
+    return {"type": kind} if kind else {}
