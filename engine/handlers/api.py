@@ -239,7 +239,7 @@ class ApiHandler(StepHandler):
                 "headers": dict(response.headers),
                 "retry_after_seconds": retry_after,
                 "response_body": body,
-                "url": str(response.request.url) if response.has_request() else None,
+                "url": _request_url(response),
             },
             retry_after=retry_after,
         )
@@ -345,6 +345,13 @@ def _error_text(response: httpx.Response, body: Any) -> str:
         first_line = body.strip().splitlines()[0]
         return first_line[:200]
     return response.reason_phrase or "error"
+
+
+def _request_url(response: httpx.Response) -> str | None:
+    try:
+        return str(response.request.url)
+    except RuntimeError:  # a Response built by hand has no request
+        return None
 
 
 def _request_line(exc: Exception) -> str:
