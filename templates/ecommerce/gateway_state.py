@@ -1,0 +1,203 @@
+"""The payment gateway simulator's memory: fault plans per token and the charge ledger.
+
+No sockets here: ``gateway.py`` serves this over HTTP. Everything is guarded by one lock,
+because the HTTP server answers each request on its own thread.
+
+Which fault a charge request meets, in order: the token's own plan (``set_faults(token,
+...)``), else the test-token rule (``tok_test_declined`` declines...), else the run's default
+plan (``set_faults(None, ...)``, consumed separately for each token). A fault with
+``times=N`` applies to the next N requests for that token; ``times=None`` to every one.
+
+The ledger is keyed by the ``Idempotency-Key``: a key seen before returns its original charge
+(``replayed``), so however often a client retries, one key takes at most one charge.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..ids import stable_hex
+from .services import TokenRule, effective_token, token_rule
+
+
+class FaultKind(StrEnum):
+    """What the gateway does to a charge request instead of (or around) charging."""
+
+    DECLINE = "decline"  # 402 card_declined, nothing charged
+    INSUFFICIENT_FUNDS = "insufficient_funds"  # 402 insufficient_funds, nothing charged
+    SERVER_ERROR = "server_error"  # 5xx (``status``), nothing charged
+    RATE_LIMIT = "rate_limit"  # 429 with Retry-After ``retry_after_s``, nothing charged
+    TIMEOUT = "timeout"  # held ``delay_s``, then 504; nothing charged
+    SLOW = "slow"  # held ``delay_s``, then charged and answered normally
+    STALL_AFTER_CHARGE = "stall_after_charge"  # charged at once, the answer held ``delay_s``
+
+
+class Fault(BaseModel):
+    """One entry of a fault plan."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: FaultKind
+    times: int | None = Field(default=None, ge=1)  # None: every request
+    status: int = Field(default=503, ge=500, le=599)  # server_error only
+    retry_after_s: float = Field(default=1.0, ge=0)  # rate_limit only
+    delay_s: float = Field(default=30.0, ge=0)  # timeout, slow, stall_after_charge
+
+
+TOKEN_FAULTS = {
+    TokenRule.DECLINE: Fault(kind=FaultKind.DECLINE),
+    TokenRule.INSUFFICIENT_FUNDS: Fault(kind=FaultKind.INSUFFICIENT_FUNDS),
+    TokenRule.GATEWAY_ERROR: Fault(kind=FaultKind.SERVER_ERROR),
+    TokenRule.TIMEOUT: Fault(kind=FaultKind.TIMEOUT),
+}
+
+
+@dataclass(frozen=True)
+class Charge:
+    """A charge the gateway took: one per idempotency key, ever."""
+
+    id: str
+    transaction_id: str
+    authorization_code: str
+    idempotency_key: str
+    token: str
+    amount_cents: int
+    currency: str
+    status: str
+    created_at: str
+    sequence: int  # 1 for the first charge of this gateway run, 2 for the next...
+    requests: int  # how many requests carried this key (1 + replays)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"object": "charge", **asdict(self)}
+
+
+class IdempotencyConflict(Exception):
+    """The key was used before for a different charge (another amount or token)."""
+
+
+@dataclass
+class _Plan:
+    faults: list[Fault]
+    used: list[int]
+
+    def take(self) -> Fault | None:
+        for index, fault in enumerate(self.faults):
+            if fault.times is None:
+                return fault
+            if self.used[index] < fault.times:
+                self.used[index] += 1
+                return fault
+        return None
+
+
+class GatewayState:
+    """Fault plans, ledger and request log of one gateway run; deterministic given ``seed``."""
+
+    def __init__(self, seed: int = 0, clock: Callable[[], datetime] | None = None) -> None:
+        self.seed = seed
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._lock = threading.Lock()
+        self._token_plans: dict[str, _Plan] = {}
+        self._default: list[Fault] = []
+        self._default_plans: dict[str, _Plan] = {}
+        self._charges: dict[str, Charge] = {}  # by idempotency key
+        self._requests: list[dict[str, Any]] = []
+
+    # -- faults ---------------------------------------------------------------------------
+
+    def set_faults(self, token: str | None, faults: list[Fault]) -> None:
+        """Replace the plan of ``token`` (or the run's default plan when ``token`` is None)."""
+        with self._lock:
+            if token is None:
+                self._default = list(faults)
+                self._default_plans.clear()
+            else:
+                self._token_plans[token] = _Plan(list(faults), [0] * len(faults))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._token_plans.clear()
+            self._default = []
+            self._default_plans.clear()
+
+    def next_fault(self, token: str) -> Fault | None:
+        """The fault the next request for ``token`` meets (consuming one use of it)."""
+        with self._lock:
+            plan = self._token_plans.get(token)
+            if plan is not None:
+                return plan.take()
+            rule_fault = TOKEN_FAULTS.get(token_rule(token))
+            if rule_fault is not None:
+                return rule_fault
+            if not self._default:
+                return None
+            plan = self._default_plans.setdefault(
+                token, _Plan(list(self._default), [0] * len(self._default))
+            )
+            return plan.take()
+
+    # -- ledger -----------------------------------------------------------------------------
+
+    def charge(
+        self, *, idempotency_key: str, token: str, amount_cents: int, currency: str
+    ) -> tuple[Charge, bool]:
+        """The charge for this key, taking it if new; returns (charge, replayed)."""
+        token = effective_token(token)
+        with self._lock:
+            existing = self._charges.get(idempotency_key)
+            if existing is not None:
+                if (existing.amount_cents, existing.token, existing.currency) != (
+                    amount_cents,
+                    token,
+                    currency,
+                ):
+                    raise IdempotencyConflict(
+                        f"idempotency key {idempotency_key!r} was used for "
+                        f"{existing.amount_cents} {existing.currency} on {existing.token}"
+                    )
+                existing = replace(existing, requests=existing.requests + 1)
+                self._charges[idempotency_key] = existing
+                return existing, True
+            created = Charge(
+                id="pay_" + stable_hex(self.seed, "charge", idempotency_key, length=12),
+                transaction_id="txn_" + stable_hex(self.seed, "txn", idempotency_key, length=16),
+                authorization_code=stable_hex(self.seed, "auth", idempotency_key).upper(),
+                idempotency_key=idempotency_key,
+                token=token,
+                amount_cents=amount_cents,
+                currency=currency,
+                status="succeeded",
+                created_at=self._clock().isoformat(),
+                sequence=len(self._charges) + 1,
+                requests=1,
+            )
+            self._charges[idempotency_key] = created
+            return created, False
+
+    def charge_by_id(self, charge_id: str) -> Charge | None:
+        with self._lock:
+            return next((c for c in self._charges.values() if c.id == charge_id), None)
+
+    def ledger(self) -> list[Charge]:
+        """Every charge taken, in the order taken."""
+        with self._lock:
+            return sorted(self._charges.values(), key=lambda charge: charge.sequence)
+
+    # -- request log ------------------------------------------------------------------------
+
+    def record_request(self, **entry: Any) -> None:
+        with self._lock:
+            self._requests.append(entry)
+
+    def requests(self) -> list[dict[str, Any]]:
+        """One entry per POST /charges: token, idempotency_key, fault, status."""
+        with self._lock:
+            return list(self._requests)
