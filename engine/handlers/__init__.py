@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from engine.handlers.api import ApiHandler, api_handler, parse_retry_after, use_http
+from engine.handlers.api import ApiHandler, api_handler, use_http
 from engine.handlers.base import StepHandler
 from engine.handlers.context import StepContext
 from engine.handlers.errors import (
@@ -28,6 +28,7 @@ from engine.handlers.errors import (
     ValidationError,
 )
 from engine.handlers.functional import depends_on, inputs, step_handler
+from engine.handlers.http_rules import parse_retry_after
 from engine.handlers.invoke import call_handler, handler_not_found_outcome
 from engine.handlers.loading import import_handler_modules
 from engine.handlers.registry import HandlerRegistry, ResolvedHandler

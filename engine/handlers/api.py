@@ -12,12 +12,10 @@ transport (``httpx.MockTransport`` or a loopback server) with ``use_http(transpo
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -25,28 +23,18 @@ import httpx
 from engine.clock import Clock, SystemClock
 from engine.handlers.base import StepHandler
 from engine.handlers.functional import make_handler_class
+from engine.handlers.http_rules import (
+    MAX_BODY_TEXT,
+    RETRYABLE_STATUSES,
+    error_text,
+    http_error_code,
+    parse_retry_after,
+    request_line,
+    request_url,
+    response_body,
+)
 from engine.handlers.registry import HandlerRegistry
 from engine.handlers.results import ErrorType, StepHandlerResult
-
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-STATUS_ERROR_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    408: "request_timeout",
-    409: "conflict",
-    410: "gone",
-    422: "unprocessable_entity",
-    429: "rate_limited",
-    500: "internal_server_error",
-    502: "bad_gateway",
-    503: "service_unavailable",
-    504: "gateway_timeout",
-}
-_BODY_ERROR_KEYS = ("error", "message", "detail", "error_message", "msg")
-_MAX_BODY_TEXT = 2000
 
 
 @dataclass
@@ -77,36 +65,6 @@ def use_http(
         yield http_settings
     finally:
         http_settings.transport, http_settings.clock = saved
-
-
-def parse_retry_after(value: str | None, now_ms: int) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: ``"120"`` → 120.0; an HTTP date →
-    seconds from ``now_ms`` until then (0 if past); anything else → None."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:  # RFC 9110 dates are GMT
-        return None
-    return max(0.0, when.timestamp() - now_ms / 1000)
-
-
-def http_error_code(status: int) -> str:
-    """Tasker's name for an HTTP failure status (``429`` → ``rate_limited``)."""
-    if status in STATUS_ERROR_CODES:
-        return STATUS_ERROR_CODES[status]
-    if 400 <= status < 500:
-        return "client_error"
-    if 500 <= status < 600:
-        return "server_error"
-    return "http_error"
 
 
 class ApiHandler(StepHandler):
@@ -208,7 +166,7 @@ class ApiHandler(StepHandler):
     ) -> StepHandlerResult:
         """Success with ``result`` or the response's JSON body (non-dict bodies as ``data``)."""
         if result is None:
-            body = _body(response)
+            body = response_body(response)
             result = body if isinstance(body, dict) else {"data": body}
         metadata = (
             {"status_code": response.status_code, "headers": dict(response.headers)}
@@ -226,11 +184,11 @@ class ApiHandler(StepHandler):
         retry_after = parse_retry_after(
             response.headers.get("retry-after"), http_settings.clock.now_ms()
         )
-        body = _body(response)
-        if isinstance(body, str) and len(body) > _MAX_BODY_TEXT:
-            body = body[:_MAX_BODY_TEXT] + "…"
+        body = response_body(response)
+        if isinstance(body, str) and len(body) > MAX_BODY_TEXT:
+            body = body[:MAX_BODY_TEXT] + "…"
         return StepHandlerResult.failure(
-            message=message or f"HTTP {status}: {_error_text(response, body)}",
+            message=message or f"HTTP {status}: {error_text(response, body)}",
             error_type=ErrorType.RETRYABLE_ERROR if retryable else ErrorType.PERMANENT_ERROR,
             retryable=retryable,
             error_code=http_error_code(status),
@@ -239,7 +197,7 @@ class ApiHandler(StepHandler):
                 "headers": dict(response.headers),
                 "retry_after_seconds": retry_after,
                 "response_body": body,
-                "url": _request_url(response),
+                "url": request_url(response),
             },
             retry_after=retry_after,
         )
@@ -248,7 +206,7 @@ class ApiHandler(StepHandler):
         self, exc: Exception, context: dict[str, Any] | None = None
     ) -> StepHandlerResult:
         return StepHandlerResult.failure(
-            message=f"{_request_line(exc)}could not connect: {type(exc).__name__}: {exc}",
+            message=f"{request_line(exc)}could not connect: {type(exc).__name__}: {exc}",
             error_type=ErrorType.RETRYABLE_ERROR,
             retryable=True,
             error_code="connection_error",
@@ -259,7 +217,7 @@ class ApiHandler(StepHandler):
         self, exc: Exception, context: dict[str, Any] | None = None
     ) -> StepHandlerResult:
         return StepHandlerResult.failure(
-            message=f"{_request_line(exc)}timed out ({type(exc).__name__})",
+            message=f"{request_line(exc)}timed out ({type(exc).__name__})",
             error_type=ErrorType.RETRYABLE_ERROR,
             retryable=True,
             error_code="timeout",
@@ -324,39 +282,3 @@ def _shared_ssl_context() -> ssl.SSLContext:
     if _ssl_context is None:
         _ssl_context = httpx.create_ssl_context()
     return _ssl_context
-
-
-def _body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-        return response.text
-
-
-def _error_text(response: httpx.Response, body: Any) -> str:
-    if isinstance(body, dict):
-        for key in _BODY_ERROR_KEYS:
-            value = body.get(key)
-            if isinstance(value, dict):
-                value = value.get("message") or value.get("detail") or json.dumps(value)
-            if value:
-                return str(value)
-    if isinstance(body, str) and body.strip():
-        first_line = body.strip().splitlines()[0]
-        return first_line[:200]
-    return response.reason_phrase or "error"
-
-
-def _request_url(response: httpx.Response) -> str | None:
-    try:
-        return str(response.request.url)
-    except RuntimeError:  # a Response built by hand has no request
-        return None
-
-
-def _request_line(exc: Exception) -> str:
-    try:
-        request = exc.request  # type: ignore[attr-defined]
-    except (AttributeError, RuntimeError):
-        return ""
-    return f"{request.method} {request.url} "
