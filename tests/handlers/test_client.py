@@ -116,6 +116,12 @@ def test_tasker_request_fields_are_accepted_and_typos_are_not(client: TaskerClie
         create(client, idempotencykey="x")
 
 
+def test_the_client_is_importable_from_the_package_too() -> None:
+    from tasker_core import TaskerClient as FromPackage
+
+    assert FromPackage is TaskerClient
+
+
 def test_a_closed_client_refuses_calls(tmp_path: Path) -> None:
     closed = TaskerClient(db=tmp_path / "c.db", templates=[DATA])
     create(closed)
