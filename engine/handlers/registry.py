@@ -14,7 +14,8 @@ import inspect
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, ClassVar
@@ -85,6 +86,17 @@ class HandlerRegistry:
 
     def handler_count(self) -> int:
         return len(self._handlers)
+
+    @contextmanager
+    def preserved(self) -> Iterator[HandlerRegistry]:
+        """Undo every registration made inside the block; for tests that import handler
+        modules whose names (the seed's, say) other code registers too."""
+        saved = dict(self._handlers)
+        try:
+            yield self
+        finally:
+            self._handlers.clear()
+            self._handlers.update(saved)
 
     def discover_handlers(self, module: ModuleType | str) -> list[str]:
         """Register every ``StepHandler`` subclass with a ``handler_name`` and every

@@ -12,7 +12,13 @@ TASKER_APP = Path(__file__).parent / "tasker_app"
 
 @pytest.fixture(scope="session")
 def tasker_app() -> HandlerRegistry:
-    """The example app's handlers, loaded as an operator would: ``--handlers app/handlers``."""
-    registry = HandlerRegistry.instance()
-    registry.allow_modules(import_handler_modules([str(TASKER_APP / "app" / "handlers")]))
+    """The example app's handlers, loaded as an operator would: ``--handlers app/handlers``.
+
+    They register the seed's names, which the shipped checkout registers too; so they go into
+    their own registry, and the process-wide one is left as it was.
+    """
+    registry = HandlerRegistry()
+    with HandlerRegistry.instance().preserved():
+        names = import_handler_modules([str(TASKER_APP / "app" / "handlers")], registry=registry)
+    registry.allow_modules(names)
     return registry

@@ -17,7 +17,6 @@ from engine.clock import FakeClock
 from engine.handlers.api import use_http
 from engine.handlers.registry import HandlerRegistry
 from tasker_core.step_handler.api import ApiHandler
-from tests.handlers.conftest import TASKER_APP
 
 DATA = Path(__file__).parent / "data"
 CART = {
@@ -40,12 +39,13 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def engine(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Engine]:
-    HandlerRegistry.instance().register(FetchRates.handler_name, FetchRates)
-    handlers = [str(TASKER_APP / "app" / "handlers")]
-    async with open_engine(
-        tmp_path / "t.db", templates=[DATA], handlers=handlers, clock=clock
-    ) as eng:
+async def engine(
+    tmp_path: Path, clock: FakeClock, tasker_app: HandlerRegistry
+) -> AsyncIterator[Engine]:
+    """An engine resolving from the example app's registry (see ``conftest.tasker_app``)."""
+    tasker_app.register(FetchRates.handler_name, FetchRates)
+    db = tmp_path / "t.db"
+    async with open_engine(db, templates=[DATA], clock=clock, registry=tasker_app) as eng:
         yield eng
 
 

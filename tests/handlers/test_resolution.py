@@ -219,3 +219,14 @@ def test_step_handler_registers_in_the_process_wide_registry() -> None:
 
     assert HandlerRegistry.instance() is HandlerRegistry.instance()
     assert HandlerRegistry.instance().is_registered("test_process_wide")
+
+
+def test_preserved_undoes_registrations_made_inside_it() -> None:
+    registry = HandlerRegistry()
+    registry.register("greeter", Greeter)
+    with registry.preserved():
+        registry.register("greeter", object())
+        registry.register("temporary", Greeter)
+        registry.unregister("greeter")
+    assert registry.list_handlers() == ["greeter"]
+    assert isinstance(registry.resolve("greeter").handler, Greeter)
