@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 from schema_tools import simple_schema, template_shape
+from tasker_workflows.data_pipeline import models as pipeline
 from tasker_workflows.ecommerce import models as ecommerce
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -27,6 +28,19 @@ SHAPES = {
         "create_order": ("ecommerce_create_order", ["process_payment", "update_inventory"]),
         "send_confirmation": ("ecommerce_send_confirmation", ["create_order"]),
     },
+    ("data_pipeline", "analytics_pipeline"): {
+        "extract_sales_data": ("data_pipeline_extract_sales_data", []),
+        "extract_inventory_data": ("data_pipeline_extract_inventory_data", []),
+        "extract_customer_data": ("data_pipeline_extract_customer_data", []),
+        "transform_sales": ("data_pipeline_transform_sales", ["extract_sales_data"]),
+        "transform_inventory": ("data_pipeline_transform_inventory", ["extract_inventory_data"]),
+        "transform_customers": ("data_pipeline_transform_customers", ["extract_customer_data"]),
+        "aggregate_metrics": (
+            "data_pipeline_aggregate_metrics",
+            ["transform_sales", "transform_inventory", "transform_customers"],
+        ),
+        "generate_insights": ("data_pipeline_generate_insights", ["aggregate_metrics"]),
+    },
 }
 
 # (namespace, name) -> (context model, {step: result model})
@@ -40,6 +54,34 @@ _CHECKOUT_RESULTS = {
 MODELS = {
     ("ecommerce", "order_processing"): (ecommerce.OrderContext, _CHECKOUT_RESULTS),
     ("ecommerce", "order_processing_diamond"): (ecommerce.OrderContext, _CHECKOUT_RESULTS),
+    ("data_pipeline", "analytics_pipeline"): (
+        pipeline.AnalyticsContext,
+        {
+            "extract_sales_data": pipeline.SalesExtract,
+            "extract_inventory_data": pipeline.InventoryExtract,
+            "extract_customer_data": pipeline.CustomerExtract,
+            "transform_sales": pipeline.SalesSummary,
+            "transform_inventory": pipeline.InventorySummary,
+            "transform_customers": pipeline.CustomerSummary,
+            "aggregate_metrics": pipeline.AggregateMetrics,
+            "generate_insights": pipeline.Insights,
+        },
+    ),
+}
+
+# (namespace, name) -> {step: (max_attempts, backoff_base_ms, max_backoff_ms, timeout_seconds)}
+POLICIES = {
+    ("data_pipeline", "analytics_pipeline"): {
+        **dict.fromkeys(
+            ["extract_sales_data", "extract_inventory_data", "extract_customer_data"],
+            (3, 2000, 30000, 30),
+        ),
+        **dict.fromkeys(
+            ["transform_sales", "transform_inventory", "transform_customers", "generate_insights"],
+            (2, 2000, 20000, 20),
+        ),
+        "aggregate_metrics": (2, 2000, 20000, 30),
+    },
 }
 
 
@@ -91,3 +133,17 @@ def test_schemas_agree_with_the_models(namespace, name):
     for step in template["steps"]:
         expected = simple_schema(results[step["name"]])
         assert template_shape(step["result_schema"]) == expected, step["name"]
+
+
+@pytest.mark.parametrize(("namespace", "name"), sorted(POLICIES))
+def test_retry_policies_follow_the_reference(namespace, name):
+    policy = {
+        s["name"]: (
+            s["retry"]["max_attempts"],
+            s["retry"]["backoff_base_ms"],
+            s["retry"]["max_backoff_ms"],
+            s["timeout_seconds"],
+        )
+        for s in _load(namespace, name)["steps"]
+    }
+    assert policy == POLICIES[(namespace, name)]
