@@ -53,15 +53,10 @@ def template_shape(schema: dict[str, Any] | None) -> dict[str, Any]:
     if not schema:
         return {}
     kind = schema.get("type")
-    if kind == "object" and "properties" in schema:
-        return {
-            "type": "object",
-            "required": list(schema.get("required", [])),
-            "properties": {n: template_shape(s) for n, s in schema["properties"].items()},
-        }
-    if kind == "array":
-        items = schema.get("items")
-        return {"type": "array", "items": template_shape(items)} if items else {"type": "array"}
-    if isinstance(kind, list):
-        return {"type": sorted(kind)}
-    return {"type": kind} if kind else {}
+    shape: dict[str, Any] = {"type": sorted(kind) if isinstance(kind, list) else kind}
+    if "properties" in schema:
+        shape["required"] = list(schema.get("required", []))
+        shape["properties"] = {n: template_shape(s) for n, s in schema["properties"].items()}
+    if schema.get("items"):
+        shape["items"] = template_shape(schema["items"])
+    return shape if kind else {}
