@@ -1,0 +1,103 @@
+"""The console application: composition only; screens and widgets do the work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from typing import Any, ClassVar, Protocol
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from console.screens.help import HelpScreen
+from console.screens.main import MainScreen
+
+# (action on the main screen, palette title, what it does)
+PALETTE = (
+    ("filter", "Filter tasks", "Filter the task list by text or state:NAME"),
+    ("new_task", "New task", "Create a task from a template with a JSON context"),
+    ("retry_step", "Retry step", "Reset the selected failed step to pending"),
+    ("retry_all", "Retry all failed steps", "Reset every failed step of the task"),
+    ("resolve_step", "Resolve step manually", "Close the selected step without results"),
+    ("complete_step", "Complete step with results", "Close the selected step with JSON results"),
+    ("cancel_task", "Cancel task", "Cancel the task and its unfinished steps"),
+    ("give_up", "Give up", "Close a task blocked by failures as error"),
+    ("toggle_reveal", "Reveal / mask secrets", "Show or hide sensitive context values"),
+    ("toggle_worker", "Pause / resume worker", "Pause or resume the embedded worker"),
+)
+
+
+class WorkerControl(Protocol):
+    """What the console needs of an embedded worker (engine.embedded.EmbeddedWorker)."""
+
+    paused: bool
+    running_count: int
+    concurrency: int
+
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+
+
+class ConsoleApp(App[None]):
+    """The operations console over one Engine (and, by default, an embedded worker)."""
+
+    CSS_PATH = "styles/app.tcss"
+    TITLE = "tasker console"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        engine: Any,
+        *,
+        embedded_worker: WorkerControl | None = None,
+        db_label: str = "",
+        operator: str | None = None,
+        poll_s: float = 0.25,
+        tick_s: float = 0.1,
+        template_steps: Any = None,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.embedded_worker = embedded_worker
+        self.db_label = db_label
+        self.operator = operator
+        self.poll_s = poll_s
+        self.tick_s = tick_s
+        self._template_steps: dict[tuple[str, str, str], list[tuple[str, list[str]]]] = {}
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen()
+
+    def now_ms(self) -> int:
+        return int(self.engine.clock.now_ms())
+
+    def worker_text(self) -> str:
+        worker = self.embedded_worker
+        if worker is None:
+            return "observing (no embedded worker)"
+        state = "paused" if worker.paused else "running"
+        return f"worker {state} {worker.running_count}/{worker.concurrency}"
+
+    def template_steps(self, task: dict[str, Any]) -> list[tuple[str, list[str]]]:
+        """The task's template steps as (name, dependencies), or [] if it is not loaded."""
+        key = (task["namespace"], task["name"], str(task["version"]))
+        if not self._template_steps:
+            for t in self.engine.templates():
+                self._template_steps[(t.namespace_name, t.name, str(t.version))] = [
+                    (s.name, list(s.dependencies or [])) for s in t.steps
+                ]
+        return self._template_steps.get(key, [])
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, MainScreen):
+            for action, title, text in PALETTE:
+                yield SystemCommand(title, text, partial(screen.run_action, action))
+        yield SystemCommand("Help", "Every key and the state glyphs", self.action_help)

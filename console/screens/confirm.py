@@ -1,0 +1,52 @@
+"""Confirmation for destructive actions: the operator confirms and gives the reason audited."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class ReasonModal(ModalScreen[str | None]):
+    """Returns the reason typed, or None when the operator backs out."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+
+    def __init__(self, title: str, explanation: str, confirm_label: str = "Confirm") -> None:
+        super().__init__()
+        self.title_text = title
+        self.explanation = explanation
+        self.confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.explanation, classes="dialog-text")
+            yield Input(placeholder="reason (recorded in the audit trail)", id="reason")
+            yield Label("", id="reason-error", classes="error-line")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.confirm_label, variant="error", id="confirm")
+                yield Button("Back", id="back")
+
+    def on_mount(self) -> None:
+        self.query_one("#reason", Input).focus()
+
+    @on(Input.Submitted, "#reason")
+    @on(Button.Pressed, "#confirm")
+    def confirm(self) -> None:
+        reason = self.query_one("#reason", Input).value.strip()
+        if not reason:
+            self.query_one("#reason-error", Label).update(
+                "a reason is required: type why, it goes into the audit trail"
+            )
+            return
+        self.dismiss(reason)
+
+    @on(Button.Pressed, "#back")
+    def action_back(self) -> None:
+        self.dismiss(None)

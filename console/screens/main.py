@@ -1,0 +1,297 @@
+"""The main screen: task list, live DAG, steps and step detail of the selected task."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input
+
+from console.formatting import NOT_CREATED
+from console.messages import (
+    ActionFailed,
+    ActionSucceeded,
+    StepAuditLoaded,
+    TaskLoaded,
+    TasksRefreshed,
+)
+from console.screens.main_actions import OperatorActions, one_line
+from console.widgets.dag_view import DagView
+from console.widgets.header import ConsoleHeader
+from console.widgets.step_detail import StepDetail, step_detail_renderable
+from console.widgets.steps_table import StepsTable
+from console.widgets.task_table import TaskTable
+
+if TYPE_CHECKING:
+    from console.app import ConsoleApp
+
+LIST_LIMIT = 10_000  # newest tasks kept in the list; older ones stay reachable by filter
+PARTIAL_LIMIT = 20  # more changed tasks than this at once: reload the list in one query
+
+
+class MainScreen(OperatorActions, Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter"),
+        Binding("n", "new_task", "New"),
+        Binding("r", "retry_step", "Retry"),
+        Binding("R", "retry_all", "Retry all"),
+        Binding("m", "resolve_step", "Resolve"),
+        Binding("c", "complete_step", "Complete"),
+        Binding("x", "cancel_task", "Cancel"),
+        Binding("g", "give_up", "Give up"),
+        Binding("v", "toggle_reveal", "Reveal"),
+        Binding("space", "toggle_worker", "Pause/Resume"),
+        Binding("escape", "close_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cursor: int | None = None
+        self.current_task: dict[str, Any] | None = None
+        self.selected_step: str | None = None
+        self.transitions: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.reveal = False
+        self.pending_select: str | None = None
+        self.last_counts: dict[str, int] = {}
+        self._refreshing = False
+
+    @property
+    def console_app(self) -> ConsoleApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader(id="header")
+        yield Input(
+            placeholder="filter: words, or state:NAME   (enter: keep, esc: clear)", id="filter"
+        )
+        yield TaskTable(id="tasks")
+        with Horizontal(id="body"):
+            yield DagView(id="dag")
+            with Vertical(id="right"):
+                yield StepsTable(id="steps")
+                yield StepDetail(id="step-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#tasks").border_title = "tasks"
+        self.query_one("#dag").border_title = "graph"
+        self.query_one("#steps").border_title = "steps"
+        self.query_one("#step-detail").border_title = "step"
+        self.query_one("#filter").display = False
+        self.query_one(TaskTable).focus()
+        self.show_header({})
+        self.refresh_tasks()
+        self.set_interval(self.console_app.poll_s, self.poll)
+        self.set_interval(self.console_app.tick_s, self.tick)
+
+    # data in ----------------------------------------------------------------------------------
+    def poll(self) -> None:
+        if not self._refreshing:
+            self.refresh_tasks()
+
+    @work(exclusive=True, group="tasks")
+    async def refresh_tasks(self) -> None:
+        engine = self.console_app.engine
+        self._refreshing = True
+        try:
+            if self.cursor is None:
+                cursor = await engine.change_cursor()
+                rows, complete, changed = await engine.list_tasks(limit=LIST_LIMIT), True, set()
+            else:
+                cursor, changed_list = await engine.changes_since(self.cursor)
+                if not changed_list:
+                    return
+                changed = set(changed_list)
+                known = self.query_one(TaskTable).rows_by_uuid
+                complete = len(changed) > PARTIAL_LIMIT or not changed <= known.keys()
+                if complete:
+                    rows = await engine.list_tasks(limit=LIST_LIMIT)
+                else:
+                    rows = [await engine.get_task(uuid) for uuid in changed]
+            counts = await engine.task_counts()
+        except Exception as exc:  # a locked or vanished database: say so, keep polling
+            self.post_message(ActionFailed(f"could not read the database: {one_line(exc)}"))
+            return
+        finally:
+            self._refreshing = False
+        self.post_message(TasksRefreshed(rows, counts, complete, changed, cursor))
+
+    @on(TasksRefreshed)
+    def tasks_refreshed(self, message: TasksRefreshed) -> None:
+        self.cursor = max(self.cursor or 0, message.cursor)
+        table = self.query_one(TaskTable)
+        table.show(message.rows, self.console_app.now_ms(), message.complete)
+        self.show_header(message.counts)
+        if self.pending_select and self.pending_select in table.rows_by_uuid:
+            table.move_cursor(row=table.get_row_index(self.pending_select))
+            self.pending_select = None
+        selected = table.selected_uuid
+        if selected and (
+            message.complete or selected in message.changed or self.current_task is None
+        ):
+            self.load_task(selected)
+
+    def show_header(self, counts: dict[str, int]) -> None:
+        self.last_counts = counts
+        self.query_one(ConsoleHeader).show(
+            self.console_app.db_label, self.console_app.worker_text(), counts
+        )
+
+    @work(exclusive=True, group="task")
+    async def load_task(self, uuid: str) -> None:
+        try:
+            task = await self.console_app.engine.get_task(uuid)
+        except Exception as exc:
+            self.post_message(ActionFailed(one_line(exc)))
+            return
+        self.post_message(TaskLoaded(task))
+
+    @work(exclusive=True, group="audit")
+    async def load_audit(self, task_uuid: str, step: str) -> None:
+        try:
+            rows = await self.console_app.engine.step_audit(task_uuid, step)
+        except Exception as exc:
+            self.post_message(ActionFailed(one_line(exc)))
+            return
+        self.post_message(StepAuditLoaded(task_uuid, step, rows))
+
+    @on(TaskLoaded)
+    def task_loaded(self, message: TaskLoaded) -> None:
+        task = message.task
+        if task["task_uuid"] != self.query_one(TaskTable).selected_uuid:
+            return  # the operator moved on while it loaded
+        switched = self.current_task is None or self.current_task["task_uuid"] != task["task_uuid"]
+        self.current_task = task
+        steps = self.display_steps(task)
+        table = self.query_one(StepsTable)
+        table.show(task["task_uuid"], steps, self.console_app.now_ms())
+        if switched or self.selected_step not in table.steps:
+            self.selected_step = table.selected_step
+        self.show_dag()
+        self.show_step()
+        if self.selected_step and "current_state" in table.steps[self.selected_step]:
+            self.load_audit(task["task_uuid"], self.selected_step)
+        self.refresh_bindings()
+
+    @on(StepAuditLoaded)
+    def audit_loaded(self, message: StepAuditLoaded) -> None:
+        self.transitions[(message.task_uuid, message.step_name)] = message.transitions
+        self.show_step()
+
+    # what is shown -----------------------------------------------------------------------------
+    def display_steps(self, task: dict[str, Any]) -> list[dict[str, Any]]:
+        """The task's steps, plus template steps no decision created (yet), in template order."""
+        template = self.console_app.template_steps(task)
+        created = {s["name"]: s for s in task.get("steps", [])}
+        if not template:
+            return list(created.values())
+        steps = [
+            created.get(name) or {"name": name, "dependencies": deps} for name, deps in template
+        ]
+        return steps + [s for n, s in created.items() if n not in dict(template)]
+
+    def show_dag(self) -> None:
+        if self.current_task is None:
+            return
+        steps = self.query_one(StepsTable).steps
+        self.query_one(DagView).show(
+            [(name, s.get("dependencies") or []) for name, s in steps.items()],
+            {name: s.get("current_state", NOT_CREATED) for name, s in steps.items()},
+            self.selected_step,
+        )
+
+    def show_step(self) -> None:
+        detail = self.query_one(StepDetail)
+        steps = self.query_one(StepsTable).steps
+        if self.current_task is None or self.selected_step not in steps:
+            return
+        key = (self.current_task["task_uuid"], self.selected_step)
+        detail.show(
+            step_detail_renderable(
+                self.current_task, steps[self.selected_step], self.transitions.get(key), self.reveal
+            )
+        )
+
+    def tick(self) -> None:
+        self.query_one(StepsTable).tick(self.console_app.now_ms())
+        self.query_one(TaskTable).refresh_ages(self.console_app.now_ms())
+
+    # selection and navigation --------------------------------------------------------------
+    @on(DataTable.RowHighlighted, "#tasks")
+    def task_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        uuid = event.row_key.value
+        if uuid and (self.current_task is None or self.current_task["task_uuid"] != uuid):
+            self.current_task = None
+            self.selected_step = None
+            self.query_one(StepsTable).reset()
+            self.query_one(DagView).clear("loading…")
+            if uuid:
+                self.load_task(uuid)
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected, "#tasks")
+    def task_opened(self) -> None:
+        self.query_one(StepsTable).focus()
+
+    @on(DataTable.RowHighlighted, "#steps")
+    def step_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        name = event.row_key.value
+        if name == self.selected_step:
+            return
+        self.selected_step = name
+        self.show_dag()
+        self.show_step()
+        step = self.query_one(StepsTable).steps.get(name or "", {})
+        if self.current_task and name and "current_state" in step:
+            self.load_audit(self.current_task["task_uuid"], name)
+        self.refresh_bindings()
+
+    @on(DataTable.HeaderSelected, "#tasks")
+    def sort_tasks(self, event: DataTable.HeaderSelected) -> None:
+        self.query_one(TaskTable).sort_by(str(event.column_key.value))
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(TaskTable).set_query(event.value, self.console_app.now_ms())
+
+    @on(Input.Submitted, "#filter")
+    def filter_kept(self) -> None:
+        self.query_one(TaskTable).focus()
+
+    def action_close_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.query_one(TaskTable).focus()
+
+    def action_toggle_reveal(self) -> None:
+        self.reveal = not self.reveal
+        self.notify("sensitive values shown" if self.reveal else "sensitive values masked")
+        self.show_step()
+
+    # results of actions ---------------------------------------------------------------------
+    @on(ActionSucceeded)
+    def action_succeeded(self, message: ActionSucceeded) -> None:
+        self.notify(message.text)
+        if message.task_uuid:
+            table = self.query_one(TaskTable)
+            if message.task_uuid in table.rows_by_uuid:
+                table.move_cursor(row=table.get_row_index(message.task_uuid))
+                self.load_task(message.task_uuid)
+            else:
+                self.pending_select = message.task_uuid
+        self.refresh_tasks()
+
+    @on(ActionFailed)
+    def action_failed(self, message: ActionFailed) -> None:
+        self.notify(message.text, severity="error", timeout=8)

@@ -1,0 +1,252 @@
+"""Operator actions of the main screen: each asks what it must, then calls the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+
+from console.formatting import short_uuid
+from console.messages import ActionFailed, ActionSucceeded
+from console.screens.confirm import ReasonModal
+from console.screens.new_task import NewTaskModal, NewTaskRequest
+from console.screens.results import ManualResults, ResultsModal
+from console.widgets.steps_table import StepsTable
+
+if TYPE_CHECKING:
+    from console.app import ConsoleApp
+
+OPEN_TASK = ("pending", "steps_in_process", "waiting_for_dependencies", "waiting_for_retry")
+STEP_ACTION_STATES = {
+    "retry_step": ("error",),
+    "resolve_step": ("error", "waiting_for_retry", "pending"),
+    "complete_step": ("error", "waiting_for_retry", "pending"),
+}
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    return " ".join(text.split()) or type(exc).__name__
+
+
+class OperatorActions:
+    """Mixed into MainScreen, which provides current_task, selected_step and the widgets."""
+
+    current_task: dict[str, Any] | None
+    selected_step: str | None
+    console_app: ConsoleApp
+    last_counts: dict[str, int]
+
+    if TYPE_CHECKING:
+
+        def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
+        def post_message(self, message: Any) -> bool: ...
+        def notify(self, message: str, **kwargs: Any) -> None: ...
+        def show_header(self, counts: dict[str, int]) -> None: ...
+
+    # which actions make sense now (the footer dims the others) -------------------------------
+    def _step_state(self) -> str | None:
+        steps = self.query_one(StepsTable).steps
+        step = steps.get(self.selected_step or "")
+        return step.get("current_state") if step else None
+
+    def _failed_steps(self) -> list[str]:
+        steps = self.query_one(StepsTable).steps
+        return [n for n, s in steps.items() if s.get("current_state") == "error"]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        task = self.current_task
+        if action in STEP_ACTION_STATES:
+            return (task is not None and self._step_state() in STEP_ACTION_STATES[action]) or None
+        if action == "retry_all":
+            return (task is not None and bool(self._failed_steps())) or None
+        if action == "cancel_task":
+            status = task and task["status"]
+            return (status in (*OPEN_TASK, "blocked_by_failures")) or None
+        if action == "give_up":
+            return (task is not None and task["status"] == "blocked_by_failures") or None
+        if action == "toggle_worker":
+            return self.console_app.embedded_worker is not None or None
+        return True
+
+    # the actions -------------------------------------------------------------------------------
+    def _target(self) -> tuple[str, str] | None:
+        if self.current_task is None or not self.selected_step:
+            self.notify("select a task and one of its steps first", severity="warning")
+            return None
+        return self.current_task["task_uuid"], self.selected_step
+
+    def _confirm(self, title: str, text: str, then: Callable[[str], None], label: str) -> None:
+        def done(reason: str | None) -> None:
+            if reason:
+                then(reason)
+
+        self.console_app.push_screen(ReasonModal(title, text, label), done)
+
+    def action_retry_step(self) -> None:
+        target = self._target()
+        if target is None:
+            return
+        uuid, step = target
+        engine, by = self.console_app.engine, self.console_app.operator
+        self._confirm(
+            f"Retry step {step}?",
+            "The step goes back to pending with a fresh allowance of attempts.",
+            lambda reason: self.run_engine(
+                f"step {step} reset to pending",
+                lambda: engine.reset_step(uuid, step, reason, by),
+                uuid,
+            ),
+            "Retry",
+        )
+
+    def action_retry_all(self) -> None:
+        if self.current_task is None:
+            return
+        uuid, failed = self.current_task["task_uuid"], self._failed_steps()
+        engine, by = self.console_app.engine, self.console_app.operator
+
+        async def reset_all(reason: str) -> None:
+            for step in failed:
+                await engine.reset_step(uuid, step, reason, by)
+
+        self._confirm(
+            f"Retry {len(failed)} failed step(s) of task {short_uuid(uuid)}?",
+            "Each goes back to pending: " + ", ".join(failed),
+            lambda reason: self.run_engine(
+                f"{len(failed)} step(s) reset to pending", lambda: reset_all(reason), uuid
+            ),
+            "Retry all",
+        )
+
+    def action_resolve_step(self) -> None:
+        target = self._target()
+        if target is None:
+            return
+        uuid, step = target
+        engine, by = self.console_app.engine, self.console_app.operator
+        self._confirm(
+            f"Resolve step {step} manually?",
+            "The step is closed without results; steps that depend on it may run.",
+            lambda reason: self.run_engine(
+                f"step {step} resolved manually",
+                lambda: engine.resolve_step(uuid, step, reason, by),
+                uuid,
+            ),
+            "Resolve",
+        )
+
+    def action_complete_step(self) -> None:
+        target = self._target()
+        if target is None:
+            return
+        uuid, step = target
+        engine, by = self.console_app.engine, self.console_app.operator
+
+        def done(answer: ManualResults | None) -> None:
+            if answer is not None:
+                self.run_engine(
+                    f"step {step} completed with results",
+                    lambda: engine.complete_step(uuid, step, answer.results, answer.reason, by),
+                    uuid,
+                )
+
+        self.console_app.push_screen(ResultsModal(step), done)
+
+    def action_cancel_task(self) -> None:
+        if self.current_task is None:
+            return
+        uuid = self.current_task["task_uuid"]
+        engine, by = self.console_app.engine, self.console_app.operator
+        self._confirm(
+            f"Cancel task {short_uuid(uuid)}?",
+            "Unfinished steps are cancelled; a running handler is asked to stop.",
+            lambda reason: self.run_engine(
+                f"task {short_uuid(uuid)} cancelled",
+                lambda: engine.cancel_task(uuid, reason, by),
+                uuid,
+            ),
+            "Cancel task",
+        )
+
+    def action_give_up(self) -> None:
+        if self.current_task is None:
+            return
+        uuid = self.current_task["task_uuid"]
+        engine, by = self.console_app.engine, self.console_app.operator
+        self._confirm(
+            f"Give up on task {short_uuid(uuid)}?",
+            "The blocked task is closed as error; its failed steps stay as they are.",
+            lambda reason: self.run_engine(
+                f"gave up on task {short_uuid(uuid)}",
+                lambda: engine.give_up(uuid, reason, by),
+                uuid,
+            ),
+            "Give up",
+        )
+
+    def action_new_task(self) -> None:
+        engine = self.console_app.engine
+        templates = engine.templates()
+        if not templates:
+            self.notify("no templates are loaded: start with --templates DIR", severity="error")
+            return
+        current = self.current_task
+        selected = (
+            f"{current['namespace']}/{current['name']}@{current['version']}" if current else None
+        )
+
+        def done(request: NewTaskRequest | None) -> None:
+            if request is not None:
+                self.create_task(request)
+
+        self.console_app.push_screen(NewTaskModal(templates, selected), done)
+
+    def action_toggle_worker(self) -> None:
+        worker = self.console_app.embedded_worker
+        if worker is None:
+            self.notify("no embedded worker: the console was started with --no-worker")
+            return
+        if worker.paused:
+            worker.resume()
+            self.notify("worker resumed")
+        else:
+            worker.pause()
+            self.notify("worker paused: running steps finish, no new ones start")
+        self.show_header(self.last_counts)
+
+    # engine calls, off the UI's critical path ------------------------------------------------
+    @work(group="actions")
+    async def run_engine(
+        self, done_text: str, call: Callable[[], Awaitable[Any]], task_uuid: str | None
+    ) -> None:
+        try:
+            await call()
+        except Exception as exc:  # the engine's refusal is one line the operator can act on
+            self.post_message(ActionFailed(one_line(exc)))
+            return
+        self.post_message(ActionSucceeded(done_text, task_uuid))
+
+    @work(group="actions")
+    async def create_task(self, request: NewTaskRequest) -> None:
+        try:
+            created = await self.console_app.engine.create_task(
+                request.name,
+                request.namespace,
+                request.context,
+                version=request.version,
+                initiator=self.console_app.operator,
+                idempotency_key=request.idempotency_key,
+                reason="created from the console",
+            )
+        except Exception as exc:
+            self.post_message(ActionFailed(one_line(exc)))
+            return
+        uuid = created.task["task_uuid"]
+        text = (
+            f"created task {short_uuid(uuid)}"
+            if created.created
+            else f"a task with this identity exists: showing {short_uuid(uuid)}"
+        )
+        self.post_message(ActionSucceeded(text, uuid))

@@ -1,0 +1,125 @@
+"""New task: pick a template, edit the JSON context (checked against input_schema), create."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, TextArea
+
+from console.json_schema import example_for, schema_errors
+from console.screens.results import parsed_object
+
+SHOWN_ERRORS = 4
+
+
+@dataclass(frozen=True)
+class NewTaskRequest:
+    namespace: str
+    name: str
+    version: str
+    context: dict[str, Any]
+    idempotency_key: str | None
+
+
+def template_key(template: Any) -> str:
+    return f"{template.namespace_name}/{template.name}@{template.version}"
+
+
+def context_problems(text: str, schema: dict[str, Any] | None) -> list[str]:
+    """Why the editor's text cannot be this template's context (empty when it can)."""
+    context, error = parsed_object(text)
+    if context is None:
+        return [error.replace("results", "the context")]
+    return schema_errors(context, schema)
+
+
+class NewTaskModal(ModalScreen[NewTaskRequest | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+s", "submit", "Create task"),
+    ]
+
+    def __init__(self, templates: list[Any], selected: str | None = None) -> None:
+        super().__init__()
+        self.templates = {template_key(t): t for t in templates}
+        self.selected = selected if selected in self.templates else next(iter(self.templates), None)
+        self._example = ""
+
+    def compose(self) -> ComposeResult:
+        options = [(key, key) for key in sorted(self.templates)]
+        with Vertical(classes="dialog wide"):
+            yield Label("New task", classes="dialog-title")
+            yield Select(
+                options, value=self.selected or Select.NULL, allow_blank=False, id="template"
+            )
+            yield Label("context (JSON)", classes="field-label")
+            yield TextArea("{}", id="context-json")
+            yield Label("", id="context-status")
+            yield Input(placeholder="idempotency key (optional)", id="idempotency-key")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Create  ctrl+s", variant="primary", id="create")
+                yield Button("Back", id="back")
+
+    def on_mount(self) -> None:
+        self._load_example()
+        self.query_one(TextArea).focus()
+
+    @property
+    def template(self) -> Any:
+        return self.templates.get(self.selected or "")
+
+    def _load_example(self) -> None:
+        schema = getattr(self.template, "input_schema", None)
+        self._example = json.dumps(example_for(schema), indent=2)
+        self.query_one(TextArea).load_text(self._example)
+        self._check()
+
+    @on(Select.Changed, "#template")
+    def template_changed(self, event: Select.Changed) -> None:
+        editor = self.query_one(TextArea)
+        untouched = editor.text in (self._example, "{}", "")
+        self.selected = str(event.value)
+        if untouched:
+            self._load_example()
+        else:
+            self._check()
+
+    @on(TextArea.Changed, "#context-json")
+    def _check(self) -> list[str]:
+        problems = context_problems(
+            self.query_one(TextArea).text, getattr(self.template, "input_schema", None)
+        )
+        status = self.query_one("#context-status", Label)
+        if problems:
+            more = len(problems) - SHOWN_ERRORS
+            lines = problems[:SHOWN_ERRORS] + ([f"… and {more} more"] if more > 0 else [])
+            status.update("\n".join(f"✗ {line}" for line in lines))
+            status.set_classes("error-line")
+        else:
+            status.update("✓ the context matches the template's input_schema")
+            status.set_classes("ok-line")
+        return problems
+
+    @on(Button.Pressed, "#create")
+    def action_submit(self) -> None:
+        if self.template is None:
+            self.notify("no templates are loaded: start with --templates DIR", severity="error")
+            return
+        if self._check():
+            self.query_one(TextArea).focus()
+            return
+        context, _ = parsed_object(self.query_one(TextArea).text)
+        key = self.query_one("#idempotency-key", Input).value.strip() or None
+        t = self.template
+        self.dismiss(NewTaskRequest(t.namespace_name, t.name, str(t.version), context or {}, key))
+
+    @on(Button.Pressed, "#back")
+    def action_back(self) -> None:
+        self.dismiss(None)

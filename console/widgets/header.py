@@ -1,0 +1,42 @@
+"""The header line: which database, what the embedded worker does, how many tasks per state."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from console.formatting import task_look
+
+ORDER = (
+    "pending",
+    "steps_in_process",
+    "waiting_for_dependencies",
+    "waiting_for_retry",
+    "blocked_by_failures",
+    "complete",
+    "error",
+    "cancelled",
+    "resolved_manually",
+)
+
+
+def header_text(db: str, worker: str, counts: dict[str, int]) -> Text:
+    """``tasker.db · worker running 2/4 · ✓ 12 complete  ✗ 1 blocked_by_failures …``"""
+    text = Text()
+    text.append(" tasker ", style="bold reverse")
+    text.append(f" {db} ", style="bold")
+    text.append("· ")
+    text.append(worker, style="yellow" if "paused" in worker else "")
+    text.append(" ·")
+    for state in (*ORDER, *sorted(set(counts) - set(ORDER))):
+        if counts.get(state):
+            glyph, style = task_look(state)
+            text.append(f"  {glyph} {counts[state]} {state}", style=style)
+    if not any(counts.values()):
+        text.append("  no tasks yet: press n to create one", style="dim")
+    return text
+
+
+class ConsoleHeader(Static):
+    def show(self, db: str, worker: str, counts: dict[str, int]) -> None:
+        self.update(header_text(db, worker, counts))

@@ -1,0 +1,165 @@
+"""The task list: one row per task, keyed by task_uuid, changed cell by cell in place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from console.formatting import age_text, progress_text, short_uuid, task_state_text
+
+COLUMNS = (
+    ("uuid", "uuid"),
+    ("task", "namespace/name@version"),
+    ("state", "state"),
+    ("progress", "progress"),
+    ("age", "age"),
+    ("initiator", "initiator"),
+)
+STATE_PREFIX = "state:"
+
+
+class KeyedText(Text):
+    """A cell that remembers its task, so sorting can use the task's own fields."""
+
+    task_uuid = ""
+
+
+def task_label(row: dict[str, Any]) -> str:
+    return f"{row['namespace']}/{row['name']}@{row['version']}"
+
+
+def matches(row: dict[str, Any], query: str) -> bool:
+    """Every word must match: ``state:error`` (or a bare state name) the state, others any text."""
+    haystack = " ".join(
+        str(row.get(k) or "") for k in ("task_uuid", "namespace", "name", "version", "initiator")
+    ).lower()
+    for word in query.lower().split():
+        if word.startswith(STATE_PREFIX):
+            if not row["status"].startswith(word[len(STATE_PREFIX) :]):
+                return False
+        elif word not in haystack and word != row["status"]:
+            return False
+    return True
+
+
+def sort_value(row: dict[str, Any], column: str) -> Any:
+    if column == "age":
+        return -row["created_at"]
+    if column == "progress":
+        return (row["completed_steps"] / row["total_steps"]) if row["total_steps"] else 1.0
+    if column == "task":
+        return task_label(row)
+    if column == "uuid":
+        return row["task_uuid"]
+    return str(row.get({"state": "status"}.get(column, column)) or "")
+
+
+class TaskTable(DataTable):
+    """Tasks newest first; ``show`` diffs new data against what is on screen."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.rows_by_uuid: dict[str, dict[str, Any]] = {}
+        self._shown: dict[str, tuple[Any, ...]] = {}
+        self.query_text = ""
+        self.sort_column = "age"
+        self.sort_reverse = False
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+
+    @property
+    def selected_uuid(self) -> str | None:
+        if not self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+    def cells(self, row: dict[str, Any], now_ms: int) -> tuple[Any, ...]:
+        key = KeyedText(short_uuid(row["task_uuid"]), style="bold")
+        key.task_uuid = row["task_uuid"]
+        failed = row.get("failed_steps") or 0
+        progress = Text(progress_text(row["completed_steps"], row["total_steps"]))
+        if failed:
+            progress.append(f" ✗{failed}", style="red")
+        return (
+            key,
+            task_label(row),
+            task_state_text(row["status"]),
+            progress,
+            age_text(row["created_at"], now_ms),
+            row.get("initiator") or "",
+        )
+
+    def show(self, rows: Iterable[dict[str, Any]], now_ms: int, complete: bool) -> None:
+        """Apply fetched rows: a complete fetch also drops tasks that left the window."""
+        rows = list(rows)
+        if complete:
+            self.rows_by_uuid = {}
+        for row in rows:
+            self.rows_by_uuid[row["task_uuid"]] = row
+        self._apply(now_ms, rows if not complete else self.rows_by_uuid.values())
+
+    def set_query(self, query: str, now_ms: int) -> None:
+        self.query_text = query.strip()
+        self._apply(now_ms, self.rows_by_uuid.values())
+
+    def _apply(self, now_ms: int, candidates: Iterable[dict[str, Any]]) -> None:
+        selected = self.selected_uuid
+        wanted = {u for u, r in self.rows_by_uuid.items() if matches(r, self.query_text)}
+        for uuid in [u for u in self._shown if u not in wanted]:
+            self.remove_row(uuid)
+            del self._shown[uuid]
+        added = False
+        for row in candidates:
+            uuid = row["task_uuid"]
+            if uuid not in wanted:
+                continue
+            added |= self._put(uuid, self.cells(row, now_ms))
+        for uuid in wanted - self._shown.keys():
+            added |= self._put(uuid, self.cells(self.rows_by_uuid[uuid], now_ms))
+        if added:
+            self.resort(selected)
+
+    def _put(self, uuid: str, cells: tuple[Any, ...]) -> bool:
+        old = self._shown.get(uuid)
+        self._shown[uuid] = cells
+        if old is None:
+            self.add_row(*cells, key=uuid)
+            return True
+        for (column, _), before, after in zip(COLUMNS, old, cells, strict=True):
+            if before != after:
+                self.update_cell(uuid, column, after)
+        return False
+
+    def refresh_ages(self, now_ms: int) -> None:
+        """Ages move with time: update the ones on screen (cheap at any table size)."""
+        top = max(0, int(self.scroll_y) - 1)
+        for index in range(top, min(self.row_count, top + self.size.height + 2)):
+            uuid = self.ordered_rows[index].key.value
+            row = self.rows_by_uuid.get(uuid) if uuid else None
+            if row is None:
+                continue
+            age = age_text(row["created_at"], now_ms)
+            if self._shown[uuid][4] != age:
+                self._shown[uuid] = (*self._shown[uuid][:4], age, *self._shown[uuid][5:])
+                self.update_cell(uuid, "age", age)
+
+    def sort_by(self, column: str) -> None:
+        """Sort by a column; choosing the same column again reverses the order."""
+        if column == self.sort_column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = column, False
+        self.resort(self.selected_uuid)
+
+    def resort(self, keep: str | None) -> None:
+        def key(cells: tuple[Any, ...]) -> Any:
+            return sort_value(self.rows_by_uuid[cells[0].task_uuid], self.sort_column)
+
+        self.sort(key=key, reverse=self.sort_reverse)
+        if keep in self._shown:
+            self.move_cursor(row=self.get_row_index(keep), scroll=False)
