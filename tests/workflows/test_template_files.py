@@ -9,6 +9,7 @@ import yaml
 from schema_tools import simple_schema, template_shape
 from tasker_workflows.data_pipeline import models as pipeline
 from tasker_workflows.ecommerce import models as ecommerce
+from tasker_workflows.microservices import models as registration
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -41,6 +42,16 @@ SHAPES = {
         ),
         "generate_insights": ("data_pipeline_generate_insights", ["aggregate_metrics"]),
     },
+    ("microservices", "user_registration"): {
+        "create_user_account": ("microservices_create_user_account", []),
+        "setup_billing_profile": ("microservices_setup_billing_profile", ["create_user_account"]),
+        "initialize_preferences": ("microservices_initialize_preferences", ["create_user_account"]),
+        "send_welcome_sequence": (
+            "microservices_send_welcome_sequence",
+            ["setup_billing_profile", "initialize_preferences"],
+        ),
+        "update_user_status": ("microservices_update_user_status", ["send_welcome_sequence"]),
+    },
 }
 
 # (namespace, name) -> (context model, {step: result model})
@@ -67,6 +78,16 @@ MODELS = {
             "generate_insights": pipeline.Insights,
         },
     ),
+    ("microservices", "user_registration"): (
+        registration.RegistrationContext,
+        {
+            "create_user_account": registration.UserAccount,
+            "setup_billing_profile": registration.BillingProfile,
+            "initialize_preferences": registration.UserPreferences,
+            "send_welcome_sequence": registration.WelcomeSequence,
+            "update_user_status": registration.UserActivation,
+        },
+    ),
 }
 
 # (namespace, name) -> {step: (max_attempts, backoff_base_ms, max_backoff_ms, timeout_seconds)}
@@ -81,6 +102,13 @@ POLICIES = {
             (2, 2000, 20000, 20),
         ),
         "aggregate_metrics": (2, 2000, 20000, 30),
+    },
+    ("microservices", "user_registration"): {
+        **dict.fromkeys(
+            ["create_user_account", "setup_billing_profile", "initialize_preferences"],
+            (3, 2000, 30000, 30),
+        ),
+        **dict.fromkeys(["send_welcome_sequence", "update_user_status"], (2, 2000, 20000, 20)),
     },
 }
 

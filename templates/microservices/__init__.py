@@ -1,0 +1,3 @@
+"""User registration across services: account, then billing and preferences in parallel."""
+
+from __future__ import annotations
