@@ -21,6 +21,7 @@ from engine.store import ClaimedStep, Store
 log = logging.getLogger("tasker.worker")
 
 DEFAULT_LEASE_MS = 30_000
+HEARTBEAT_MAX_MS = 500
 POLL_S = 0.05  # how often an idle worker looks for work other processes created
 
 
@@ -138,7 +139,8 @@ class Worker:
         now = self.clock.now_ms()
         if now < self._next_heartbeat_ms:
             return
-        self._next_heartbeat_ms = now + self.lease_ms // 3
+        # Often enough to notice an operator's cancel quickly, and well inside the lease.
+        self._next_heartbeat_ms = now + min(self.lease_ms // 3, HEARTBEAT_MAX_MS)
         flagged = await self.store.renew_leases(
             self.worker_id, list(self._running), now + self.lease_ms
         )

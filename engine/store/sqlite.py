@@ -58,14 +58,24 @@ def _migrate(cx: sqlite3.Connection, path: str) -> None:
     try:
         version = cx.execute("PRAGMA user_version").fetchone()[0]
         for number in range(version, SCHEMA_VERSION):
-            for statement in MIGRATIONS[number].split(";"):
-                if statement.strip():
-                    cx.execute(statement)
+            for statement in _statements(MIGRATIONS[number]):
+                cx.execute(statement)
         cx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         cx.execute("COMMIT")
     except BaseException:
         cx.execute("ROLLBACK")
         raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (semicolons inside comments are fine)."""
+    out, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current)
+            current = ""
+    return out
 
 
 def _prepare(cx: sqlite3.Connection, path: str) -> None:

@@ -17,6 +17,7 @@ from engine.store.sqlite_tx import dumps, move_step, move_task, reevaluate, touc
 
 class WriteMixin:
     async def _write(self, fn: Any, *args: Any) -> Any: ...  # provided by SqliteStore
+    async def _call(self, fn: Any, *args: Any) -> Any: ...  # provided by SqliteStore
 
     async def create_task(self, plan: TaskPlan, now_ms: int) -> tuple[str, bool]:
         return await self._write(_create_task, plan, now_ms)
@@ -39,7 +40,13 @@ class WriteMixin:
         return await self._write(_renew_leases, worker_id, step_uuids, lease_until_ms)
 
     async def recover_expired(self, now_ms: int, by: str) -> int:
-        return await self._write(_recover_expired, now_ms, by)
+        expired = await self._call(  # a cheap read first: most checks find nothing
+            lambda cx: cx.execute(
+                "SELECT 1 FROM steps WHERE state = 'in_progress' AND lease_expires_at < ? LIMIT 1",
+                (now_ms,),
+            ).fetchone()
+        )
+        return await self._write(_recover_expired, now_ms, by) if expired else 0
 
     async def step_action(
         self,
@@ -242,7 +249,7 @@ def _apply(
         now,
         by,
         reason,
-        metadata={"backoff_rule": decision.backoff_rule} if decision.backoff_rule else None,
+        metadata=_decision_metadata(decision),
         expect_run_count=row["run_count"],
         results=dumps(decision.results) if to_state is S.COMPLETE else row["results"],
         error=dumps(decision.error.to_json()) if decision.error else None,
@@ -256,6 +263,24 @@ def _apply(
     if moved:
         reevaluate(cx, row["task_uuid"], now, by, f"step {row['name']} {to_state.value}")
     return moved
+
+
+def _decision_metadata(decision: lifecycle.Decision) -> dict[str, Any] | None:
+    """What the audit row keeps of a decision: the error, and the backoff that was chosen."""
+    if decision.error is None:
+        return None
+    meta: dict[str, Any] = {
+        "error_type": decision.error.error_type,
+        "error_code": decision.error.error_code,
+        "message": decision.error.message,
+    }
+    if decision.next_retry_at_ms is not None:
+        meta.update(
+            next_retry_at=decision.next_retry_at_ms,
+            backoff_ms=decision.backoff_ms,
+            backoff_rule=decision.backoff_rule,
+        )
+    return meta
 
 
 def _finish_attempt(

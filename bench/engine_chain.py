@@ -1,0 +1,54 @@
+"""Sequential latency of our engine: one 5-step no-op chain at a time, start to complete."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from engine.api import open_engine
+from engine.handlers.registry import HandlerRegistry
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _register_noops(registry: HandlerRegistry) -> None:
+    from tasker_core.step_handler.functional import step_handler
+
+    @step_handler("bench_noop")
+    async def noop(context):
+        return {}
+
+    registry.register("bench_noop", noop)
+
+
+async def _run(path: Path, template: str, chains: int) -> float:
+    registry = HandlerRegistry.instance()
+    _register_noops(registry)
+    async with open_engine(path, templates=[TEMPLATES]) as engine:
+        worker = engine.worker(concurrency=4, poll_s=0.001)
+        runner = asyncio.create_task(worker.run())
+        await engine.create_task(template, "bench", {"warmup": True})
+        await _wait_idle(engine)
+        start = time.perf_counter()
+        for n in range(chains):
+            made = await engine.create_task(template, "bench", {"n": n})
+            await _wait_complete(engine, made.task["task_uuid"])
+        elapsed = time.perf_counter() - start
+        worker.stop()
+        await runner
+    return elapsed * 1000 / chains
+
+
+async def _wait_complete(engine, task_uuid: str) -> None:
+    while (await engine.store.get_task(task_uuid))["status"] != "complete":
+        await asyncio.sleep(0.0002)
+
+
+async def _wait_idle(engine) -> None:
+    while await engine.store.has_live_work():
+        await asyncio.sleep(0.001)
+
+
+def ms_per_workflow(path: Path, template: str = "chain5", chains: int = 100) -> float:
+    return asyncio.run(_run(path, template, chains))

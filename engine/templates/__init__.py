@@ -1,0 +1,33 @@
+"""Tasker task templates: the schema, loading with file:line errors, and the catalog."""
+
+from __future__ import annotations
+
+from engine.templates.catalog import TemplateCatalog
+from engine.templates.errors import TemplateError, TemplateNotFound, TemplateWarning
+from engine.templates.loader import LoadedTemplate, load_template, load_template_text
+from engine.templates.models import (
+    BatchConfiguration,
+    HandlerDefinition,
+    LifecycleConfig,
+    RetryConfiguration,
+    StepDefinition,
+    StepType,
+    TaskTemplate,
+)
+
+__all__ = [
+    "BatchConfiguration",
+    "HandlerDefinition",
+    "LifecycleConfig",
+    "LoadedTemplate",
+    "RetryConfiguration",
+    "StepDefinition",
+    "StepType",
+    "TaskTemplate",
+    "TemplateCatalog",
+    "TemplateError",
+    "TemplateNotFound",
+    "TemplateWarning",
+    "load_template",
+    "load_template_text",
+]
