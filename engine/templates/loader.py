@@ -60,6 +60,9 @@ def load_template_text(
         lines = line_map(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        if mark is not None and mark.index >= len(text.rstrip()):
+            # Ran off the end of the file: the unclosed thing started at the context mark.
+            mark = getattr(exc, "context_mark", None) or mark
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise TemplateError(
             source,
