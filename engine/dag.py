@@ -26,7 +26,7 @@ def find_cycle(deps: Deps) -> list[str] | None:
             elif nxt not in colour:
                 continue  # a missing step is reported elsewhere
             elif colour[nxt] == GREY:
-                cycle = path[path.index(nxt) :] + [nxt]
+                cycle = [*path[path.index(nxt):], nxt]
                 return list(reversed(cycle))  # dependency order: a → b means b needs a
             elif colour[nxt] == WHITE:
                 colour[nxt] = GREY

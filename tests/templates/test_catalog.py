@@ -28,7 +28,7 @@ def test_versions_and_lookup(tmp_path: Path) -> None:
     catalog = TemplateCatalog.load([tmp_path / "a", tmp_path / "b"])
     assert catalog.get("shop", "checkout").version == "1.10.0"
     assert catalog.get("shop", "checkout", "1.9.0").version == "1.9.0"
-    with pytest.raises(TemplateNotFound, match="versions: 1.9.0, 1.10.0"):
+    with pytest.raises(TemplateNotFound, match=r"versions: 1\.9\.0, 1\.10\.0"):
         catalog.get("shop", "checkout", "2.0.0")
     with pytest.raises(TemplateNotFound, match="did you mean shop/checkout"):
         catalog.get("shop", "chekout")
