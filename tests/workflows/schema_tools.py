@@ -12,16 +12,27 @@ from typing import Any
 from pydantic import BaseModel
 
 
-def simple_schema(model: type[BaseModel]) -> dict[str, Any]:
+def simple_schema(model: type[BaseModel], *, descriptions: bool = False) -> dict[str, Any]:
+    """The reduced schema; with ``descriptions`` the fields' descriptions are kept (for
+    writing templates; comparisons ignore them)."""
     full = model.model_json_schema()
-    return _reduce(full, full.get("$defs", {}))
+    return _reduce(full, full.get("$defs", {}), descriptions)
 
 
-def _reduce(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+def _reduce(
+    node: dict[str, Any], defs: dict[str, Any], descriptions: bool = False
+) -> dict[str, Any]:
+    reduced = _reduce_type(node, defs, descriptions)
+    if descriptions and node.get("description") and reduced:
+        reduced["description"] = node["description"]
+    return reduced
+
+
+def _reduce_type(node: dict[str, Any], defs: dict[str, Any], descriptions: bool) -> dict[str, Any]:
     if "$ref" in node:
-        return _reduce(defs[node["$ref"].split("/")[-1]], defs)
+        return _reduce(defs[node["$ref"].split("/")[-1]], defs, descriptions)
     if "anyOf" in node:
-        options = [_reduce(option, defs) for option in node["anyOf"]]
+        options = [_reduce(option, defs, descriptions) for option in node["anyOf"]]
         concrete = [option for option in options if option.get("type") != "null"]
         reduced = dict(concrete[0]) if len(concrete) == 1 else {"type": sorted(_types(concrete))}
         if len(concrete) < len(options):
@@ -32,11 +43,15 @@ def _reduce(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
         return {
             "type": "object",
             "required": list(node.get("required", [])),
-            "properties": {name: _reduce(sub, defs) for name, sub in node["properties"].items()},
+            "properties": {
+                name: _reduce(sub, defs, descriptions) for name, sub in node["properties"].items()
+            },
         }
     if kind == "array":
         items = node.get("items")
-        return {"type": "array", "items": _reduce(items, defs)} if items else {"type": "array"}
+        if not items:
+            return {"type": "array"}
+        return {"type": "array", "items": _reduce(items, defs, descriptions)}
     return {"type": kind} if kind else {}
 
 

@@ -10,6 +10,7 @@ from schema_tools import simple_schema, template_shape
 from tasker_workflows.data_pipeline import models as pipeline
 from tasker_workflows.ecommerce import models as ecommerce
 from tasker_workflows.microservices import models as registration
+from tasker_workflows.payments import models as payments
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -52,6 +53,15 @@ SHAPES = {
         ),
         "update_user_status": ("microservices_update_user_status", ["send_welcome_sequence"]),
     },
+    ("payments", "process_refund"): {
+        "validate_payment_eligibility": ("payments_validate_payment_eligibility", []),
+        "process_gateway_refund": (
+            "payments_process_gateway_refund",
+            ["validate_payment_eligibility"],
+        ),
+        "update_payment_records": ("payments_update_payment_records", ["process_gateway_refund"]),
+        "notify_customer": ("payments_notify_customer", ["update_payment_records"]),
+    },
 }
 
 # (namespace, name) -> (context model, {step: result model})
@@ -88,6 +98,15 @@ MODELS = {
             "update_user_status": registration.UserActivation,
         },
     ),
+    ("payments", "process_refund"): (
+        payments.RefundContext,
+        {
+            "validate_payment_eligibility": payments.Eligibility,
+            "process_gateway_refund": payments.GatewayRefund,
+            "update_payment_records": payments.PaymentRecords,
+            "notify_customer": payments.RefundNotification,
+        },
+    ),
 }
 
 # (namespace, name) -> {step: (max_attempts, backoff_base_ms, max_backoff_ms, timeout_seconds)}
@@ -109,6 +128,12 @@ POLICIES = {
             (3, 2000, 30000, 30),
         ),
         **dict.fromkeys(["send_welcome_sequence", "update_user_status"], (2, 2000, 20000, 20)),
+    },
+    ("payments", "process_refund"): {
+        "validate_payment_eligibility": (3, 2000, 30000, 10),
+        "process_gateway_refund": (2, 5000, 60000, 10),
+        "update_payment_records": (3, 2000, 30000, 10),
+        "notify_customer": (5, 2000, 60000, 10),
     },
 }
 
