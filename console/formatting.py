@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
@@ -138,3 +139,11 @@ def error_class(error: Mapping[str, Any] | None) -> str:
 
 def attempts_text(attempts: int, max_attempts: int) -> str:
     return f"{attempts}/{max_attempts}"
+
+
+def clock_text(ms: int | None) -> str:
+    """``2026-01-01 00:00:05.120Z``: audit times in UTC, to the millisecond."""
+    if ms is None:
+        return ""
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{ms % 1000:03d}Z"

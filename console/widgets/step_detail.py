@@ -98,5 +98,8 @@ class StepDetail(VerticalScroll, can_focus=True):
     def compose(self):
         yield Static(Text("select a step", style="dim"), id="step-detail-body")
 
+    shown: RenderableType | None = None
+
     def show(self, renderable: RenderableType) -> None:
+        self.shown = renderable
         self.query_one("#step-detail-body", Static).update(renderable)
