@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 from schema_tools import simple_schema, template_shape
+from tasker_workflows.customer_success import models as support
 from tasker_workflows.data_pipeline import models as pipeline
 from tasker_workflows.ecommerce import models as ecommerce
 from tasker_workflows.microservices import models as registration
@@ -62,6 +63,22 @@ SHAPES = {
         "update_payment_records": ("payments_update_payment_records", ["process_gateway_refund"]),
         "notify_customer": ("payments_notify_customer", ["update_payment_records"]),
     },
+    ("customer_success", "process_refund"): {
+        "validate_refund_request": ("customer_success_validate_refund_request", []),
+        "check_refund_policy": (
+            "customer_success_check_refund_policy",
+            ["validate_refund_request"],
+        ),
+        "get_manager_approval": ("customer_success_get_manager_approval", ["check_refund_policy"]),
+        "execute_refund_workflow": (
+            "customer_success_execute_refund_workflow",
+            ["get_manager_approval"],
+        ),
+        "update_ticket_status": (
+            "customer_success_update_ticket_status",
+            ["execute_refund_workflow"],
+        ),
+    },
 }
 
 # (namespace, name) -> (context model, {step: result model})
@@ -107,6 +124,16 @@ MODELS = {
             "notify_customer": payments.RefundNotification,
         },
     ),
+    ("customer_success", "process_refund"): (
+        support.TicketRefundContext,
+        {
+            "validate_refund_request": support.RefundRequest,
+            "check_refund_policy": support.PolicyCheck,
+            "get_manager_approval": support.Approval,
+            "execute_refund_workflow": support.RefundExecution,
+            "update_ticket_status": support.TicketUpdate,
+        },
+    ),
 }
 
 # (namespace, name) -> {step: (max_attempts, backoff_base_ms, max_backoff_ms, timeout_seconds)}
@@ -134,6 +161,13 @@ POLICIES = {
         "process_gateway_refund": (2, 5000, 60000, 10),
         "update_payment_records": (3, 2000, 30000, 10),
         "notify_customer": (5, 2000, 60000, 10),
+    },
+    ("customer_success", "process_refund"): {
+        "validate_refund_request": (3, 2000, 30000, 10),
+        "check_refund_policy": (2, 2000, 20000, 10),
+        "get_manager_approval": (1, 60000, 60000, 10),
+        "execute_refund_workflow": (3, 5000, 60000, 10),
+        "update_ticket_status": (3, 2000, 30000, 10),
     },
 }
 
