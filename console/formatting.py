@@ -73,8 +73,9 @@ def step_state_text(state: str) -> Text:
 
 
 def short_uuid(uuid: str, length: int = 8) -> str:
-    """The first characters of a uuid: enough to tell tasks apart and to type as a prefix."""
-    return uuid[:length]
+    """The last characters of a uuid: UUIDv7 prefixes are timestamps shared by tasks created
+    together, the tail is random and tells them apart."""
+    return uuid[-length:]
 
 
 def age_text(then_ms: int, now_ms: int) -> str:

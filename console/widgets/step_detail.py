@@ -55,7 +55,7 @@ def step_detail_renderable(
     title.append_text(step_state_text(step.get("current_state", "not_created")))
     if step.get("handler"):
         title.append(f"  handler {step['handler']}", style="dim")
-    parts: list[RenderableType] = [title]
+    parts: list[RenderableType] = [title, Text(f"task {task.get('task_uuid', '')}", style="dim")]
     if "current_state" not in step:
         parts.append(Text("not created: a decision step has not chosen this branch", style="dim"))
         return Group(*parts)

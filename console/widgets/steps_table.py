@@ -110,7 +110,7 @@ class StepsTable(DataTable):
             else:
                 for (column, _), before, after in zip(COLUMNS, old, cells, strict=True):
                     if before != after:
-                        self.update_cell(step["name"], column, after)
+                        self.update_cell(step["name"], column, after, update_width=True)
             self._shown[step["name"]] = cells
 
     def tick(self, now_ms: int) -> None:

@@ -132,7 +132,7 @@ class TaskTable(DataTable):
             return True
         for (column, _), before, after in zip(COLUMNS, old, cells, strict=True):
             if before != after:
-                self.update_cell(uuid, column, after)
+                self.update_cell(uuid, column, after, update_width=True)
         return False
 
     def refresh_ages(self, now_ms: int) -> None:
@@ -146,7 +146,7 @@ class TaskTable(DataTable):
             age = age_text(row["created_at"], now_ms)
             if self._shown[uuid][4] != age:
                 self._shown[uuid] = (*self._shown[uuid][:4], age, *self._shown[uuid][5:])
-                self.update_cell(uuid, "age", age)
+                self.update_cell(uuid, "age", age, update_width=True)
 
     def sort_by(self, column: str) -> None:
         """Sort by a column; choosing the same column again reverses the order."""

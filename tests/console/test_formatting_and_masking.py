@@ -56,10 +56,11 @@ def test_every_step_state_has_a_distinct_glyph():
     assert step_look("not_created")[1] == "dim"
 
 
-def test_short_uuid_is_a_prefix_the_cli_accepts():
-    uuid = "0192f3a4-7b1c-7d2e-9f00-123456789abc"
-    assert short_uuid(uuid) == "0192f3a4"
-    assert uuid.startswith(short_uuid(uuid))
+def test_short_uuid_tells_apart_tasks_created_in_the_same_millisecond():
+    first = "019b76da-a800-7e63-8e65-65649d8e5def"
+    second = "019b76da-a800-7b3c-a12b-23aec2b5a2dd"
+    assert short_uuid(first) == "9d8e5def"
+    assert short_uuid(first) != short_uuid(second)
 
 
 def test_age_is_one_unit():
