@@ -252,9 +252,9 @@ def test_hundreds_of_post_charge_timeouts_take_exactly_one_charge_per_order(http
 
 
 def test_a_key_that_changes_per_attempt_would_double_charge(http, gateway):
-    tasks = [f"task-{n}" for n in range(10)]
+    tasks = [f"task-{n}" for n in range(5)]
     for task in tasks:
         gateway.set_faults(f"tok_{task}", [{"kind": "stall_after_charge", "times": 1}])
     for task in tasks:
         _attempts_until_paid(http, gateway, task, lambda t, attempt: f"{t}:attempt-{attempt}")
-    assert len(gateway.ledger()) == 20  # what the idempotency key exists to prevent
+    assert len(gateway.ledger()) == 10  # what the idempotency key exists to prevent

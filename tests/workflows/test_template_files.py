@@ -13,6 +13,10 @@ from tasker_workflows.ecommerce import models as ecommerce
 from tasker_workflows.microservices import models as registration
 from tasker_workflows.payments import models as payments
 
+from engine import shipped
+from engine.handlers.registry import HandlerRegistry
+from engine.templates import load_template
+
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 # (namespace, name) -> {step: (handler callable, dependencies)}
@@ -234,3 +238,17 @@ def test_retry_policies_follow_the_reference(namespace, name):
         for s in _load(namespace, name)["steps"]
     }
     assert policy == POLICIES[(namespace, name)]
+
+
+@pytest.mark.parametrize(("namespace", "name"), sorted(SHAPES))
+def test_the_engine_loads_each_template_without_warnings(namespace, name):
+    loaded = load_template(TEMPLATES / namespace / f"{name}.yaml")
+    assert (loaded.template.namespace_name, loaded.template.name) == (namespace, name)
+    assert loaded.warnings == []
+
+
+def test_every_callable_is_a_registered_handler():
+    shipped.import_shipped_handlers()
+    registered = set(HandlerRegistry.instance().list_handlers())
+    named = {callable_ for shape in SHAPES.values() for callable_, _deps in shape.values()}
+    assert named <= registered
