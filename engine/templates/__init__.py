@@ -7,21 +7,25 @@ from engine.templates.errors import TemplateError, TemplateNotFound, TemplateWar
 from engine.templates.loader import LoadedTemplate, load_template, load_template_text
 from engine.templates.models import (
     BatchConfiguration,
+    EnvironmentOverride,
     HandlerDefinition,
     LifecycleConfig,
     RetryConfiguration,
     StepDefinition,
+    StepOverride,
     StepType,
     TaskTemplate,
 )
 
 __all__ = [
     "BatchConfiguration",
+    "EnvironmentOverride",
     "HandlerDefinition",
     "LifecycleConfig",
     "LoadedTemplate",
     "RetryConfiguration",
     "StepDefinition",
+    "StepOverride",
     "StepType",
     "TaskTemplate",
     "TemplateCatalog",

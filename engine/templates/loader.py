@@ -1,4 +1,4 @@
-"""Loading one template file: safe YAML, the pydantic schema, then graph checks and warnings."""
+"""Loading one template file: safe YAML, the pydantic schema, then errors and warnings."""
 
 from __future__ import annotations
 
@@ -9,29 +9,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from engine.templates import checks
+from engine.templates import advice, ranges, unknown_keys, validate
 from engine.templates.errors import TemplateError, TemplateWarning
+from engine.templates.findings import Finding
 from engine.templates.models import TaskTemplate
-from engine.templates.yaml_lines import line_map, line_of
-
-REQUIRED_FIXES = {
-    "name": "add a top-level 'name:' (e.g. name: order_processing)",
-    "namespace_name": "add a top-level 'namespace_name:' (e.g. namespace_name: ecommerce)",
-    "version": "add a top-level 'version:' (e.g. version: 1.0.0)",
-    "callable": "give the handler a 'callable:' naming the registered handler",
-    "handler": "give the step a 'handler:' with a 'callable:'",
-    "worker_template": "name the batch_worker step in batch_config.worker_template",
-}
-# Keys real Tasker templates carry that Tasker's own model ignores.
-KNOWN_IGNORED = {
-    "task_handler",
-    "loaded_from",
-    "named_steps",
-    "default_context",
-    "default_options",
-    "custom_events",
-    "schema",
-}
+from engine.templates.schema_errors import schema_error
+from engine.templates.yaml_lines import ParsedYaml, line_of, parse_yaml
 
 
 @dataclass(frozen=True)
@@ -45,82 +28,95 @@ def load_template(path: str | Path, *, environment: str | None = None) -> Loaded
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TemplateError(source, None, f"cannot read the file: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise TemplateError(source, None, "is not UTF-8 text; save it as UTF-8") from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise TemplateError(source, None, f"cannot read the file: {reason}") from None
     return load_template_text(text, source, environment=environment)
 
 
 def load_template_text(
     text: str, source: str = "<string>", *, environment: str | None = None
 ) -> LoadedTemplate:
-    try:
-        data = yaml.safe_load(text)
-        lines = line_map(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None and mark.index >= len(text.rstrip()):
-            # Ran off the end of the file: the unclosed thing started at the context mark.
-            mark = getattr(exc, "context_mark", None) or mark
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    """Load and check one template's YAML text; ``source`` names it in messages."""
+    parsed = _parse(text, source)
+    data = parsed.data
+    if data is None:
         raise TemplateError(
-            source,
-            mark.line + 1 if mark else None,
-            f"YAML syntax error: {problem}; fix the indentation or quoting there",
-        ) from None
+            source, None, "is empty; a task template needs name, namespace_name, version and steps"
+        )
     if not isinstance(data, dict):
         raise TemplateError(
             source,
-            1,
+            line_of(parsed.lines, ()),
             "a task template must be a YAML mapping with name, namespace_name, version and steps",
         )
+    _raise_first(validate.document_errors(parsed), source, parsed)
     try:
-        template = TaskTemplate.model_validate({**data, "source_path": source})
+        template = TaskTemplate.model_validate(
+            {**data, "version": _version_text(parsed), "source_path": source}
+        )
     except ValidationError as exc:
-        raise _schema_error(exc, source, lines) from None
-    raw_steps = data.get("steps") if isinstance(data.get("steps"), list) else None
-    for path, message in checks.graph_errors(template, raw_steps):
-        raise TemplateError(source, line_of(lines, path), message)
-    warnings = [
-        TemplateWarning(source, line_of(lines, path), message)
-        for path, message in [*_unknown_keys(template), *checks.range_warnings(template)]
+        path, message = schema_error(exc, data)
+        raise TemplateError(source, line_of(parsed.lines, path), message) from None
+    _raise_first(validate.template_errors(template, data), source, parsed)
+    findings = [
+        *unknown_keys.unknown_key_warnings(template),
+        *ranges.range_warnings(template),
+        *advice.shape_warnings(template),
     ]
+    warnings = [TemplateWarning(source, _line(f, parsed), f.message) for f in findings]
+    warnings.sort(key=lambda w: w.line or 0)
     if environment:
         template = template.resolved_for(environment)
     return LoadedTemplate(template, warnings)
 
 
-def _schema_error(exc: ValidationError, source: str, lines: dict) -> TemplateError:
-    first = exc.errors()[0]
-    path = tuple(first["loc"])
-    field_name = str(path[-1]) if path else "template"
-    if first["type"] == "missing":
-        where = ".".join(str(p) for p in path)
-        fix = REQUIRED_FIXES.get(field_name, f"add '{field_name}'")
-        return TemplateError(source, line_of(lines, path[:-1]), f"missing {where}; {fix}")
-    where = ".".join(str(p) for p in path)
-    return TemplateError(
-        source,
-        line_of(lines, path),
-        f"{where}: {first['msg']} (got {first.get('input')!r}); fix the value",
-    )
+def _parse(text: str, source: str) -> ParsedYaml:
+    try:
+        return parse_yaml(text)
+    except yaml.YAMLError as exc:
+        line, message = _yaml_problem(exc, text)
+        raise TemplateError(source, line, message) from None
 
 
-def _unknown_keys(template: TaskTemplate) -> list[checks.Finding]:
-    found: list[checks.Finding] = []
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]:
+    """The line and the one-line message for a YAML syntax error."""
+    mark = getattr(exc, "problem_mark", None)
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    line = mark.line + 1 if mark else None
+    fix = "fix the indentation or quoting there"
+    if mark is not None and mark.index >= len(text.rstrip()):
+        # Ran off the end: point at where the unclosed thing starts, else at the last line.
+        fix = "a bracket or quote is not closed; close it"
+        if context_mark is not None and context_mark.index < len(text.rstrip()):
+            line = context_mark.line + 1
+        else:
+            line = len(text.rstrip().splitlines())
+    if isinstance(exc, yaml.constructor.ConstructorError):
+        fix = "templates are plain YAML; remove the tag"
+    elif isinstance(exc, yaml.composer.ComposerError) and "single document" in str(exc):
+        fix = "a template file holds one YAML document; remove the extra '---'"
+    said = f"{context}, {problem}" if context and isinstance(exc, yaml.MarkedYAMLError) else problem
+    return line, f"YAML syntax error: {' '.join(said.split())}; {fix}"
 
-    def note(path: tuple[Any, ...], keys: list[str], what: str) -> None:
-        if keys:
-            ignored = [k for k in keys if k in KNOWN_IGNORED]
-            text = f"unknown keys in {what}, ignored: {', '.join(keys)}"
-            if ignored and len(ignored) == len(keys):
-                text = f"keys Tasker ignores in {what}: {', '.join(keys)}"
-            found.append(((*path, keys[0]), text))
 
-    note((), template.unknown_keys(), "the template")
-    for i, step in enumerate(template.steps):
-        note(("steps", i), step.unknown_keys(), f"step '{step.name}'")
-        note(("steps", i, "handler"), step.handler.unknown_keys(), f"step '{step.name}' handler")
-        note(("steps", i, "retry"), step.retry.unknown_keys(), f"step '{step.name}' retry")
-    return found
+def _version_text(parsed: ParsedYaml) -> Any:
+    """``version: 1.10`` is a float to YAML; keep what the author wrote."""
+    version = parsed.data.get("version")
+    if isinstance(version, int | float) and not isinstance(version, bool):
+        return parsed.scalars.get(("version",), str(version))
+    return version
+
+
+def _line(finding: Finding, parsed: ParsedYaml) -> int | None:
+    return finding.line or line_of(parsed.lines, finding.path)
+
+
+def _raise_first(findings: list[Finding], source: str, parsed: ParsedYaml) -> None:
+    """Raise the finding that comes first in the file, if any."""
+    if findings:
+        first = min(findings, key=lambda f: _line(f, parsed) or 0)
+        raise TemplateError(source, _line(first, parsed), first.message)

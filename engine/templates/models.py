@@ -1,15 +1,17 @@
 """Tasker's task-template schema as pydantic models (tasker-behaviour §1).
 
 Unknown keys are kept (``extra="allow"``) so the loader can warn about them by name; Tasker
-ignores them too.
+ignores them too. An explicit YAML null counts as the key being absent, as in Tasker's templates.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ALL_STEPS = "ALL"  # an environments override with this name applies to every step
 
 
 class StepType(StrEnum):
@@ -24,21 +26,33 @@ class StepType(StrEnum):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
+    null_means: ClassVar[dict[str, Any]] = {}  # what an explicit null stands for, per key
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        names = {n for name, f in cls.model_fields.items() for n in (name, f.alias) if n}
+        out: dict[Any, Any] = {}
+        for key, value in data.items():
+            if value is None and key in cls.null_means:
+                out[key] = cls.null_means[key]
+            elif value is not None or key not in names:
+                out[key] = value
+        return out
 
     def unknown_keys(self) -> list[str]:
-        return sorted((self.model_extra or {}).keys())
+        return sorted(str(k) for k in (self.model_extra or {}))
 
 
 class HandlerDefinition(_Model):
+    null_means: ClassVar[dict[str, Any]] = {"callable": ""}  # reported as an empty callable
+
     callable: str
     method: str = "call"
     resolver: str | None = None
     initialization: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("initialization", mode="before")
-    @classmethod
-    def _none_is_empty(cls, value: Any) -> Any:
-        return {} if value is None else value
 
 
 class RetryConfiguration(_Model):
@@ -82,16 +96,31 @@ class StepDefinition(_Model):
     system_dependency: str | None = None
     dependencies: list[str] = Field(default_factory=list, alias="depends_on")
     retry: RetryConfiguration = Field(default_factory=_default_retry)
-    timeout_seconds: int | None = None
+    timeout_seconds: int | None = Field(default=None, ge=0)  # Tasker's u32
     publishes_events: list[dict[str, Any]] = Field(default_factory=list)
     batch_config: BatchConfiguration | None = None
     result_schema: dict[str, Any] | None = None
     composition: Any = None
 
-    @field_validator("dependencies", "publishes_events", mode="before")
-    @classmethod
-    def _none_is_empty_list(cls, value: Any) -> Any:
-        return [] if value is None else value
+
+class HandlerOverride(_Model):
+    initialization: dict[str, Any] = Field(default_factory=dict)
+
+
+class StepOverride(_Model):
+    """One entry of ``environments.<env>.steps``; ``name`` may be ``ALL``."""
+
+    name: str
+    handler: HandlerOverride | None = None
+    timeout_seconds: int | None = Field(default=None, ge=0)
+    retry: RetryConfiguration | None = None
+
+    def applies_to(self, step_name: str) -> bool:
+        return self.name in (ALL_STEPS, step_name)
+
+
+class EnvironmentOverride(_Model):
+    steps: list[StepOverride] = Field(default_factory=list)
 
 
 class TaskTemplate(_Model):
@@ -100,11 +129,13 @@ class TaskTemplate(_Model):
     version: str
     description: str | None = None
     metadata: dict[str, Any] | None = None
-    system_dependencies: dict[str, Any] | None = None
+    system_dependencies: dict[str, Any] = Field(
+        default_factory=lambda: {"primary": "default", "secondary": []}
+    )
     domain_events: list[dict[str, Any]] = Field(default_factory=list)
     input_schema: dict[str, Any] | None = None
     steps: list[StepDefinition] = Field(default_factory=list)
-    environments: dict[str, Any] = Field(default_factory=dict)
+    environments: dict[str, EnvironmentOverride] = Field(default_factory=dict)
     lifecycle: LifecycleConfig | None = None
     identity_strategy: Literal["strict", "caller_provided", "always_unique"] = "strict"
     source_path: str | None = None
@@ -112,17 +143,16 @@ class TaskTemplate(_Model):
     @field_validator("version", mode="before")
     @classmethod
     def _version_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int | float) else value
-
-    @field_validator("steps", "domain_events", mode="before")
-    @classmethod
-    def _none_is_empty_list(cls, value: Any) -> Any:
-        return [] if value is None else value
+        return (
+            str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        )
 
     @field_validator("environments", mode="before")
     @classmethod
-    def _none_is_empty_dict(cls, value: Any) -> Any:
-        return {} if value is None else value
+    def _empty_environment(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: ({} if v is None else v) for k, v in value.items()}
+        return value
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -144,24 +174,28 @@ class TaskTemplate(_Model):
     def resolved_for(self, environment: str) -> TaskTemplate:
         """Apply ``environments.<environment>`` with Tasker's merge rules.
 
-        ``name: ALL`` applies to every step; ``handler.initialization`` is merged;
-        ``timeout_seconds`` replaces; ``retry`` replaces the whole object (through the
-        defaults); names that match no step are ignored.
+        Overrides apply in the order written; ``name: ALL`` applies to every step;
+        ``handler.initialization`` is merged (override keys win); ``timeout_seconds`` replaces;
+        ``retry`` replaces the whole object, so its unset fields are the defaults again;
+        names that match no step are ignored. An environment the template lacks changes nothing.
         """
-        override = (self.environments or {}).get(environment) or {}
-        changes = override.get("steps") or []
+        override = self.environments.get(environment)
+        if override is None or not override.steps:
+            return self
         steps = []
         for step in self.steps:
             step = step.model_copy(deep=True)
-            for change in changes:
-                if change.get("name") not in ("ALL", step.name):
+            for change in override.steps:
+                if not change.applies_to(step.name):
                     continue
-                init = (change.get("handler") or {}).get("initialization")
-                if init:
-                    step.handler.initialization = {**step.handler.initialization, **init}
-                if change.get("timeout_seconds") is not None:
-                    step.timeout_seconds = change["timeout_seconds"]
-                if change.get("retry") is not None:
-                    step.retry = RetryConfiguration.model_validate(change["retry"])
+                if change.handler is not None:
+                    step.handler.initialization = {
+                        **step.handler.initialization,
+                        **change.handler.initialization,
+                    }
+                if change.timeout_seconds is not None:
+                    step.timeout_seconds = change.timeout_seconds
+                if change.retry is not None:
+                    step.retry = change.retry.model_copy(deep=True)
             steps.append(step)
         return self.model_copy(update={"steps": steps})

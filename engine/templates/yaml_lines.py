@@ -1,7 +1,8 @@
-"""Line numbers for YAML values, so template errors can say ``file:line``."""
+"""Safe YAML parsing that also knows where each key sits, so errors can say ``file:line``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -9,25 +10,62 @@ import yaml
 Path = tuple[Any, ...]
 
 
-def line_map(text: str) -> dict[Path, int]:
-    """``{path: 1-based line}`` for every mapping key and sequence item in ``text``."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    lines: dict[Path, int] = {}
-    if root is None:
-        return lines
+@dataclass
+class ParsedYaml:
+    """The loaded data plus ``{path: 1-based line}`` for every mapping key and sequence item."""
+
+    data: Any
+    lines: dict[Path, int] = field(default_factory=dict)
+    scalars: dict[Path, str] = field(default_factory=dict)  # the source text of scalar values
+    duplicates: list[tuple[Path, int, int]] = field(default_factory=list)  # (path, line, first)
+
+
+def parse_yaml(text: str) -> ParsedYaml:
+    """Parse one YAML document with PyYAML's safe loader (what ``yaml.safe_load`` does).
+
+    The node tree is walked *before* construction because construction flattens ``<<`` merge
+    keys in place, which would make overridden merged keys look like duplicates.
+    Raises ``yaml.YAMLError`` on a syntax problem.
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        parsed = ParsedYaml(data=None)
+        if root is not None:
+            _walk(root, parsed)
+            parsed.data = loader.construct_document(root)
+        return parsed
+    finally:
+        loader.dispose()
+
+
+def _walk(root: yaml.Node, parsed: ParsedYaml) -> None:
+    seen: set[int] = set()  # anchors make the node graph shared (even cyclic)
     stack: list[tuple[Path, yaml.Node]] = [((), root)]
     while stack:
         path, node = stack.pop()
-        lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
+        parsed.lines.setdefault(path, node.start_mark.line + 1)
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            parsed.scalars[path] = node.value
+        elif isinstance(node, yaml.MappingNode):
+            first_line: dict[str, int] = {}
             for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
+                    continue
+                line = key.start_mark.line + 1
                 sub = (*path, key.value)
-                lines[sub] = key.start_mark.line + 1
+                if key.value in first_line:
+                    parsed.duplicates.append((sub, line, first_line[key.value]))
+                    continue
+                first_line[key.value] = line
+                parsed.lines[sub] = line
                 stack.append((sub, value))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 stack.append(((*path, index), item))
-    return lines
 
 
 def line_of(lines: dict[Path, int], path: Path) -> int | None:
