@@ -29,6 +29,7 @@ def shape_warnings(template: TaskTemplate) -> list[Finding]:
                 "deferred_convergence or after a decision; add a standard first step",
             )
         )
+    found += _early_step_warnings(template)
     found += _schema_warning(("input_schema",), "input_schema", template.input_schema)
     for i in range(len(template.steps)):
         found += _step_warnings(template, i)
@@ -69,6 +70,25 @@ def _step_warnings(template: TaskTemplate, index: int) -> list[Finding]:
             )
     for j, event in enumerate(step.publishes_events):
         found += _event_warnings((*where, "publishes_events", j), label, event)
+    return found
+
+
+def _early_step_warnings(template: TaskTemplate) -> list[Finding]:
+    """A step created with the task that waits for a step only an outcome creates later."""
+    initial = dag.initial_step_names(template)
+    later = {s.name for s in template.steps} - set(initial)
+    found = []
+    for i, step in enumerate(template.steps):
+        waits_for = [d for d in step.dependencies if d in later]
+        if step.name in initial and waits_for:
+            found.append(
+                Finding(
+                    ("steps", i),
+                    f"{step_label(step.name, i)} is created with the task but waits for "
+                    f"'{waits_for[0]}', which is created later by an outcome; make it a "
+                    "deferred_convergence step",
+                )
+            )
     return found
 
 
