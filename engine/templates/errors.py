@@ -27,7 +27,11 @@ class TemplateError(Exception):
 
 
 class TemplateNotFound(TemplateError, KeyError):
-    """No template with that namespace, name and version."""
+    """No template with that namespace, name and version; its text is the message alone."""
+
+    def __init__(self, source: str, line: int | None, message: str) -> None:
+        super().__init__(source, line, message)
+        self.args = (self.message,)  # what KeyError handlers print
 
     def __str__(self) -> str:
         return self.message

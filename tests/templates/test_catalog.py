@@ -85,7 +85,7 @@ def test_unknown_version_lists_the_known_ones() -> None:
     assert str(caught.value) == (
         "no template shop/checkout@3.0.0; its versions are 1.9.0, 1.10.0, 2.0.0-rc.1"
     )
-    assert isinstance(caught.value, KeyError)
+    assert isinstance(caught.value, KeyError) and caught.value.args == (str(caught.value),)
 
 
 def test_unknown_name_suggests_close_names() -> None:
