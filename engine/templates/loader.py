@@ -95,7 +95,9 @@ def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]:
             line = context_mark.line + 1
         else:
             line = len(text.rstrip().splitlines())
-    if isinstance(exc, yaml.constructor.ConstructorError):
+    if isinstance(exc, yaml.constructor.ConstructorError) and "unhashable" in problem:
+        fix = "keys must be plain text; rewrite that key"
+    elif isinstance(exc, yaml.constructor.ConstructorError):
         fix = "templates are plain YAML; remove the tag"
     elif isinstance(exc, yaml.composer.ComposerError) and "single document" in str(exc):
         fix = "a template file holds one YAML document; remove the extra '---'"

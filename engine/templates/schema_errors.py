@@ -34,6 +34,12 @@ def schema_error(exc: ValidationError, data: dict[str, Any]) -> tuple[tuple[Any,
         owner = " ".join(p for p in (subject, ".".join(rest[:-1])) if p)
         where = f"{owner} has no {key}" if owner else f"missing {key}"
         return path[:-1], f"{where}; {fix}"
+    if error["type"] == "invalid_key" or path[-1:] == ("[key]",):
+        path = path[:-1] if path[-1:] == ("[key]",) else path
+        subject, rest = _describe(path, data)
+        owner = " ".join(p for p in (subject, ".".join(rest[:-1])) if p)
+        key = f"{owner} key" if owner else "key"
+        return path, f"{key} {path[-1]!r} is not text; quote it ('{path[-1]}':) or remove it"
     if error["type"] in MAPPING_TYPES:
         problem = "should be a mapping (key: value lines)"
     else:

@@ -62,10 +62,19 @@ def _walk(root: yaml.Node, parsed: ParsedYaml) -> None:
                     continue
                 first_line[key.value] = line
                 parsed.lines[sub] = line
+                if key.tag.endswith(":int"):  # pydantic reports `1:` as the key 1
+                    parsed.lines.setdefault((*path, _int(key.value)), line)
                 stack.append((sub, value))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 stack.append(((*path, index), item))
+
+
+def _int(text: str) -> int | str:
+    try:
+        return int(text.replace("_", ""), 0)
+    except ValueError:
+        return text
 
 
 def line_of(lines: dict[Path, int], path: Path) -> int | None:
