@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from engine import lifecycle, retry
@@ -47,20 +48,29 @@ class StepRunner:
         self.templates = TemplateCache(store)
         self.cancel_requested: set[str] = set()
 
-    async def run(self, claimed: ClaimedStep) -> bool:
-        """Run one attempt and store its outcome; returns False if the result was discarded."""
+    async def run(
+        self, claimed: ClaimedStep, claim_limit: Callable[[], int] = lambda: 0,
+        lease_ms: int = 30_000,
+    ) -> list[ClaimedStep]:
+        """Run one attempt and store its outcome; returns the steps claimed in the same write.
+
+        ``claim_limit()`` is asked just before the write: how many more steps this worker can
+        take now, so a finished step hands its slot straight to the step it made ready.
+        """
         template = await self.templates.get(claimed.template_id)
         step = template.step(claimed.name)
         policy = retry.RetryPolicy.from_json(claimed.retry_policy)
         outcome = await self._attempt(claimed, step)
         decision = lifecycle.decide(claimed.attempts, outcome, policy, self.clock.now_ms())
-        stored = await asyncio.shield(
+        stored, more = await asyncio.shield(
             self.store.finish_attempt(
                 claimed.step_uuid,
                 claimed.run_count,
                 decision,
                 self.clock.now_ms(),
                 self.worker_id,
+                claim_limit(),
+                lease_ms,
             )
         )
         self.cancel_requested.discard(claimed.step_uuid)
@@ -72,7 +82,7 @@ class StepRunner:
             claimed.attempts,
             decision.to_state if stored else "discarded",
         )
-        return stored
+        return more
 
     async def _attempt(self, claimed: ClaimedStep, step: Any) -> Outcome:
         ctx = StepContext(

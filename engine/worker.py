@@ -52,8 +52,9 @@ class Worker:
         self.runner = StepRunner(store, registry, clock, self.worker_id)
         self.paused = False
         self.attempts_run = 0
-        self._running: dict[str, asyncio.Task[bool]] = {}
+        self._running: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
+        self._reserved = 0  # slots promised to claims that are being written right now
         self._stopping = False
         self._next_heartbeat_ms = 0
 
@@ -94,28 +95,51 @@ class Worker:
             await self._drain()
 
     async def _claim(self) -> int:
-        free = self.concurrency - len(self._running)
+        free = self.concurrency - len(self._running) - self._reserved
         if self.paused or free <= 0:
             return 0
-        batch = await self.store.claim_ready(
-            self.worker_id, self.clock.now_ms(), free, self.lease_ms
-        )
+        self._reserved += free
+        try:
+            batch = await self.store.claim_ready(
+                self.worker_id, self.clock.now_ms(), free, self.lease_ms
+            )
+        finally:
+            self._reserved -= free
         for claimed in batch:
             self._start(claimed)
         return len(batch)
 
     def _start(self, claimed: ClaimedStep) -> None:
-        task = asyncio.create_task(self.runner.run(claimed), name=f"step {claimed.name}")
+        task = asyncio.create_task(self._run_one(claimed), name=f"step {claimed.name}")
         self._running[claimed.step_uuid] = task
         self.attempts_run += 1
 
-        def done(_: asyncio.Task[bool], step_uuid: str = claimed.step_uuid) -> None:
+        def done(finished: asyncio.Task[None], step_uuid: str = claimed.step_uuid) -> None:
             self._running.pop(step_uuid, None)
             self._wake.set()
-            if not _.cancelled() and _.exception() is not None:
-                log.error("step %s failed inside the engine: %r", step_uuid, _.exception())
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error("step %s failed inside the engine: %r", step_uuid, finished.exception())
 
         task.add_done_callback(done)
+
+    async def _run_one(self, claimed: ClaimedStep) -> None:
+        promised = 0
+
+        def slots_after_finish() -> int:
+            """Free slots once this step has left (0 while paused or stopping), reserved."""
+            nonlocal promised
+            if self.paused or self._stopping:
+                return 0
+            promised = max(0, self.concurrency - len(self._running) - self._reserved + 1)
+            self._reserved += promised
+            return promised
+
+        try:
+            more = await self.runner.run(claimed, slots_after_finish, self.lease_ms)
+        finally:
+            self._reserved -= promised
+        for step in more:
+            self._start(step)
 
     async def _idle(self, until_idle: bool) -> bool:
         """Wait for work; True when ``until_idle`` and nothing is left to do."""

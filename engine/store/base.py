@@ -100,9 +100,17 @@ class Store(Protocol):
         ...
 
     async def finish_attempt(
-        self, step_uuid: str, run_count: int, decision: Decision, now_ms: int, by: str
-    ) -> bool:
-        """Apply ``decision`` if the attempt still owns the step; False on a lost race."""
+        self,
+        step_uuid: str,
+        run_count: int,
+        decision: Decision,
+        now_ms: int,
+        by: str,
+        claim_limit: int = 0,
+        lease_ms: int = 30_000,
+    ) -> tuple[bool, list[ClaimedStep]]:
+        """Apply ``decision`` if the attempt still owns the step (False on a lost race), then
+        claim up to ``claim_limit`` ready steps for ``by`` in the same transaction."""
         ...
 
     async def renew_leases(

@@ -133,6 +133,19 @@ class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin):
         """Run ``fn(connection, *args)`` inside BEGIN IMMEDIATE … COMMIT, retrying lock waits."""
         return await self._call(_in_transaction, fn, args)
 
+    async def _write_if(self, check: Callable[..., bool], fn: Callable[..., R], *args: Any) -> R:
+        """Like ``_write``, but only when ``check(connection, *args)`` finds work (one hop)."""
+        return await self._call(_if_then_in_transaction, check, fn, args)  # type: ignore[return-value]
+
+
+def _if_then_in_transaction(
+    cx: sqlite3.Connection, check: Callable[..., bool], fn: Callable[..., R], args: tuple[Any, ...]
+) -> R | list[Any]:
+    """A read (no write lock) decides whether the write transaction is worth taking."""
+    if not check(cx, *args):
+        return []
+    return _in_transaction(cx, fn, args)
+
 
 def _in_transaction(cx: sqlite3.Connection, fn: Callable[..., R], args: tuple[Any, ...]) -> R:
     for attempt in range(LOCK_RETRIES):

@@ -51,9 +51,7 @@ def move_step(
         params["run_count"] = expect_run_count
     if cx.execute(sql, params).rowcount == 0:
         return False
-    attempt = cx.execute(
-        "SELECT run_count FROM steps WHERE step_uuid = ?", (step["step_uuid"],)
-    ).fetchone()[0]
+    attempt = columns.get("run_count", step["run_count"])
     cx.execute(
         "INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state, to_state,"
         " attempt, at, by, reason, metadata) VALUES (?,?,?,?,?,?,?,?,?,?)",

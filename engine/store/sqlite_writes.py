@@ -17,6 +17,7 @@ from engine.store.sqlite_tx import dumps, move_step, move_task, reevaluate, touc
 
 class WriteMixin:
     async def _write(self, fn: Any, *args: Any) -> Any: ...  # provided by SqliteStore
+    async def _write_if(self, check: Any, fn: Any, *args: Any) -> Any: ...  # ditto
     async def _call(self, fn: Any, *args: Any) -> Any: ...  # provided by SqliteStore
 
     async def create_task(self, plan: TaskPlan, now_ms: int) -> tuple[str, bool]:
@@ -25,12 +26,23 @@ class WriteMixin:
     async def claim_ready(
         self, worker_id: str, now_ms: int, limit: int, lease_ms: int
     ) -> list[ClaimedStep]:
-        return await self._write(_claim_ready, worker_id, now_ms, limit, lease_ms)
+        if limit <= 0:
+            return []
+        return await self._write_if(_any_ready, _claim_ready, worker_id, now_ms, limit, lease_ms)
 
     async def finish_attempt(
-        self, step_uuid: str, run_count: int, decision: lifecycle.Decision, now_ms: int, by: str
-    ) -> bool:
-        return await self._write(_finish_attempt, step_uuid, run_count, decision, now_ms, by)
+        self,
+        step_uuid: str,
+        run_count: int,
+        decision: lifecycle.Decision,
+        now_ms: int,
+        by: str,
+        claim_limit: int = 0,
+        lease_ms: int = 30_000,
+    ) -> tuple[bool, list[ClaimedStep]]:
+        return await self._write(
+            _finish_attempt, step_uuid, run_count, decision, now_ms, by, claim_limit, lease_ms
+        )
 
     async def renew_leases(
         self, worker_id: str, step_uuids: list[str], lease_until_ms: int
@@ -162,6 +174,14 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
     return plan.task_uuid, True
 
 
+def _any_ready(
+    cx: sqlite3.Connection, worker_id: str, now: int, limit: int, lease_ms: int
+) -> bool:
+    return cx.execute(
+        "SELECT 1 FROM steps WHERE ready_at IS NOT NULL AND ready_at <= ? LIMIT 1", (now,)
+    ).fetchone() is not None
+
+
 def _claim_ready(
     cx: sqlite3.Connection, worker_id: str, now: int, limit: int, lease_ms: int
 ) -> list[ClaimedStep]:
@@ -290,11 +310,16 @@ def _finish_attempt(
     decision: lifecycle.Decision,
     now: int,
     by: str,
-) -> bool:
+    claim_limit: int,
+    lease_ms: int,
+) -> tuple[bool, list[ClaimedStep]]:
     row = cx.execute("SELECT * FROM steps WHERE step_uuid = ?", (step_uuid,)).fetchone()
-    if row is None or row["state"] != S.IN_PROGRESS or row["run_count"] != run_count:
-        return False  # an operator or a recovery moved the step first: discard this result
-    return _apply(cx, row, decision, now, by)
+    stored = False
+    if row is not None and row["state"] == S.IN_PROGRESS and row["run_count"] == run_count:
+        stored = _apply(cx, row, decision, now, by)
+    # else an operator or a recovery moved the step first: this result is discarded
+    claimed = _claim_ready(cx, by, now, claim_limit, lease_ms) if claim_limit > 0 else []
+    return stored, claimed
 
 
 def _renew_leases(
