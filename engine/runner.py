@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from engine import lifecycle, retry
@@ -18,6 +18,7 @@ from engine.handlers.invoke import call_handler, handler_not_found_outcome
 from engine.handlers.registry import HandlerNotFound, HandlerRegistry
 from engine.outcomes import ErrorType, Outcome, StepError
 from engine.store import ClaimedStep, Store
+from engine.store.base import AttemptResult
 from engine.templates import TaskTemplate
 
 log = logging.getLogger("tasker.runner")
@@ -49,40 +50,26 @@ class StepRunner:
         self.cancel_requested: set[str] = set()
 
     async def run(
-        self, claimed: ClaimedStep, claim_limit: Callable[[], int] = lambda: 0,
-        lease_ms: int = 30_000,
-    ) -> list[ClaimedStep]:
-        """Run one attempt and store its outcome; returns the steps claimed in the same write.
-
-        ``claim_limit()`` is asked just before the write: how many more steps this worker can
-        take now, so a finished step hands its slot straight to the step it made ready.
-        """
+        self, claimed: ClaimedStep, store_result: Callable[[AttemptResult], Awaitable[bool]]
+    ) -> bool:
+        """Run one attempt and hand its outcome to ``store_result``; False if it was discarded."""
         template = await self.templates.get(claimed.template_id)
         step = template.step(claimed.name)
         policy = retry.RetryPolicy.from_json(claimed.retry_policy)
         outcome = await self._attempt(claimed, step)
         decision = lifecycle.decide(claimed.attempts, outcome, policy, self.clock.now_ms())
-        stored, more = await asyncio.shield(
-            self.store.finish_attempt(
-                claimed.step_uuid,
-                claimed.run_count,
-                decision,
-                self.clock.now_ms(),
-                self.worker_id,
-                claim_limit(),
-                lease_ms,
-            )
-        )
+        stored = await store_result(AttemptResult(claimed.step_uuid, claimed.run_count, decision))
         self.cancel_requested.discard(claimed.step_uuid)
-        log.info(
-            "%s %s/%s attempt %d → %s",
-            "←" if outcome.ok else "!",
-            claimed.task_uuid[:8],
-            claimed.name,
-            claimed.attempts,
-            decision.to_state if stored else "discarded",
-        )
-        return more
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "%s %s/%s attempt %d → %s",
+                "←" if outcome.ok else "!",
+                claimed.task_uuid[:8],
+                claimed.name,
+                claimed.attempts,
+                decision.to_state if stored else "discarded",
+            )
+        return stored
 
     async def _attempt(self, claimed: ClaimedStep, step: Any) -> Outcome:
         ctx = StepContext(
@@ -109,7 +96,8 @@ class StepRunner:
             return handler_not_found_outcome(exc)
         timeout_s = claimed.timeout_ms / 1000
         try:
-            return await asyncio.wait_for(call_handler(resolved, ctx), timeout_s)
+            async with asyncio.timeout(timeout_s):  # no extra task per attempt, unlike wait_for
+                return await call_handler(resolved, ctx)
         except TimeoutError:
             return Outcome.failure(
                 StepError(

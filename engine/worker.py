@@ -14,6 +14,7 @@ import socket
 import uuid
 
 from engine.clock import Clock, wait_for_event
+from engine.group_commit import GroupCommit
 from engine.handlers.registry import HandlerRegistry
 from engine.runner import StepRunner
 from engine.store import ClaimedStep, Store
@@ -52,10 +53,13 @@ class Worker:
         self.runner = StepRunner(store, registry, clock, self.worker_id)
         self.paused = False
         self.attempts_run = 0
-        self._running: dict[str, asyncio.Task[None]] = {}
+        self._running: dict[str, asyncio.Task[bool]] = {}
         self._wake = asyncio.Event()
         self._reserved = 0  # slots promised to claims that are being written right now
         self._stopping = False
+        self._commits = GroupCommit(
+            store, clock, self.worker_id, lease_ms, self._reserve_after, self._release, self._start
+        )
         self._next_heartbeat_ms = 0
 
     @property
@@ -104,17 +108,19 @@ class Worker:
                 self.worker_id, self.clock.now_ms(), free, self.lease_ms
             )
         finally:
-            self._reserved -= free
+            self._release(free)
         for claimed in batch:
             self._start(claimed)
         return len(batch)
 
     def _start(self, claimed: ClaimedStep) -> None:
-        task = asyncio.create_task(self._run_one(claimed), name=f"step {claimed.name}")
+        task = asyncio.create_task(
+            self.runner.run(claimed, self._commits.submit), name=f"step {claimed.name}"
+        )
         self._running[claimed.step_uuid] = task
         self.attempts_run += 1
 
-        def done(finished: asyncio.Task[None], step_uuid: str = claimed.step_uuid) -> None:
+        def done(finished: asyncio.Task[bool], step_uuid: str = claimed.step_uuid) -> None:
             self._running.pop(step_uuid, None)
             self._wake.set()
             if not finished.cancelled() and finished.exception() is not None:
@@ -122,24 +128,16 @@ class Worker:
 
         task.add_done_callback(done)
 
-    async def _run_one(self, claimed: ClaimedStep) -> None:
-        promised = 0
+    def _reserve_after(self, finishing: int) -> int:
+        """Reserve the slots free once ``finishing`` running steps have left (0 when paused)."""
+        if self.paused or self._stopping:
+            return 0
+        free = max(0, self.concurrency - len(self._running) - self._reserved + finishing)
+        self._reserved += free
+        return free
 
-        def slots_after_finish() -> int:
-            """Free slots once this step has left (0 while paused or stopping), reserved."""
-            nonlocal promised
-            if self.paused or self._stopping:
-                return 0
-            promised = max(0, self.concurrency - len(self._running) - self._reserved + 1)
-            self._reserved += promised
-            return promised
-
-        try:
-            more = await self.runner.run(claimed, slots_after_finish, self.lease_ms)
-        finally:
-            self._reserved -= promised
-        for step in more:
-            self._start(step)
+    def _release(self, slots: int) -> None:
+        self._reserved -= slots
 
     async def _idle(self, until_idle: bool) -> bool:
         """Wait for work; True when ``until_idle`` and nothing is left to do."""
@@ -188,6 +186,7 @@ class Worker:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        await self._commits.flush()
 
 
 def _is_fake(clock: Clock) -> bool:

@@ -9,6 +9,7 @@ is refused before anything is imported.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import re
@@ -242,13 +243,18 @@ class HandlerRegistry:
 
 def _construct(cls: type, init: dict[str, Any]) -> Any:
     """Instantiate with ``config=initialization`` when the class takes it, else with no args."""
-    try:
-        params = inspect.signature(cls).parameters
-    except (TypeError, ValueError):
-        params = {}
-    if "config" in params:
+    if _takes_config(cls):
         return cls(config=init)
     return cls()
+
+
+@functools.cache
+def _takes_config(cls: type) -> bool:
+    """Whether the constructor has a ``config`` parameter (asked once per class: it is slow)."""
+    try:
+        return "config" in inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _is_handler_like(target: Any) -> bool:

@@ -66,6 +66,15 @@ class TaskPlan:
 
 
 @dataclass(frozen=True)
+class AttemptResult:
+    """One finished attempt to store: which step, which attempt, and what was decided."""
+
+    step_uuid: str
+    run_count: int
+    decision: Decision
+
+
+@dataclass(frozen=True)
 class ClaimedStep:
     """A step this worker now owns for one attempt, with what its handler needs."""
 
@@ -99,18 +108,17 @@ class Store(Protocol):
         """Atomically move up to ``limit`` runnable steps to in_progress, counting an attempt."""
         ...
 
-    async def finish_attempt(
+    async def finish_attempts(
         self,
-        step_uuid: str,
-        run_count: int,
-        decision: Decision,
+        results: list[AttemptResult],
         now_ms: int,
         by: str,
         claim_limit: int = 0,
         lease_ms: int = 30_000,
-    ) -> tuple[bool, list[ClaimedStep]]:
-        """Apply ``decision`` if the attempt still owns the step (False on a lost race), then
-        claim up to ``claim_limit`` ready steps for ``by`` in the same transaction."""
+    ) -> tuple[list[bool], list[ClaimedStep]]:
+        """Apply each result whose attempt still owns its step (False in its place on a lost
+        race), re-evaluate each touched task once, then claim up to ``claim_limit`` ready steps
+        for ``by``, all in one transaction (a group commit of concurrent steps)."""
         ...
 
     async def renew_leases(

@@ -96,7 +96,9 @@ def move_task(
     )
 
 
-def reevaluate(cx: sqlite3.Connection, task_uuid: str, now_ms: int, by: str, reason: str) -> None:
+def reevaluate(
+    cx: sqlite3.Connection, task_uuid: str, now_ms: int, by: str, reason: str
+) -> TaskState:
     """Recompute readiness, counters and the task's state after one of its steps moved."""
     task_state = TaskState(
         cx.execute("SELECT status FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()[0]
@@ -121,6 +123,7 @@ def reevaluate(cx: sqlite3.Connection, task_uuid: str, now_ms: int, by: str, rea
     if result.task_state is not task_state:
         move_task(cx, task_uuid, task_state, result.task_state, now_ms, by, reason)
     touch_task(cx, task_uuid, now_ms, result.completed_steps, result.failed_steps)
+    return result.task_state
 
 
 def touch_task(

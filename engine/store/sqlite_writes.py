@@ -11,7 +11,15 @@ from engine.outcomes import ErrorType, Outcome, StepError
 from engine.states import TERMINAL_STEP_STATES, TERMINAL_TASK_STATES, IllegalTransition
 from engine.states import StepState as S
 from engine.states import TaskState as T
-from engine.store.base import ClaimedStep, IllegalAction, StepNotFound, TaskNotFound, TaskPlan
+from engine.store import sqlite_attempts as attempts
+from engine.store.base import (
+    AttemptResult,
+    ClaimedStep,
+    IllegalAction,
+    StepNotFound,
+    TaskNotFound,
+    TaskPlan,
+)
 from engine.store.sqlite_tx import dumps, move_step, move_task, reevaluate, touch_task
 
 
@@ -28,20 +36,20 @@ class WriteMixin:
     ) -> list[ClaimedStep]:
         if limit <= 0:
             return []
-        return await self._write_if(_any_ready, _claim_ready, worker_id, now_ms, limit, lease_ms)
+        return await self._write_if(
+            attempts.any_ready, attempts.claim_ready, worker_id, now_ms, limit, lease_ms
+        )
 
-    async def finish_attempt(
+    async def finish_attempts(
         self,
-        step_uuid: str,
-        run_count: int,
-        decision: lifecycle.Decision,
+        results: list[AttemptResult],
         now_ms: int,
         by: str,
         claim_limit: int = 0,
         lease_ms: int = 30_000,
-    ) -> tuple[bool, list[ClaimedStep]]:
+    ) -> tuple[list[bool], list[ClaimedStep]]:
         return await self._write(
-            _finish_attempt, step_uuid, run_count, decision, now_ms, by, claim_limit, lease_ms
+            attempts.finish_attempts, results, now_ms, by, claim_limit, lease_ms
         )
 
     async def renew_leases(
@@ -174,154 +182,6 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
     return plan.task_uuid, True
 
 
-def _any_ready(
-    cx: sqlite3.Connection, worker_id: str, now: int, limit: int, lease_ms: int
-) -> bool:
-    return cx.execute(
-        "SELECT 1 FROM steps WHERE ready_at IS NOT NULL AND ready_at <= ? LIMIT 1", (now,)
-    ).fetchone() is not None
-
-
-def _claim_ready(
-    cx: sqlite3.Connection, worker_id: str, now: int, limit: int, lease_ms: int
-) -> list[ClaimedStep]:
-    rows = cx.execute(
-        "SELECT * FROM steps WHERE ready_at IS NOT NULL AND ready_at <= ? ORDER BY ready_at"
-        " LIMIT ?",
-        (now, limit),
-    ).fetchall()
-    claimed = []
-    for row in rows:
-        moved = move_step(
-            cx,
-            row,
-            S.IN_PROGRESS,
-            now,
-            worker_id,
-            "claimed by worker",
-            attempts=row["attempts"] + 1,
-            run_count=row["run_count"] + 1,
-            ready_at=None,
-            claimed_by=worker_id,
-            lease_expires_at=now + lease_ms,
-            last_attempted_at=now,
-            started_at=now,
-            cancel_requested=0,
-        )
-        if moved:
-            claimed.append(row)
-    for task_uuid in {r["task_uuid"] for r in claimed}:
-        reevaluate(cx, task_uuid, now, worker_id, "a step started")
-    return [_claimed_step(cx, row) for row in claimed]
-
-
-def _claimed_step(cx: sqlite3.Connection, row: sqlite3.Row) -> ClaimedStep:
-    task = cx.execute(
-        "SELECT context, template_id FROM tasks WHERE task_uuid = ?", (row["task_uuid"],)
-    ).fetchone()
-    siblings = {
-        r["name"]: r
-        for r in cx.execute(
-            "SELECT name, dependencies, results FROM steps WHERE task_uuid = ?",
-            (row["task_uuid"],),
-        )
-    }
-    results = {}
-    stack, seen = list(json.loads(row["dependencies"])), set()
-    while stack:  # every ancestor, not only direct parents
-        name = stack.pop()
-        if name in seen or name not in siblings:
-            continue
-        seen.add(name)
-        parent = siblings[name]
-        stack.extend(json.loads(parent["dependencies"]))
-        if parent["results"] is not None:
-            results[name] = {
-                "success": True,
-                "result": json.loads(parent["results"]),
-                "metadata": {},
-            }
-    return ClaimedStep(
-        task_uuid=row["task_uuid"],
-        step_uuid=row["step_uuid"],
-        name=row["name"],
-        template_id=task["template_id"],
-        attempts=row["attempts"] + 1,
-        run_count=row["run_count"] + 1,
-        max_attempts=row["max_attempts"],
-        retry_policy=json.loads(row["retry_policy"]),
-        timeout_ms=row["timeout_ms"],
-        context=json.loads(task["context"]),
-        dependency_results=results,
-    )
-
-
-def _apply(
-    cx: sqlite3.Connection, row: sqlite3.Row, decision: lifecycle.Decision, now: int, by: str
-) -> bool:
-    to_state, reason = decision.to_state, decision.reason
-    if row["cancel_requested"]:
-        to_state, reason = S.CANCELLED, "cancelled by an operator while running"
-    moved = move_step(
-        cx,
-        row,
-        to_state,
-        now,
-        by,
-        reason,
-        metadata=_decision_metadata(decision),
-        expect_run_count=row["run_count"],
-        results=dumps(decision.results) if to_state is S.COMPLETE else row["results"],
-        error=dumps(decision.error.to_json()) if decision.error else None,
-        next_retry_at=decision.next_retry_at_ms,
-        backoff_ms=decision.backoff_ms,
-        backoff_rule=decision.backoff_rule,
-        claimed_by=None,
-        lease_expires_at=None,
-        finished_at=now,
-    )
-    if moved:
-        reevaluate(cx, row["task_uuid"], now, by, f"step {row['name']} {to_state.value}")
-    return moved
-
-
-def _decision_metadata(decision: lifecycle.Decision) -> dict[str, Any] | None:
-    """What the audit row keeps of a decision: the error, and the backoff that was chosen."""
-    if decision.error is None:
-        return None
-    meta: dict[str, Any] = {
-        "error_type": decision.error.error_type,
-        "error_code": decision.error.error_code,
-        "message": decision.error.message,
-    }
-    if decision.next_retry_at_ms is not None:
-        meta.update(
-            next_retry_at=decision.next_retry_at_ms,
-            backoff_ms=decision.backoff_ms,
-            backoff_rule=decision.backoff_rule,
-        )
-    return meta
-
-
-def _finish_attempt(
-    cx: sqlite3.Connection,
-    step_uuid: str,
-    run_count: int,
-    decision: lifecycle.Decision,
-    now: int,
-    by: str,
-    claim_limit: int,
-    lease_ms: int,
-) -> tuple[bool, list[ClaimedStep]]:
-    row = cx.execute("SELECT * FROM steps WHERE step_uuid = ?", (step_uuid,)).fetchone()
-    stored = False
-    if row is not None and row["state"] == S.IN_PROGRESS and row["run_count"] == run_count:
-        stored = _apply(cx, row, decision, now, by)
-    # else an operator or a recovery moved the step first: this result is discarded
-    claimed = _claim_ready(cx, by, now, claim_limit, lease_ms) if claim_limit > 0 else []
-    return stored, claimed
-
-
 def _renew_leases(
     cx: sqlite3.Connection, worker_id: str, step_uuids: list[str], until: int
 ) -> set[str]:
@@ -352,7 +212,7 @@ def _recover_expired(cx: sqlite3.Connection, now: int, by: str) -> int:
         )
         policy = retry.RetryPolicy.from_json(json.loads(row["retry_policy"]))
         decision = lifecycle.decide(row["attempts"], Outcome.failure(lost), policy, now)
-        _apply(cx, row, decision, now, by)
+        attempts.apply_decision(cx, row, decision, now, by)
     return len(rows)
 
 

@@ -1,0 +1,201 @@
+"""The SQLite store's hot path: claiming ready steps and storing attempt results.
+
+Every function runs inside one write transaction. Finishing a batch of attempts re-evaluates
+each touched task once and claims the steps they made ready in the same transaction, so a
+worker pays one commit and one thread hop for many steps.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from engine import lifecycle
+from engine.states import StepState as S
+from engine.states import TaskState as T
+from engine.store.base import AttemptResult, ClaimedStep
+from engine.store.sqlite_tx import dumps, move_step, reevaluate
+
+
+def any_ready(cx: sqlite3.Connection, worker_id: str, now: int, limit: int, lease_ms: int) -> bool:
+    """A read before the write lock: is there anything to claim at all?"""
+    return cx.execute(
+        "SELECT 1 FROM steps WHERE ready_at IS NOT NULL AND ready_at <= ? LIMIT 1", (now,)
+    ).fetchone() is not None
+
+
+def claim_ready(
+    cx: sqlite3.Connection,
+    worker_id: str,
+    now: int,
+    limit: int,
+    lease_ms: int,
+    evaluated: dict[str, T] | None = None,
+) -> list[ClaimedStep]:
+    """Claim up to ``limit`` ready steps, oldest first.
+
+    ``evaluated``: tasks already re-evaluated in this transaction and the state they got; a
+    task already in ``steps_in_process`` keeps it when one of its steps starts, so it is not
+    evaluated again.
+    """
+    if limit <= 0:
+        return []
+    rows = cx.execute(
+        "SELECT * FROM steps WHERE ready_at IS NOT NULL AND ready_at <= ? ORDER BY ready_at"
+        " LIMIT ?",
+        (now, limit),
+    ).fetchall()
+    claimed = []
+    for row in rows:
+        moved = move_step(
+            cx,
+            row,
+            S.IN_PROGRESS,
+            now,
+            worker_id,
+            "claimed by worker",
+            attempts=row["attempts"] + 1,
+            run_count=row["run_count"] + 1,
+            ready_at=None,
+            claimed_by=worker_id,
+            lease_expires_at=now + lease_ms,
+            last_attempted_at=now,
+            started_at=now,
+            cancel_requested=0,
+        )
+        if moved:
+            claimed.append(row)
+    evaluated = evaluated or {}
+    for task_uuid in dict.fromkeys(r["task_uuid"] for r in claimed):
+        if evaluated.get(task_uuid) is not T.STEPS_IN_PROCESS:
+            reevaluate(cx, task_uuid, now, worker_id, "a step started")
+    return [claimed_step(cx, row) for row in claimed]
+
+
+def claimed_step(cx: sqlite3.Connection, row: sqlite3.Row) -> ClaimedStep:
+    """What the handler of a just-claimed step needs: the context and every ancestor's results."""
+    task = cx.execute(
+        "SELECT context, template_id FROM tasks WHERE task_uuid = ?", (row["task_uuid"],)
+    ).fetchone()
+    siblings = {
+        r["name"]: r
+        for r in cx.execute(
+            "SELECT name, dependencies, results FROM steps WHERE task_uuid = ?",
+            (row["task_uuid"],),
+        )
+    }
+    results = {}
+    stack, seen = list(json.loads(row["dependencies"])), set()
+    while stack:  # every ancestor, not only direct parents
+        name = stack.pop()
+        if name in seen or name not in siblings:
+            continue
+        seen.add(name)
+        parent = siblings[name]
+        stack.extend(json.loads(parent["dependencies"]))
+        if parent["results"] is not None:
+            results[name] = {
+                "success": True,
+                "result": json.loads(parent["results"]),
+                "metadata": {},
+            }
+    return ClaimedStep(
+        task_uuid=row["task_uuid"],
+        step_uuid=row["step_uuid"],
+        name=row["name"],
+        template_id=task["template_id"],
+        attempts=row["attempts"] + 1,
+        run_count=row["run_count"] + 1,
+        max_attempts=row["max_attempts"],
+        retry_policy=json.loads(row["retry_policy"]),
+        timeout_ms=row["timeout_ms"],
+        context=json.loads(task["context"]),
+        dependency_results=results,
+    )
+
+
+def move_by_decision(
+    cx: sqlite3.Connection, row: sqlite3.Row, decision: lifecycle.Decision, now: int, by: str
+) -> str | None:
+    """Move the step as ``decision`` says; the reason for its task's re-evaluation, or None."""
+    to_state, reason = decision.to_state, decision.reason
+    if row["cancel_requested"]:
+        to_state, reason = S.CANCELLED, "cancelled by an operator while running"
+    moved = move_step(
+        cx,
+        row,
+        to_state,
+        now,
+        by,
+        reason,
+        metadata=decision_metadata(decision),
+        expect_run_count=row["run_count"],
+        results=dumps(decision.results) if to_state is S.COMPLETE else row["results"],
+        error=dumps(decision.error.to_json()) if decision.error else None,
+        next_retry_at=decision.next_retry_at_ms,
+        backoff_ms=decision.backoff_ms,
+        backoff_rule=decision.backoff_rule,
+        claimed_by=None,
+        lease_expires_at=None,
+        finished_at=now,
+    )
+    return f"step {row['name']} {to_state.value}" if moved else None
+
+
+def apply_decision(
+    cx: sqlite3.Connection, row: sqlite3.Row, decision: lifecycle.Decision, now: int, by: str
+) -> bool:
+    """Move one step and re-evaluate its task (recovery and single results)."""
+    reason = move_by_decision(cx, row, decision, now, by)
+    if reason is not None:
+        reevaluate(cx, row["task_uuid"], now, by, reason)
+    return reason is not None
+
+
+def decision_metadata(decision: lifecycle.Decision) -> dict[str, Any] | None:
+    """What the audit row keeps of a decision: the error, and the backoff that was chosen."""
+    if decision.error is None:
+        return None
+    meta: dict[str, Any] = {
+        "error_type": decision.error.error_type,
+        "error_code": decision.error.error_code,
+        "message": decision.error.message,
+    }
+    if decision.next_retry_at_ms is not None:
+        meta.update(
+            next_retry_at=decision.next_retry_at_ms,
+            backoff_ms=decision.backoff_ms,
+            backoff_rule=decision.backoff_rule,
+        )
+    return meta
+
+
+def finish_attempts(
+    cx: sqlite3.Connection,
+    results: list[AttemptResult],
+    now: int,
+    by: str,
+    claim_limit: int,
+    lease_ms: int,
+) -> tuple[list[bool], list[ClaimedStep]]:
+    """Store a batch of attempt results, then claim up to ``claim_limit`` ready steps.
+
+    A result whose attempt no longer owns its step (an operator or a recovery moved it first)
+    is discarded: False in its place.
+    """
+    stored: list[bool] = []
+    reasons: dict[str, list[str]] = {}
+    for result in results:
+        row = cx.execute("SELECT * FROM steps WHERE step_uuid = ?", (result.step_uuid,)).fetchone()
+        reason = None
+        if row is not None and row["state"] == S.IN_PROGRESS and row["run_count"] == result.run_count:
+            reason = move_by_decision(cx, row, result.decision, now, by)
+        stored.append(reason is not None)
+        if reason is not None:
+            reasons.setdefault(row["task_uuid"], []).append(reason)
+    evaluated = {
+        task_uuid: reevaluate(cx, task_uuid, now, by, "; ".join(why))
+        for task_uuid, why in reasons.items()
+    }
+    return stored, claim_ready(cx, by, now, claim_limit, lease_ms, evaluated)
