@@ -109,6 +109,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX step_transitions_by_step ON step_transitions(step_uuid, id);
     CREATE INDEX step_transitions_by_task ON step_transitions(task_uuid, id);
     """,
+    # 2: the audit trail is read by task (and step name), never by step uuid alone; the unused
+    # index cost a page write per transition.
+    """
+    DROP INDEX IF EXISTS step_transitions_by_step;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

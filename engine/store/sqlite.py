@@ -18,6 +18,7 @@ import aiosqlite
 from engine.store import sqlite_reads, sqlite_writes
 from engine.store.base import StoreError
 from engine.store.schema import MIGRATIONS, SCHEMA_VERSION
+from engine.store.sqlite_checkpoint import SAFETY_NET_PAGES, WalCheckpointer
 
 R = TypeVar("R")
 BUSY_TIMEOUT_MS = 5000
@@ -81,6 +82,7 @@ def _statements(script: str) -> list[str]:
 def _prepare(cx: sqlite3.Connection, path: str) -> None:
     cx.execute("PRAGMA journal_mode = WAL")
     cx.execute("PRAGMA synchronous = NORMAL")
+    cx.execute(f"PRAGMA wal_autocheckpoint = {SAFETY_NET_PAGES}")
     _migrate(cx, path)
 
 
@@ -98,6 +100,7 @@ class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin):
     def __init__(self, path: str, db: aiosqlite.Connection) -> None:
         self.path = path
         self._db = db
+        self._checkpointer: WalCheckpointer | None = None
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:
@@ -117,10 +120,15 @@ class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin):
         except BaseException:
             await db.close()
             raise
+        if path != ":memory:":
+            store._checkpointer = WalCheckpointer(path)
+            store._checkpointer.start()
         return store
 
     async def close(self) -> None:
         await self._db.close()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
 
     async def _call(self, fn: Callable[..., R], *args: Any) -> R:
         """Run ``fn(connection, *args)`` on the connection's thread (one hop)."""
