@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.text import Text
 
+from engine.ids import short_id
 from engine.retry import RetryPolicy, describe_delay
 
 NOT_CREATED = "not_created"  # a step a decision step has not created (yet)
@@ -72,10 +73,10 @@ def step_state_text(state: str) -> Text:
     return Text(f"{glyph} {state}", style=style)
 
 
-def short_uuid(uuid: str, length: int = 8) -> str:
-    """The last characters of a uuid: UUIDv7 prefixes are timestamps shared by tasks created
-    together, the tail is random and tells them apart."""
-    return uuid[-length:]
+def short_uuid(uuid: str) -> str:
+    """The last 8 characters of a uuid, as the CLI shows them: UUIDv7 prefixes are timestamps
+    shared by tasks created together, the tail is random and tells them apart."""
+    return short_id(uuid)
 
 
 def age_text(then_ms: int, now_ms: int) -> str:

@@ -14,6 +14,7 @@ from engine import identity, plan, shipped
 from engine.clock import Clock, SystemClock
 from engine.handlers.loading import import_handler_modules
 from engine.handlers.registry import HandlerRegistry
+from engine.ids import short_id
 from engine.store import Store, open_store
 from engine.templates import TaskTemplate, TemplateCatalog
 from engine.worker import Worker
@@ -142,6 +143,9 @@ class Engine:
         return TaskCreated(await self.store.get_task(task_uuid), created)
 
     async def resolve(self, uuid_or_prefix: str) -> str:
+        """The full uuid of the one task whose uuid is, starts with or ends with the text.
+
+        Raises TaskNotFound, or AmbiguousPrefix naming the matches' tails, in one line."""
         return await self.store.resolve_task_uuid(uuid_or_prefix)
 
     async def get_task(self, uuid_or_prefix: str) -> dict[str, Any]:
@@ -164,7 +168,7 @@ class Engine:
         names = [s["name"] for s in task["steps"]]
         if step_name not in names:
             raise EngineError(
-                f"task {task['task_uuid'][:8]} has no step '{step_name}'; "
+                f"task {short_id(task['task_uuid'])} has no step '{step_name}'; "
                 f"its steps: {', '.join(names)}"
             )
         return await self.store.step_audit(task["task_uuid"], step_name)

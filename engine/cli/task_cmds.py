@@ -10,6 +10,7 @@ from typing import Any
 from engine.api import Engine, open_engine
 from engine.cli import output
 from engine.cli.errors import UsageError
+from engine.ids import short_id
 from engine.masking import masked
 
 
@@ -146,7 +147,7 @@ async def list_tasks(args: argparse.Namespace) -> int:
         ["UUID", "TEMPLATE", "STATUS", "STEPS", "CREATED", "INITIATOR"],
         [
             (
-                t["task_uuid"][:8],
+                short_id(t["task_uuid"]),
                 f"{t['namespace']}/{t['name']}@{t['version']}",
                 output.styled(t["status"]),
                 f"{t['completed_steps']}/{t['total_steps']}",
@@ -248,7 +249,7 @@ async def step_action(args: argparse.Namespace) -> int:
             task = await engine.complete_step(args.uuid, args.step, results, args.reason, args.by)
     step = next(s for s in task["steps"] if s["name"] == args.step)
     print(
-        f"{args.action}: task {task['task_uuid'][:8]} step {args.step} is now "
+        f"{args.action}: task {short_id(task['task_uuid'])} step {args.step} is now "
         f"{step['current_state']}; task {task['status']}"
     )
     return 0
@@ -260,7 +261,7 @@ async def task_action(args: argparse.Namespace) -> int:
             task = await engine.cancel_task(args.uuid, args.reason, args.by)
         else:
             task = await engine.give_up(args.uuid, args.reason, args.by)
-    print(f"{args.action}: task {task['task_uuid'][:8]} is now {task['status']}")
+    print(f"{args.action}: task {short_id(task['task_uuid'])} is now {task['status']}")
     return 0
 
 

@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any
 
 from engine import retry
+from engine.ids import short_id
 from engine.states import SATISFIES_DEPENDENCIES, StepState
 from engine.store.base import AmbiguousPrefix, StoreError, TaskNotFound
 
@@ -71,20 +72,42 @@ def _template_definition(cx: sqlite3.Connection, template_id: str) -> str:
     return row[0]
 
 
-def _resolve_task_uuid(cx: sqlite3.Connection, prefix: str) -> str:
-    text = prefix.strip().lower()
-    if not text or any(c not in "0123456789abcdef-" for c in text):
-        raise TaskNotFound(f"'{prefix}' is not a task uuid or uuid prefix (hex digits and -)")
-    rows = cx.execute(
+def _resolve_task_uuid(cx: sqlite3.Connection, text: str) -> str:
+    """The one task whose uuid starts or ends with ``text`` (the CLI and console show the tail)."""
+    wanted = text.strip().lower()
+    if not wanted or any(c not in "0123456789abcdef-" for c in wanted):
+        raise TaskNotFound(
+            f"'{text}' is not a task uuid, nor its first or last characters (hex digits and -)"
+        )
+    if len(wanted) == 36:  # a whole uuid: one indexed lookup, no scan
+        row = cx.execute("SELECT task_uuid FROM tasks WHERE task_uuid = ?", (wanted,)).fetchone()
+        if row is None:
+            raise TaskNotFound(f"no task {wanted}; list tasks with 'tasker task list'")
+        return row[0]
+    starts = cx.execute(
         "SELECT task_uuid FROM tasks WHERE task_uuid >= ? AND task_uuid < ? LIMIT 6",
-        (text, text + "\uffff"),
+        (wanted, wanted + "\uffff"),
     ).fetchall()
-    if not rows:
-        raise TaskNotFound(f"no task matches '{prefix}'; list tasks with 'tasker task list'")
-    if len(rows) > 1:
-        sample = ", ".join(r[0][: len(text) + 4] for r in rows[:5])
-        raise AmbiguousPrefix(f"'{prefix}' matches several tasks ({sample}…); give more characters")
-    return rows[0][0]
+    # A tail has no index to use; scanning the primary key's index is a few ms at 100k tasks.
+    ends = cx.execute(
+        "SELECT task_uuid FROM tasks WHERE substr(task_uuid, -?) = ? LIMIT 6",
+        (len(wanted), wanted),
+    ).fetchall()
+    found = sorted({r[0] for r in (*starts, *ends)})
+    if not found:
+        raise TaskNotFound(
+            f"no task matches '{text}' (start or end of a uuid); list tasks with 'tasker task list'"
+        )
+    if len(found) > 1:
+        raise AmbiguousPrefix(_ambiguity(text, found))
+    return found[0]
+
+
+def _ambiguity(text: str, found: list[str]) -> str:
+    """One line naming the matches by their tails, which tell them apart."""
+    count = str(len(found)) if len(found) <= 5 else "more than 5"
+    tails = ", ".join(f"…{short_id(uuid)}" for uuid in found[:5])
+    return f"'{text}' matches {count} tasks ({tails}); give one of these tails or more characters"
 
 
 def _loads(text: str | None) -> Any:
