@@ -7,22 +7,24 @@ worker pays one commit and one thread hop for many steps.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from typing import Any
 
 from engine import lifecycle
 from engine.states import StepState as S
 from engine.states import TaskState as T
+from engine.store import moves
 from engine.store.base import AttemptResult, ClaimedStep
-from engine.store.sqlite_tx import dumps, move_step, reevaluate
+from engine.store.sqlite_tx import move_step, reevaluate
 
 
 def any_ready(cx: sqlite3.Connection, worker_id: str, now: int, limit: int, lease_ms: int) -> bool:
     """A read before the write lock: is there anything to claim at all?"""
-    return cx.execute(
-        "SELECT 1 FROM steps WHERE ready_at IS NOT NULL AND ready_at <= ? LIMIT 1", (now,)
-    ).fetchone() is not None
+    return (
+        cx.execute(
+            "SELECT 1 FROM steps WHERE ready_at IS NOT NULL AND ready_at <= ? LIMIT 1", (now,)
+        ).fetchone()
+        is not None
+    )
 
 
 def claim_ready(
@@ -54,15 +56,8 @@ def claim_ready(
             S.IN_PROGRESS,
             now,
             worker_id,
-            "claimed by worker",
-            attempts=row["attempts"] + 1,
-            run_count=row["run_count"] + 1,
-            ready_at=None,
-            claimed_by=worker_id,
-            lease_expires_at=now + lease_ms,
-            last_attempted_at=now,
-            started_at=now,
-            cancel_requested=0,
+            moves.CLAIM_REASON,
+            **moves.claim_columns(row, worker_id, now, lease_ms),
         )
         if moved:
             claimed.append(row)
@@ -85,62 +80,26 @@ def claimed_step(cx: sqlite3.Connection, row: sqlite3.Row) -> ClaimedStep:
             (row["task_uuid"],),
         )
     }
-    results = {}
-    stack, seen = list(json.loads(row["dependencies"])), set()
-    while stack:  # every ancestor, not only direct parents
-        name = stack.pop()
-        if name in seen or name not in siblings:
-            continue
-        seen.add(name)
-        parent = siblings[name]
-        stack.extend(json.loads(parent["dependencies"]))
-        if parent["results"] is not None:
-            results[name] = {
-                "success": True,
-                "result": json.loads(parent["results"]),
-                "metadata": {},
-            }
-    return ClaimedStep(
-        task_uuid=row["task_uuid"],
-        step_uuid=row["step_uuid"],
-        name=row["name"],
-        template_id=task["template_id"],
-        attempts=row["attempts"] + 1,
-        run_count=row["run_count"] + 1,
-        max_attempts=row["max_attempts"],
-        retry_policy=json.loads(row["retry_policy"]),
-        timeout_ms=row["timeout_ms"],
-        context=json.loads(task["context"]),
-        dependency_results=results,
-    )
+    return moves.claimed_step(row, task, siblings)
 
 
 def move_by_decision(
     cx: sqlite3.Connection, row: sqlite3.Row, decision: lifecycle.Decision, now: int, by: str
 ) -> str | None:
     """Move the step as ``decision`` says; the reason for its task's re-evaluation, or None."""
-    to_state, reason = decision.to_state, decision.reason
-    if row["cancel_requested"]:
-        to_state, reason = S.CANCELLED, "cancelled by an operator while running"
+    move = moves.decision_move(row, decision, now)
     moved = move_step(
         cx,
         row,
-        to_state,
+        move.to_state,
         now,
         by,
-        reason,
-        metadata=decision_metadata(decision),
+        move.reason,
+        metadata=move.metadata,
         expect_run_count=row["run_count"],
-        results=dumps(decision.results) if to_state is S.COMPLETE else row["results"],
-        error=dumps(decision.error.to_json()) if decision.error else None,
-        next_retry_at=decision.next_retry_at_ms,
-        backoff_ms=decision.backoff_ms,
-        backoff_rule=decision.backoff_rule,
-        claimed_by=None,
-        lease_expires_at=None,
-        finished_at=now,
+        **move.columns,
     )
-    return f"step {row['name']} {to_state.value}" if moved else None
+    return f"step {row['name']} {move.to_state.value}" if moved else None
 
 
 def apply_decision(
@@ -151,24 +110,6 @@ def apply_decision(
     if reason is not None:
         reevaluate(cx, row["task_uuid"], now, by, reason)
     return reason is not None
-
-
-def decision_metadata(decision: lifecycle.Decision) -> dict[str, Any] | None:
-    """What the audit row keeps of a decision: the error, and the backoff that was chosen."""
-    if decision.error is None:
-        return None
-    meta: dict[str, Any] = {
-        "error_type": decision.error.error_type,
-        "error_code": decision.error.error_code,
-        "message": decision.error.message,
-    }
-    if decision.next_retry_at_ms is not None:
-        meta.update(
-            next_retry_at=decision.next_retry_at_ms,
-            backoff_ms=decision.backoff_ms,
-            backoff_rule=decision.backoff_rule,
-        )
-    return meta
 
 
 def finish_attempts(
@@ -189,7 +130,11 @@ def finish_attempts(
     for result in results:
         row = cx.execute("SELECT * FROM steps WHERE step_uuid = ?", (result.step_uuid,)).fetchone()
         reason = None
-        if row is not None and row["state"] == S.IN_PROGRESS and row["run_count"] == result.run_count:
+        if (
+            row is not None
+            and row["state"] == S.IN_PROGRESS
+            and row["run_count"] == result.run_count
+        ):
             reason = move_by_decision(cx, row, result.decision, now, by)
         stored.append(reason is not None)
         if reason is not None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
-from engine import lifecycle, retry
-from engine.outcomes import ErrorType, Outcome, StepError
 from engine.states import TERMINAL_STEP_STATES, TERMINAL_TASK_STATES, IllegalTransition
 from engine.states import StepState as S
 from engine.states import TaskState as T
+from engine.store import moves
 from engine.store import sqlite_attempts as attempts
 from engine.store.base import (
     AttemptResult,
@@ -204,15 +202,7 @@ def _recover_expired(cx: sqlite3.Connection, now: int, by: str) -> int:
         "SELECT * FROM steps WHERE state = 'in_progress' AND lease_expires_at < ?", (now,)
     ).fetchall()
     for row in rows:
-        lost = StepError(
-            error_type=ErrorType.HANDLER_ERROR,
-            error_code="worker_lost",
-            retryable=True,
-            message=f"worker {row['claimed_by']} stopped before finishing (lease expired)",
-        )
-        policy = retry.RetryPolicy.from_json(json.loads(row["retry_policy"]))
-        decision = lifecycle.decide(row["attempts"], Outcome.failure(lost), policy, now)
-        attempts.apply_decision(cx, row, decision, now, by)
+        attempts.apply_decision(cx, row, moves.lost_worker_decision(row, now), now, by)
     return len(rows)
 
 
@@ -221,13 +211,6 @@ def _task_row(cx: sqlite3.Connection, task_uuid: str) -> sqlite3.Row:
     if task is None:
         raise TaskNotFound(f"no task {task_uuid}; list tasks with 'tasker task list'")
     return task
-
-
-STEP_ACTIONS = {
-    "reset": (S.PENDING, "reset-step needs a step in error"),
-    "resolve": (S.RESOLVED_MANUALLY, "resolve-step needs an unfinished step"),
-    "complete": (S.COMPLETE, "complete-step needs an unfinished step"),
-}
 
 
 def _step_action(
@@ -258,22 +241,11 @@ def _step_action(
         raise StepNotFound(
             f"task {task_uuid[:8]} has no step '{step_name}'; its steps: {', '.join(names)}"
         )
-    to_state, needs = STEP_ACTIONS[action]
-    columns: dict[str, Any] = {"claimed_by": None, "lease_expires_at": None}
-    metadata: dict[str, Any] = {"action": action}
-    if action == "reset":
-        columns.update(
-            attempts=0, next_retry_at=None, backoff_ms=None, backoff_rule=None, error=None
-        )
-        metadata["previous_error"] = json.loads(row["error"]) if row["error"] else None
-    elif action == "complete":
-        columns.update(results=dumps(results or {}), finished_at=now)
-        metadata.update(manually_completed=True, completed_by=by)
-    if row["state"] == S.IN_PROGRESS:
-        columns["cancel_requested"] = 1  # the running attempt is stopped; its result discarded
+    move = moves.step_action_move(row, action, now, by, reason, results)
     try:
-        move_step(cx, row, to_state, now, by, reason, metadata=metadata, **columns)
+        move_step(cx, row, move.to_state, now, by, reason, metadata=move.metadata, **move.columns)
     except IllegalTransition:
+        needs = moves.STEP_ACTIONS[action][1]
         raise IllegalAction(
             f"step '{step_name}' of task {task_uuid[:8]} is {row['state']}; {needs}"
         ) from None

@@ -1,0 +1,166 @@
+"""What a store writes when a step moves, whatever the database: the columns of a claim, of an
+attempt's decision, of an operator's action, and what the audit row keeps.
+
+Pure: a row is any mapping of column names (``sqlite3.Row``, a psycopg dict row), so every
+backend applies exactly the same changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine import lifecycle, retry
+from engine.outcomes import ErrorType, Outcome, StepError
+from engine.states import StepState as S
+from engine.store.base import ClaimedStep
+
+Row = Mapping[str, Any]
+
+CLAIM_REASON = "claimed by worker"
+
+
+def dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Move:
+    """One step's next state, the reason for its audit row, and the columns that change."""
+
+    to_state: S
+    reason: str
+    columns: dict[str, Any]
+    metadata: dict[str, Any] | None = None
+
+
+def claim_columns(row: Row, worker_id: str, now: int, lease_ms: int) -> dict[str, Any]:
+    """A claim counts an attempt, takes the lease and takes the step off the ready list."""
+    return {
+        "attempts": row["attempts"] + 1,
+        "run_count": row["run_count"] + 1,
+        "ready_at": None,
+        "claimed_by": worker_id,
+        "lease_expires_at": now + lease_ms,
+        "last_attempted_at": now,
+        "started_at": now,
+        "cancel_requested": 0,
+    }
+
+
+def decision_move(row: Row, decision: lifecycle.Decision, now: int) -> Move:
+    """How a finished attempt moves its step; an operator's cancel request wins."""
+    to_state, reason = decision.to_state, decision.reason
+    if row["cancel_requested"]:
+        to_state, reason = S.CANCELLED, "cancelled by an operator while running"
+    columns = {
+        "results": dumps(decision.results) if to_state is S.COMPLETE else row["results"],
+        "error": dumps(decision.error.to_json()) if decision.error else None,
+        "next_retry_at": decision.next_retry_at_ms,
+        "backoff_ms": decision.backoff_ms,
+        "backoff_rule": decision.backoff_rule,
+        "claimed_by": None,
+        "lease_expires_at": None,
+        "finished_at": now,
+    }
+    return Move(to_state, reason, columns, decision_metadata(decision))
+
+
+def decision_metadata(decision: lifecycle.Decision) -> dict[str, Any] | None:
+    """What the audit row keeps of a decision: the error, and the backoff that was chosen."""
+    if decision.error is None:
+        return None
+    meta: dict[str, Any] = {
+        "error_type": decision.error.error_type,
+        "error_code": decision.error.error_code,
+        "message": decision.error.message,
+    }
+    if decision.next_retry_at_ms is not None:
+        meta.update(
+            next_retry_at=decision.next_retry_at_ms,
+            backoff_ms=decision.backoff_ms,
+            backoff_rule=decision.backoff_rule,
+        )
+    return meta
+
+
+def lost_worker_decision(row: Row, now: int) -> lifecycle.Decision:
+    """The decision for an in_progress step whose lease expired: a retryable failure."""
+    lost = StepError(
+        error_type=ErrorType.HANDLER_ERROR,
+        error_code="worker_lost",
+        retryable=True,
+        message=f"worker {row['claimed_by']} stopped before finishing (lease expired)",
+    )
+    policy = retry.RetryPolicy.from_json(json.loads(row["retry_policy"]))
+    return lifecycle.decide(row["attempts"], Outcome.failure(lost), policy, now)
+
+
+STEP_ACTIONS = {
+    "reset": (S.PENDING, "reset-step needs a step in error"),
+    "resolve": (S.RESOLVED_MANUALLY, "resolve-step needs an unfinished step"),
+    "complete": (S.COMPLETE, "complete-step needs an unfinished step"),
+}
+
+
+def step_action_move(
+    row: Row, action: str, now: int, by: str, reason: str, results: dict[str, Any] | None
+) -> Move:
+    """An operator's reset, resolve or complete of one step (checked later by the table)."""
+    to_state, _ = STEP_ACTIONS[action]
+    columns: dict[str, Any] = {"claimed_by": None, "lease_expires_at": None}
+    metadata: dict[str, Any] = {"action": action}
+    if action == "reset":
+        columns.update(
+            attempts=0, next_retry_at=None, backoff_ms=None, backoff_rule=None, error=None
+        )
+        metadata["previous_error"] = json.loads(row["error"]) if row["error"] else None
+    elif action == "complete":
+        columns.update(results=dumps(results or {}), finished_at=now)
+        metadata.update(manually_completed=True, completed_by=by)
+    if row["state"] == S.IN_PROGRESS:
+        columns["cancel_requested"] = 1  # the running attempt is stopped; its result discarded
+    return Move(to_state, reason, columns, metadata)
+
+
+def ancestor_results(dependencies: list[str], siblings: Mapping[str, Row]) -> dict[str, Any]:
+    """Every ancestor's results (not only the direct parents'), by step name.
+
+    ``siblings`` maps each step name of the task to a row with ``dependencies`` (JSON text)
+    and ``results`` (JSON text or None).
+    """
+    results = {}
+    stack, seen = list(dependencies), set()
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in siblings:
+            continue
+        seen.add(name)
+        parent = siblings[name]
+        stack.extend(json.loads(parent["dependencies"]))
+        if parent["results"] is not None:
+            results[name] = {
+                "success": True,
+                "result": json.loads(parent["results"]),
+                "metadata": {},
+            }
+    return results
+
+
+def claimed_step(row: Row, task: Row, siblings: Mapping[str, Row]) -> ClaimedStep:
+    """What the handler of a just-claimed step needs (``row`` as read before the claim)."""
+    return ClaimedStep(
+        task_uuid=row["task_uuid"],
+        step_uuid=row["step_uuid"],
+        name=row["name"],
+        template_id=task["template_id"],
+        attempts=row["attempts"] + 1,
+        run_count=row["run_count"] + 1,
+        max_attempts=row["max_attempts"],
+        retry_policy=json.loads(row["retry_policy"]),
+        timeout_ms=row["timeout_ms"],
+        context=json.loads(task["context"]),
+        dependency_results=ancestor_results(json.loads(row["dependencies"]), siblings),
+    )
