@@ -13,7 +13,8 @@ Endpoints (JSON bodies):
   replaces that token's plan (null: the run's default plan); ``{"clear": true}`` drops all.
   Fault kinds and fields: ``gateway_state.Fault``.
 
-``PaymentGateway`` runs it on a thread for the length of a ``with`` block.
+``PaymentGateway`` runs it on a thread for the length of a ``with`` block; with
+``ledger_path`` its charges and requests are kept in that file across runs.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from .gateway_ledger import LedgerFile
 from .gateway_state import Charge, Fault, FaultKind, GatewayState, IdempotencyConflict
 
 _DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
@@ -231,8 +234,10 @@ class PaymentGateway:
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], datetime] | None = None,
+        ledger_path: Path | str | None = None,
     ) -> None:
-        self.state = GatewayState(seed=seed, clock=clock)
+        ledger = LedgerFile(ledger_path) if ledger_path is not None else None
+        self.state = GatewayState(seed=seed, clock=clock, ledger_file=ledger)
         self._address = (host, port)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -289,15 +294,27 @@ class PaymentGateway:
     def ledger(self) -> list[Charge]:
         return self.state.ledger()
 
-    def set_faults(self, token: str | None, faults: Iterable[Fault | dict[str, Any]]) -> None:
-        """Replace ``token``'s fault plan (None: the run's default plan)."""
-        self.state.set_faults(token, [Fault.model_validate(fault) for fault in faults])
+    def set_faults(
+        self,
+        token: str | None,
+        faults: Iterable[Fault | dict[str, Any]],
+        *,
+        already_served: int = 0,
+    ) -> None:
+        """Replace ``token``'s fault plan (None: the run's default plan); ``already_served``
+        requests met it in an earlier run."""
+        plan = [Fault.model_validate(fault) for fault in faults]
+        self.state.set_faults(token, plan, already_served)
 
     def clear_faults(self) -> None:
         self.state.clear_faults()
 
     def requests(self) -> list[dict[str, Any]]:
         return self.state.requests()
+
+    def wait_for_charge(self, idempotency_key: str, timeout: float = 5.0) -> Charge | None:
+        """The charge for this key once taken (a held request may take it late), or None."""
+        return self.state.wait_for_charge(idempotency_key, timeout)
 
     def server_errors(self) -> list[str]:
         """Unexpected exceptions while serving (client disconnects are not errors)."""

@@ -9,14 +9,15 @@ plan (``set_faults(None, ...)``, consumed separately for each token). A fault wi
 ``times=N`` applies to the next N requests for that token; ``times=None`` to every one.
 
 The ledger is keyed by the ``Idempotency-Key``: a key seen before returns its original charge
-(``replayed``), so however often a client retries, one key takes at most one charge.
+(``replayed``), so however often a client retries, one key takes at most one charge. With a
+``LedgerFile`` the ledger and the request log also live on disk and survive a restart.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..ids import stable_hex
+from .gateway_ledger import LedgerFile
 from .services import TokenRule, effective_token, token_rule
 
 
@@ -78,6 +80,10 @@ class Charge:
     def to_json(self) -> dict[str, Any]:
         return {"object": "charge", **asdict(self)}
 
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Charge:
+        return cls(**{f.name: record[f.name] for f in fields(cls)})
+
 
 class IdempotencyConflict(Exception):
     """The key was used before for a different charge (another amount or token)."""
@@ -99,28 +105,47 @@ class _Plan:
 
 
 class GatewayState:
-    """Fault plans, ledger and request log of one gateway run; deterministic given ``seed``."""
+    """Fault plans, ledger and request log of one gateway run; deterministic given ``seed``.
 
-    def __init__(self, seed: int = 0, clock: Callable[[], datetime] | None = None) -> None:
+    With ``ledger_file``, the charges and requests it holds are loaded first and every new
+    one is appended to it."""
+
+    def __init__(
+        self,
+        seed: int = 0,
+        clock: Callable[[], datetime] | None = None,
+        ledger_file: LedgerFile | None = None,
+    ) -> None:
         self.seed = seed
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
+        self._charged = threading.Condition(self._lock)
         self._token_plans: dict[str, _Plan] = {}
         self._default: list[Fault] = []
         self._default_plans: dict[str, _Plan] = {}
         self._charges: dict[str, Charge] = {}  # by idempotency key
         self._requests: list[dict[str, Any]] = []
+        self._file = ledger_file
+        if ledger_file is not None:
+            charges, self._requests = ledger_file.read()
+            self._charges = {key: Charge.from_record(c) for key, c in charges.items()}
 
     # -- faults ---------------------------------------------------------------------------
 
-    def set_faults(self, token: str | None, faults: list[Fault]) -> None:
-        """Replace the plan of ``token`` (or the run's default plan when ``token`` is None)."""
+    def set_faults(self, token: str | None, faults: list[Fault], already_served: int = 0) -> None:
+        """Replace the plan of ``token`` (or the run's default plan when ``token`` is None).
+
+        ``already_served``: requests of this token that met the plan before (in an earlier
+        run), so a resumed plan goes on where it stopped instead of starting over."""
         with self._lock:
             if token is None:
                 self._default = list(faults)
                 self._default_plans.clear()
             else:
-                self._token_plans[token] = _Plan(list(faults), [0] * len(faults))
+                plan = _Plan(list(faults), [0] * len(faults))
+                for _ in range(already_served):
+                    plan.take()
+                self._token_plans[token] = plan
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -164,7 +189,7 @@ class GatewayState:
                         f"{existing.amount_cents} {existing.currency} on {existing.token}"
                     )
                 existing = replace(existing, requests=existing.requests + 1)
-                self._charges[idempotency_key] = existing
+                self._store(existing)
                 return existing, True
             created = Charge(
                 id="pay_" + stable_hex(self.seed, "charge", idempotency_key, length=12),
@@ -179,8 +204,20 @@ class GatewayState:
                 sequence=len(self._charges) + 1,
                 requests=1,
             )
-            self._charges[idempotency_key] = created
+            self._store(created)
             return created, False
+
+    def _store(self, charge: Charge) -> None:
+        self._charges[charge.idempotency_key] = charge
+        if self._file is not None:
+            self._file.append_charge(asdict(charge))
+        self._charged.notify_all()
+
+    def wait_for_charge(self, idempotency_key: str, timeout: float) -> Charge | None:
+        """The charge for this key once it is taken, or None after ``timeout`` seconds."""
+        with self._charged:
+            self._charged.wait_for(lambda: idempotency_key in self._charges, timeout=timeout)
+            return self._charges.get(idempotency_key)
 
     def charge_by_id(self, charge_id: str) -> Charge | None:
         with self._lock:
@@ -196,6 +233,8 @@ class GatewayState:
     def record_request(self, **entry: Any) -> None:
         with self._lock:
             self._requests.append(entry)
+            if self._file is not None:
+                self._file.append_request(entry)
 
     def requests(self) -> list[dict[str, Any]]:
         """One entry per POST /charges: token, idempotency_key, fault, status."""

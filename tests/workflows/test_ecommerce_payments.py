@@ -208,20 +208,28 @@ def test_a_bad_timeout_setting_is_a_permanent_configuration_error(monkeypatch, b
 # --- the double-charge story -----------------------------------------------------------------
 
 
+FIRST_ATTEMPT_TIMEOUT_S = 0.2  # the held answer never comes, so any timeout ends it
+RETRY_TIMEOUT_S = 10.0  # an answer the gateway gives at once, even on a loaded machine
+
+
 def _attempts_until_paid(http, gateway, task_uuid, key_for_attempt, max_attempts=2):
-    """Run the payment step the way the engine retries it; returns the attempts' outcomes."""
+    """Run the payment step the way the engine retries it; returns the attempts' outcomes.
+
+    The first attempt meets a post-charge stall: its answer is held until the gateway stops,
+    so it times out however fast the machine is. The retry goes out once the gateway has
+    taken that charge (the engine's backoff stands between two attempts; here the wait is
+    explicit, so a retry can never overtake the request it repeats) and waits long enough
+    that only a gateway fault, not a busy CPU, could make it time out.
+    """
     outcomes = []
     for attempt in range(1, max_attempts + 1):
+        key = key_for_attempt(task_uuid, attempt)
+        timeout = FIRST_ATTEMPT_TIMEOUT_S if attempt == 1 else RETRY_TIMEOUT_S
         try:
-            paid = _pay(
-                http,
-                gateway,
-                token=f"tok_{task_uuid}",
-                key=key_for_attempt(task_uuid, attempt),
-                timeout=0.2,
-            )
+            paid = _pay(http, gateway, token=f"tok_{task_uuid}", key=key, timeout=timeout)
         except TransientError as exc:
             outcomes.append(exc.code)
+            assert gateway.wait_for_charge(key, timeout=RETRY_TIMEOUT_S) is not None
             continue
         outcomes.append(paid.payment_id)
         break

@@ -158,7 +158,8 @@ def test_stall_after_charge_takes_the_charge_and_the_retry_gets_it_back(client, 
     gateway.set_faults("tok_visa", [{"kind": "stall_after_charge", "times": 1}])
     with pytest.raises(httpx.ReadTimeout):
         _charge(client, "task-9:process_payment", timeout=0.2)
-    (taken,) = gateway.ledger()  # the money moved even though the caller saw a timeout
+    taken = gateway.wait_for_charge("task-9:process_payment")
+    assert gateway.ledger() == [taken]  # the money moved even though the caller saw a timeout
     retry = _charge(client, "task-9:process_payment")
     assert retry.status_code == 200 and retry.json()["id"] == taken.id
     assert len(gateway.ledger()) == 1
