@@ -15,14 +15,28 @@ from engine.store.base import (
 )
 
 
+def is_postgres(url: str) -> bool:
+    return str(url).startswith(("postgresql://", "postgres://"))
+
+
+def sqlite_path(url: str) -> str:
+    """The file of a ``sqlite:///path`` URL or a plain path."""
+    url = str(url)
+    return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+
+
 async def open_store(url: str) -> Store:
-    """Open ``sqlite:///path`` or a plain file path (the embedded default)."""
+    """Open ``postgresql://…``, ``sqlite:///path`` or a plain file path (the embedded default).
+
+    Opening creates the schema or upgrades it; a schema newer than this code is refused.
+    """
+    if is_postgres(url):
+        from engine.store.postgres import PostgresStore
+
+        return await PostgresStore.open(str(url))
     from engine.store.sqlite import SqliteStore
 
-    if url.startswith(("postgresql://", "postgres://")):
-        raise StoreError("PostgreSQL is not supported yet; use a SQLite file path for --db")
-    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
-    return await SqliteStore.open(path)
+    return await SqliteStore.open(sqlite_path(url))
 
 
 __all__ = [
@@ -35,5 +49,7 @@ __all__ = [
     "StoreError",
     "TaskNotFound",
     "TaskPlan",
+    "is_postgres",
     "open_store",
+    "sqlite_path",
 ]

@@ -11,16 +11,12 @@ from tests.engine.support import DATA, HANDLERS
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "tasker.db"
-
-
-@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 
 
 @pytest.fixture
-async def engine(db: Path, clock: FakeClock) -> AsyncIterator[Engine]:
+async def engine(db: str | Path, clock: FakeClock) -> AsyncIterator[Engine]:
+    """An engine on each backend (the ``db`` fixture: a SQLite file or a PostgreSQL schema)."""
     async with open_engine(db, templates=[DATA], handlers=HANDLERS, clock=clock) as eng:
         yield eng

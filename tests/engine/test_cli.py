@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
 from engine.cli import main
+from tests.backends import digest
 from tests.engine.support import CART, DATA, HANDLERS
 
 
@@ -23,10 +23,6 @@ def run(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, 
     code = main(tasker(db, *args))
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "absent"
 
 
 def test_checkout_from_the_cli(capsys: pytest.CaptureFixture[str], db: Path) -> None:

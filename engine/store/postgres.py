@@ -1,0 +1,239 @@
+"""PostgreSQL store on psycopg 3 (async) with a connection pool, for engines on many hosts.
+
+Same contract and semantics as the SQLite store: every write is one transaction of
+compare-and-set moves with their audit rows. Claims lock task rows with FOR UPDATE SKIP LOCKED,
+so workers on any number of hosts never wait for each other's tasks; each committed change is
+announced with NOTIFY, so idle workers and consoles wake at once instead of polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import errors, sql
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from engine.store import postgres_reads, postgres_schema, postgres_writes
+from engine.store.base import AttemptResult, ClaimedStep, StoreError, TaskPlan
+from engine.store.postgres_tx import Tx, publish
+
+log = logging.getLogger("tasker.store")
+
+R = TypeVar("R")
+POOL_SIZE = 4
+CONNECT_TIMEOUT_S = 5
+RETRIES = 5  # a deadlock or serialization failure is retried as a whole transaction
+LISTEN_RETRY_S = 1.0
+
+
+def label_of(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "the PostgreSQL URL"
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    port = f":{parts['port']}" if parts.get("port") else ""
+    return f"postgresql://{user}{parts.get('host', 'localhost')}{port}/{parts.get('dbname', '')}"
+
+
+def friendly(label: str, exc: psycopg.Error) -> StoreError:
+    first = " ".join(str(exc).strip().splitlines()[0].split()) if str(exc).strip() else ""
+    text = first or type(exc).__name__
+    if isinstance(exc, psycopg.OperationalError) and not isinstance(exc, errors.QueryCanceled):
+        return StoreError(
+            f"cannot use PostgreSQL at {label} ({text}); check that the server runs and the URL"
+        )
+    return StoreError(f"database {label}: {text}")
+
+
+class PostgresStore(postgres_reads.ReadMixin):
+    """The store for one database shared by many hosts."""
+
+    def __init__(
+        self, url: str, pool: AsyncConnectionPool, schema: str, own_pids: set[int]
+    ) -> None:
+        self.url = url
+        self.label = label_of(url)
+        self._pool = pool
+        self._feed_lock = postgres_schema.lock_key(schema, "change_seq")
+        self._channel = f"tasker_changes:{schema}"
+        self._own_pids = own_pids
+        self._changed = asyncio.Event()
+        self._listener: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, url: str, pool_size: int = POOL_SIZE) -> PostgresStore:
+        """Connect, create or upgrade the schema, and open the pool."""
+        label = label_of(url)
+        try:
+            conn = await psycopg.AsyncConnection.connect(
+                url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S, row_factory=dict_row
+            )
+        except psycopg.Error as exc:
+            raise friendly(label, exc) from None
+        try:
+            schema = await _current_schema(conn, label)
+            await postgres_schema.migrate(conn, schema, label)
+        except psycopg.Error as exc:
+            raise friendly(label, exc) from None
+        finally:
+            await conn.close()
+        own_pids: set[int] = set()
+
+        async def configure(new: psycopg.AsyncConnection[Any]) -> None:
+            own_pids.add(new.info.backend_pid)  # its NOTIFYs are this process's own changes
+
+        pool = AsyncConnectionPool(
+            url,
+            min_size=1,
+            max_size=max(1, pool_size),
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            configure=configure,
+            open=False,
+            name="tasker",
+        )
+        store = cls(url, pool, schema, own_pids)
+        try:
+            await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+        except Exception as exc:
+            await pool.close()
+            raise StoreError(
+                f"cannot open connections to PostgreSQL at {label} ({exc}); check the server"
+            ) from None
+        return store
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+        await self._pool.close()
+
+    async def _read(self, fn: Callable[..., Awaitable[R]], *args: Any) -> R:
+        """Run ``fn(tx, *args)`` on a pooled connection, outside any transaction."""
+        try:
+            async with self._pool.connection() as conn:
+                return await fn(Tx(conn.cursor()), *args)
+        except psycopg.Error as exc:
+            raise friendly(self.label, exc) from None
+
+    async def _write(self, fn: Callable[..., Awaitable[R]], *args: Any) -> R:
+        """Run ``fn(tx, *args)`` in one transaction, publishing its changes before COMMIT."""
+        for attempt in range(RETRIES):
+            try:
+                async with self._pool.connection() as conn, conn.transaction():
+                    tx = Tx(conn.cursor())
+                    result = await fn(tx, *args)
+                    await publish(tx, self._feed_lock, self._channel)
+                return result
+            except (errors.DeadlockDetected, errors.SerializationFailure) as exc:
+                if attempt == RETRIES - 1:
+                    raise friendly(self.label, exc) from None
+                await asyncio.sleep(0.005 * (attempt + 1))
+            except psycopg.Error as exc:
+                raise friendly(self.label, exc) from None
+        raise AssertionError("unreachable")
+
+    # writes ------------------------------------------------------------------------------
+    async def create_task(self, plan: TaskPlan, now_ms: int) -> tuple[str, bool]:
+        return await self._write(postgres_writes.create_task, plan, now_ms)
+
+    async def claim_ready(
+        self, worker_id: str, now_ms: int, limit: int, lease_ms: int
+    ) -> list[ClaimedStep]:
+        if limit <= 0:
+            return []
+        return await self._write(postgres_writes.claim_ready, worker_id, now_ms, limit, lease_ms)
+
+    async def finish_attempts(
+        self,
+        results: list[AttemptResult],
+        now_ms: int,
+        by: str,
+        claim_limit: int = 0,
+        lease_ms: int = 30_000,
+    ) -> tuple[list[bool], list[ClaimedStep]]:
+        return await self._write(
+            postgres_writes.finish_attempts, results, now_ms, by, claim_limit, lease_ms
+        )
+
+    async def renew_leases(
+        self, worker_id: str, step_uuids: list[str], lease_until_ms: int
+    ) -> set[str]:
+        if not step_uuids:
+            return set()
+        return await self._write(
+            postgres_writes.renew_leases, worker_id, step_uuids, lease_until_ms
+        )
+
+    async def recover_expired(self, now_ms: int, by: str) -> int:
+        return await self._write(postgres_writes.recover_expired, now_ms, by)
+
+    async def step_action(
+        self,
+        task_uuid: str,
+        step_name: str,
+        action: str,
+        now_ms: int,
+        by: str,
+        reason: str,
+        results: dict[str, Any] | None = None,
+    ) -> None:
+        await self._write(
+            postgres_writes.step_action, task_uuid, step_name, action, now_ms, by, reason, results
+        )
+
+    async def task_action(
+        self, task_uuid: str, action: str, now_ms: int, by: str, reason: str
+    ) -> None:
+        await self._write(postgres_writes.task_action, task_uuid, action, now_ms, by, reason)
+
+    # change notifications ----------------------------------------------------------------------
+    async def wait_for_change(self, timeout_s: float) -> bool:
+        """Wait until another process commits a change, or ``timeout_s``; True if one did.
+
+        A change announced since the previous call returned counts at once, so a waiter that
+        looks for work and then waits misses nothing committed in between.
+        """
+        if self._listener is None:
+            self._listener = asyncio.create_task(self._listen(), name="tasker listen")
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout_s)
+        except TimeoutError:
+            return False
+        self._changed.clear()
+        return True
+
+    async def _listen(self) -> None:
+        """LISTEN on a connection of its own; reconnects after a lost connection."""
+        while True:
+            try:
+                conn = await psycopg.AsyncConnection.connect(
+                    self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
+                )
+                async with conn:
+                    await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+                    self._changed.set()  # whatever happened before LISTEN: look once
+                    async for notice in conn.notifies():
+                        if notice.pid not in self._own_pids:
+                            self._changed.set()
+            except psycopg.Error as exc:
+                log.debug("listening on %s failed, retrying: %s", self.label, exc)
+                await asyncio.sleep(LISTEN_RETRY_S)
+
+
+async def _current_schema(conn: psycopg.AsyncConnection[Any], label: str) -> str:
+    cur = await conn.execute("SELECT current_schema() AS schema")
+    row = await cur.fetchone()
+    schema = None if row is None else row["schema"]  # type: ignore[call-overload]
+    if not schema:
+        raise StoreError(
+            f"{label} has no schema to use (empty search_path); set options=-csearch_path=NAME"
+        )
+    return str(schema)

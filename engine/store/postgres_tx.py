@@ -1,0 +1,228 @@
+"""Building blocks of every PostgreSQL write transaction: locks, compare-and-set moves with
+their audit rows, re-evaluation, and the change feed.
+
+Locking rule (no deadlocks): a step row changes only while its task's row is locked; a
+transaction waits for task locks in uuid order, or takes them with SKIP LOCKED and never waits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from psycopg import AsyncCursor
+
+from engine import readiness
+from engine.states import StepState, TaskState, check_step, check_task
+from engine.store.moves import Move, Row, dumps
+
+STEP_COLUMNS = "step_uuid, task_uuid, name, state, dependencies, ready_at, next_retry_at"
+
+# The SQL type of each step column a move may set (unnest needs typed arrays).
+COLUMN_TYPES = {
+    "attempts": "integer",
+    "run_count": "integer",
+    "ready_at": "bigint",
+    "claimed_by": "text",
+    "lease_expires_at": "bigint",
+    "last_attempted_at": "bigint",
+    "started_at": "bigint",
+    "finished_at": "bigint",
+    "cancel_requested": "integer",
+    "results": "text",
+    "error": "text",
+    "next_retry_at": "bigint",
+    "backoff_ms": "bigint",
+    "backoff_rule": "text",
+}
+
+
+class Tx:
+    """One write transaction: its cursor and the tasks it changed (for the change feed)."""
+
+    def __init__(self, cur: AsyncCursor[dict[str, Any]]) -> None:
+        self.cur = cur
+        self.touched: set[str] = set()
+
+    async def run(self, sql: str, params: Any = None) -> int:
+        """Execute; the number of rows affected."""
+        await self.cur.execute(sql, params)  # type: ignore[arg-type]
+        return self.cur.rowcount
+
+    async def one(self, sql: str, params: Any = None) -> dict[str, Any] | None:
+        await self.cur.execute(sql, params)  # type: ignore[arg-type]
+        return await self.cur.fetchone()
+
+    async def all(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        await self.cur.execute(sql, params)  # type: ignore[arg-type]
+        return await self.cur.fetchall()
+
+    async def lock_tasks(self, task_uuids: Iterable[str], skip_locked: bool = False) -> list[str]:
+        """Lock these tasks' rows in uuid order; with ``skip_locked``, only those free now."""
+        rows = await self.all(
+            "SELECT task_uuid FROM tasks WHERE task_uuid = ANY(%s) ORDER BY task_uuid FOR UPDATE"
+            + (" SKIP LOCKED" if skip_locked else ""),
+            (sorted(set(task_uuids)),),
+        )
+        return [r["task_uuid"] for r in rows]
+
+
+async def move_steps(
+    tx: Tx,
+    moving: Sequence[tuple[Row, Move]],
+    now_ms: int,
+    by: str,
+    expect_run_count: bool = False,
+) -> set[str]:
+    """Compare-and-set many steps with their audit rows in one statement; the uuids that moved.
+
+    Every move must set the same columns. A step whose state (or, with ``expect_run_count``,
+    whose run count) changed since its row was read does not move: another actor won.
+    """
+    if not moving:
+        return set()
+    for row, move in moving:
+        check_step(row["name"], StepState(row["state"]), move.to_state)
+    names = list(moving[0][1].columns)
+    if any(list(move.columns) != names for _, move in moving):
+        raise ValueError("a batch of step moves must set the same columns")
+    arrays: list[list[Any]] = [
+        [row["step_uuid"] for row, _ in moving],
+        [row["state"] for row, _ in moving],
+        [move.to_state.value for _, move in moving],
+        [move.reason for _, move in moving],
+        [dumps(move.metadata) for _, move in moving],
+        [move.columns.get("run_count", row["run_count"]) for row, move in moving],
+        [row["run_count"] for row, _ in moving],
+        *([move.columns[name] for _, move in moving] for name in names),
+    ]
+    types = ["text", "text", "text", "text", "text", "integer", "integer"]
+    types += [COLUMN_TYPES[name] for name in names]
+    unnest = ", ".join(f"%s::{t}[]" for t in types)
+    fields = ["step_uuid", "from_state", "to_state", "reason", "metadata", "attempt", "seen_run"]
+    sets = "".join(f", {name} = u.{name}" for name in names)
+    sql = (
+        f"WITH u AS (SELECT * FROM unnest({unnest}) AS u({', '.join(fields + names)})),"
+        f" moved AS (UPDATE steps s SET state = u.to_state, updated_at = %s{sets} FROM u"
+        " WHERE s.step_uuid = u.step_uuid AND s.state = u.from_state"
+        + (" AND s.run_count = u.seen_run" if expect_run_count else "")
+        + " RETURNING s.task_uuid, s.step_uuid, s.name, u.from_state, u.to_state, u.attempt,"
+        " u.reason, u.metadata)"
+        " INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state, to_state,"
+        ' attempt, at, "by", reason, metadata)'
+        " SELECT task_uuid, step_uuid, name, from_state, to_state, attempt, %s, %s, reason,"
+        " metadata FROM moved RETURNING step_uuid"
+    )
+    rows = await tx.all(sql, (*arrays, now_ms, now_ms, by))
+    return {r["step_uuid"] for r in rows}
+
+
+async def move_step(
+    tx: Tx, row: Row, move: Move, now_ms: int, by: str, expect_run_count: bool = False
+) -> bool:
+    """Compare-and-set one step with its audit row; False when another actor won."""
+    return bool(await move_steps(tx, [(row, move)], now_ms, by, expect_run_count))
+
+
+async def move_task(
+    tx: Tx,
+    task_uuid: str,
+    from_state: TaskState,
+    to_state: TaskState,
+    now_ms: int,
+    by: str,
+    reason: str,
+    **columns: Any,
+) -> None:
+    """Set a task's state (checked against the table) and write its audit row."""
+    check_task(task_uuid, from_state, to_state)
+    done = now_ms if to_state in (TaskState.COMPLETE, TaskState.RESOLVED_MANUALLY) else None
+    sets = "".join(f", {name} = %({name})s" for name in columns)
+    await tx.run(
+        "WITH moved AS (UPDATE tasks SET status = %(to)s,"
+        f" completed_at = COALESCE(%(done)s, completed_at){sets}"
+        " WHERE task_uuid = %(task)s AND status = %(from)s RETURNING task_uuid)"
+        ' INSERT INTO task_transitions (task_uuid, from_state, to_state, at, "by", reason)'
+        " SELECT task_uuid, %(from)s, %(to)s, %(now)s, %(by)s, %(reason)s FROM moved",
+        {
+            **columns,
+            "to": to_state.value,
+            "from": from_state.value,
+            "done": done,
+            "task": task_uuid,
+            "now": now_ms,
+            "by": by,
+            "reason": reason,
+        },
+    )
+    tx.touched.add(task_uuid)
+
+
+async def reevaluate(tx: Tx, task_uuid: str, now_ms: int, by: str, reason: str) -> TaskState:
+    """Recompute readiness, counters and the task's state after one of its steps moved."""
+    rows = await tx.all(
+        "SELECT t.status AS task_status, s.step_uuid, s.name, s.state, s.dependencies,"
+        " s.ready_at, s.next_retry_at FROM tasks t"
+        " LEFT JOIN steps s ON s.task_uuid = t.task_uuid WHERE t.task_uuid = %s"
+        " ORDER BY s.position FOR UPDATE OF t",
+        (task_uuid,),
+    )
+    task_state = TaskState(rows[0]["task_status"])
+    steps = [
+        readiness.StepRow(
+            r["step_uuid"],
+            r["name"],
+            StepState(r["state"]),
+            tuple(json.loads(r["dependencies"])),
+            r["ready_at"],
+            r["next_retry_at"],
+        )
+        for r in rows
+        if r["step_uuid"] is not None
+    ]
+    result = readiness.evaluate(task_state, steps, now_ms)
+    if result.ready_at:
+        await tx.run(
+            "UPDATE steps s SET ready_at = u.ready_at"
+            " FROM unnest(%s::text[], %s::bigint[]) AS u(step_uuid, ready_at)"
+            " WHERE s.step_uuid = u.step_uuid",
+            (list(result.ready_at), list(result.ready_at.values())),
+        )
+    counters = {
+        "updated_at": now_ms,
+        "completed_steps": result.completed_steps,
+        "failed_steps": result.failed_steps,
+    }
+    if result.task_state is not task_state:
+        await move_task(
+            tx, task_uuid, task_state, result.task_state, now_ms, by, reason, **counters
+        )
+    else:
+        await touch_task(tx, task_uuid, **counters)
+    return result.task_state
+
+
+async def touch_task(tx: Tx, task_uuid: str, **columns: Any) -> None:
+    """Set columns of a task (updated_at at least) and mark it changed for the change feed."""
+    sets = ", ".join(f"{name} = %({name})s" for name in columns)
+    await tx.run(
+        f"UPDATE tasks SET {sets} WHERE task_uuid = %(task)s", {**columns, "task": task_uuid}
+    )
+    tx.touched.add(task_uuid)
+
+
+async def publish(tx: Tx, feed_lock: int, channel: str) -> None:
+    """Number the changed tasks in commit order and wake the listeners, just before COMMIT.
+
+    The advisory lock is held until COMMIT, so a change numbered later is never visible before
+    one numbered earlier: a reader that has seen number N has seen everything up to N.
+    """
+    if not tx.touched:
+        return
+    await tx.run("SELECT pg_advisory_xact_lock(%s)", (feed_lock,))
+    await tx.run(
+        "UPDATE tasks SET change_seq = nextval('task_change_seq') WHERE task_uuid = ANY(%s)",
+        (sorted(tx.touched),),
+    )
+    await tx.run("SELECT pg_notify(%s, '')", (channel,))

@@ -1,0 +1,360 @@
+"""The PostgreSQL store's writes: creation, claims, attempt results, recovery, operator actions.
+
+Each function runs inside one transaction (``PostgresStore._write``); the moves themselves are
+the pure ones of ``engine.store.moves``, as in the SQLite store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.states import TERMINAL_STEP_STATES, TERMINAL_TASK_STATES, IllegalTransition
+from engine.states import StepState as S
+from engine.states import TaskState as T
+from engine.store import moves
+from engine.store.base import (
+    AttemptResult,
+    ClaimedStep,
+    IllegalAction,
+    StepNotFound,
+    TaskNotFound,
+    TaskPlan,
+)
+from engine.store.postgres_tx import Tx, move_step, move_steps, move_task, reevaluate, touch_task
+
+CLAIM_SCAN = 4  # look at this many times more ready steps than wanted: some tasks are busy
+
+
+async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
+    await tx.run(
+        "INSERT INTO templates (template_id, namespace, name, version, definition, source_path,"
+        " first_used_at) VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (template_id) DO NOTHING",
+        (
+            plan.template_id,
+            plan.namespace,
+            plan.name,
+            plan.version,
+            plan.template_definition,
+            plan.source_path,
+            now,
+        ),
+    )
+    inserted = await tx.one(
+        "INSERT INTO tasks (task_uuid, template_id, namespace, name, version, status, context,"
+        " initiator, source_system, reason, identity_hash, idempotency_key, total_steps,"
+        " created_at, updated_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+        " ON CONFLICT (identity_hash) DO NOTHING RETURNING task_uuid",
+        (
+            plan.task_uuid,
+            plan.template_id,
+            plan.namespace,
+            plan.name,
+            plan.version,
+            T.PENDING.value,
+            moves.dumps(plan.context),
+            plan.initiator,
+            plan.source_system,
+            plan.reason,
+            plan.identity_hash,
+            plan.idempotency_key,
+            len(plan.steps),
+            now,
+            now,
+        ),
+    )
+    if inserted is None:
+        row = await tx.one(
+            "SELECT task_uuid FROM tasks WHERE identity_hash = %s", (plan.identity_hash,)
+        )
+        assert row is not None  # the conflicting task committed before ON CONFLICT returned
+        return row["task_uuid"], False
+    by = plan.initiator or "tasker"
+    await tx.run(
+        'INSERT INTO task_transitions (task_uuid, from_state, to_state, at, "by", reason)'
+        " VALUES (%s,%s,%s,%s,%s,%s)",
+        (plan.task_uuid, None, T.PENDING.value, now, by, plan.reason or "task created"),
+    )
+    steps = plan.steps
+    await tx.run(
+        "INSERT INTO steps (step_uuid, task_uuid, name, position, handler_callable, dependencies,"
+        " state, max_attempts, retryable, retry_policy, timeout_ms, created_at, updated_at)"
+        " SELECT u.step_uuid, %s, u.name, u.position, u.handler_callable, u.dependencies, %s,"
+        " u.max_attempts, u.retryable, u.retry_policy, u.timeout_ms, %s, %s FROM unnest(%s::text[], %s::text[], %s::integer[],"
+        " %s::text[], %s::text[], %s::integer[], %s::integer[], %s::text[], %s::bigint[])"
+        " AS u(step_uuid, name, position, handler_callable, dependencies, max_attempts,"
+        " retryable, retry_policy, timeout_ms)",
+        (
+            plan.task_uuid,
+            S.PENDING.value,
+            now,
+            now,
+            [s.step_uuid for s in steps],
+            [s.name for s in steps],
+            [s.position for s in steps],
+            [s.handler_callable for s in steps],
+            [moves.dumps(list(s.dependencies)) for s in steps],
+            [s.max_attempts for s in steps],
+            [int(s.retryable) for s in steps],
+            [moves.dumps(s.retry_policy) for s in steps],
+            [s.timeout_ms for s in steps],
+        ),
+    )
+    await tx.run(
+        "INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state, to_state,"
+        ' attempt, at, "by", reason) SELECT %s, u.step_uuid, u.name, NULL, %s, 0, %s, %s,'
+        " 'step created' FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY"
+        " AS u(step_uuid, name, n) ORDER BY u.n",
+        (
+            plan.task_uuid,
+            S.PENDING.value,
+            now,
+            by,
+            [s.step_uuid for s in steps],
+            [s.name for s in steps],
+        ),
+    )
+    uuid_by_name = {s.name: s.step_uuid for s in steps}
+    edges = [(uuid_by_name[d], s.step_uuid) for s in steps for d in s.dependencies]
+    if edges:
+        await tx.run(
+            "INSERT INTO step_edges (task_uuid, from_step, to_step)"
+            " SELECT %s, u.f, u.t FROM unnest(%s::text[], %s::text[]) AS u(f, t)",
+            (plan.task_uuid, [f for f, _ in edges], [t for _, t in edges]),
+        )
+    await reevaluate(tx, plan.task_uuid, now, by, "task created")
+    return plan.task_uuid, True
+
+
+async def claim_ready(
+    tx: Tx,
+    worker_id: str,
+    now: int,
+    limit: int,
+    lease_ms: int,
+    evaluated: dict[str, T] | None = None,
+) -> list[ClaimedStep]:
+    """Claim up to ``limit`` ready steps, oldest first, of tasks no one else is changing.
+
+    ``evaluated``: tasks already re-evaluated in this transaction and the state they got.
+    """
+    if limit <= 0:
+        return []
+    candidates = await tx.all(
+        "SELECT DISTINCT task_uuid FROM (SELECT task_uuid FROM steps WHERE ready_at IS NOT NULL"
+        " AND ready_at <= %s ORDER BY ready_at LIMIT %s) AS oldest",
+        (now, limit * CLAIM_SCAN),
+    )
+    locked = await tx.lock_tasks((r["task_uuid"] for r in candidates), skip_locked=True)
+    if not locked:
+        return []
+    rows = await tx.all(  # a new statement, so it sees what the lock holders committed
+        "SELECT * FROM steps WHERE task_uuid = ANY(%s) AND ready_at IS NOT NULL"
+        " AND ready_at <= %s ORDER BY ready_at LIMIT %s",
+        (locked, now, limit),
+    )
+    moving = [
+        (
+            row,
+            moves.Move(
+                S.IN_PROGRESS,
+                moves.CLAIM_REASON,
+                moves.claim_columns(row, worker_id, now, lease_ms),
+            ),
+        )
+        for row in rows
+    ]
+    moved = await move_steps(tx, moving, now, worker_id)
+    claimed = [row for row in rows if row["step_uuid"] in moved]
+    evaluated = evaluated or {}
+    for task_uuid in dict.fromkeys(r["task_uuid"] for r in claimed):
+        if evaluated.get(task_uuid) is not T.STEPS_IN_PROCESS:
+            await reevaluate(tx, task_uuid, now, worker_id, "a step started")
+    return await claimed_steps(tx, claimed)
+
+
+async def claimed_steps(tx: Tx, claimed: list[dict[str, Any]]) -> list[ClaimedStep]:
+    """What the handlers of just-claimed steps need: the context and every ancestor's results."""
+    if not claimed:
+        return []
+    task_uuids = list(dict.fromkeys(r["task_uuid"] for r in claimed))
+    tasks = {
+        r["task_uuid"]: r
+        for r in await tx.all(
+            "SELECT task_uuid, context, template_id FROM tasks WHERE task_uuid = ANY(%s)",
+            (task_uuids,),
+        )
+    }
+    siblings: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in task_uuids}
+    for r in await tx.all(
+        "SELECT task_uuid, name, dependencies, results FROM steps WHERE task_uuid = ANY(%s)",
+        (task_uuids,),
+    ):
+        siblings[r["task_uuid"]][r["name"]] = r
+    return [
+        moves.claimed_step(row, tasks[row["task_uuid"]], siblings[row["task_uuid"]])
+        for row in claimed
+    ]
+
+
+async def finish_attempts(
+    tx: Tx,
+    results: list[AttemptResult],
+    now: int,
+    by: str,
+    claim_limit: int,
+    lease_ms: int,
+) -> tuple[list[bool], list[ClaimedStep]]:
+    """Store a batch of attempt results, then claim up to ``claim_limit`` ready steps.
+
+    A result whose attempt no longer owns its step is discarded: False in its place.
+    """
+    uuids = [r.step_uuid for r in results]
+    await tx.all(
+        "SELECT task_uuid FROM tasks WHERE task_uuid IN"
+        " (SELECT task_uuid FROM steps WHERE step_uuid = ANY(%s)) ORDER BY task_uuid FOR UPDATE",
+        (uuids,),
+    )
+    rows = {
+        r["step_uuid"]: r
+        for r in await tx.all("SELECT * FROM steps WHERE step_uuid = ANY(%s)", (uuids,))
+    }
+    moving = []
+    for result in results:
+        row = rows.get(result.step_uuid)
+        if (
+            row is not None
+            and row["state"] == S.IN_PROGRESS
+            and row["run_count"] == result.run_count
+        ):
+            moving.append((row, moves.decision_move(row, result.decision, now)))
+    moved = await move_steps(tx, moving, now, by, expect_run_count=True)
+    reasons: dict[str, list[str]] = {}
+    for row, move in moving:
+        if row["step_uuid"] in moved:
+            reasons.setdefault(row["task_uuid"], []).append(
+                f"step {row['name']} {move.to_state.value}"
+            )
+    evaluated = {
+        task_uuid: await reevaluate(tx, task_uuid, now, by, "; ".join(why))
+        for task_uuid, why in reasons.items()
+    }
+    stored = [r.step_uuid in moved for r in results]
+    return stored, await claim_ready(tx, by, now, claim_limit, lease_ms, evaluated)
+
+
+async def renew_leases(tx: Tx, worker_id: str, step_uuids: list[str], until: int) -> set[str]:
+    # SKIP LOCKED: a step locked right now is being finished or moved; its next renewal counts.
+    await tx.run(
+        "UPDATE steps SET lease_expires_at = %s WHERE step_uuid IN (SELECT step_uuid FROM steps"
+        " WHERE step_uuid = ANY(%s) AND claimed_by = %s AND state = 'in_progress'"
+        " FOR UPDATE SKIP LOCKED)",
+        (until, step_uuids, worker_id),
+    )
+    rows = await tx.all(
+        "SELECT step_uuid FROM steps WHERE step_uuid = ANY(%s)"
+        " AND (cancel_requested = 1 OR state <> 'in_progress')",
+        (step_uuids,),
+    )
+    return {r["step_uuid"] for r in rows}
+
+
+async def recover_expired(tx: Tx, now: int, by: str) -> int:
+    expired = await tx.all(
+        "SELECT DISTINCT task_uuid FROM steps WHERE state = 'in_progress' AND lease_expires_at < %s",
+        (now,),
+    )
+    locked = await tx.lock_tasks((r["task_uuid"] for r in expired), skip_locked=True)
+    if not locked:
+        return 0
+    rows = await tx.all(
+        "SELECT * FROM steps WHERE task_uuid = ANY(%s) AND state = 'in_progress'"
+        " AND lease_expires_at < %s",
+        (locked, now),
+    )
+    moving = [
+        (row, moves.decision_move(row, moves.lost_worker_decision(row, now), now)) for row in rows
+    ]
+    moved = await move_steps(tx, moving, now, by, expect_run_count=True)
+    for row, move in moving:
+        if row["step_uuid"] in moved:
+            await reevaluate(
+                tx, row["task_uuid"], now, by, f"step {row['name']} {move.to_state.value}"
+            )
+    return len(moved)
+
+
+async def _locked_task(tx: Tx, task_uuid: str) -> dict[str, Any]:
+    task = await tx.one("SELECT * FROM tasks WHERE task_uuid = %s FOR UPDATE", (task_uuid,))
+    if task is None:
+        raise TaskNotFound(f"no task {task_uuid}; list tasks with 'tasker task list'")
+    return task
+
+
+async def step_action(
+    tx: Tx,
+    task_uuid: str,
+    step_name: str,
+    action: str,
+    now: int,
+    by: str,
+    reason: str,
+    results: dict[str, Any] | None,
+) -> None:
+    task = await _locked_task(tx, task_uuid)
+    if T(task["status"]) in TERMINAL_TASK_STATES:
+        raise IllegalAction(
+            f"task {task_uuid[:8]} is {task['status']}; step actions need an unfinished task"
+        )
+    row = await tx.one(
+        "SELECT * FROM steps WHERE task_uuid = %s AND name = %s", (task_uuid, step_name)
+    )
+    if row is None:
+        names = await tx.all(
+            "SELECT name FROM steps WHERE task_uuid = %s ORDER BY position", (task_uuid,)
+        )
+        raise StepNotFound(
+            f"task {task_uuid[:8]} has no step '{step_name}'; "
+            f"its steps: {', '.join(r['name'] for r in names)}"
+        )
+    move = moves.step_action_move(row, action, now, by, reason, results)
+    try:
+        await move_step(tx, row, move, now, by)
+    except IllegalTransition:
+        needs = moves.STEP_ACTIONS[action][1]
+        raise IllegalAction(
+            f"step '{step_name}' of task {task_uuid[:8]} is {row['state']}; {needs}"
+        ) from None
+    await reevaluate(tx, task_uuid, now, by, f"{action} {step_name}: {reason}")
+
+
+async def task_action(tx: Tx, task_uuid: str, action: str, now: int, by: str, reason: str) -> None:
+    task = await _locked_task(tx, task_uuid)
+    state = T(task["status"])
+    short = task_uuid[:8]
+    if action == "cancel":
+        if state in TERMINAL_TASK_STATES:
+            raise IllegalAction(f"task {short} is {state}; only unfinished tasks can be cancelled")
+        await tx.run(
+            "UPDATE steps SET cancel_requested = 1 WHERE task_uuid = %s AND state = 'in_progress'",
+            (task_uuid,),
+        )
+        steps = await tx.all(
+            "SELECT * FROM steps WHERE task_uuid = %s ORDER BY position", (task_uuid,)
+        )
+        unfinished = [
+            (row, moves.Move(S.CANCELLED, reason, {"ready_at": None}))
+            for row in steps
+            if row["state"] != S.IN_PROGRESS and S(row["state"]) not in TERMINAL_STEP_STATES
+        ]
+        await move_steps(tx, unfinished, now, by)
+        await move_task(tx, task_uuid, state, T.CANCELLED, now, by, reason)
+    elif action == "give_up":
+        if state is not T.BLOCKED_BY_FAILURES:
+            raise IllegalAction(
+                f"task {short} is {state}; give-up needs a task that is blocked_by_failures"
+            )
+        await move_task(tx, task_uuid, state, T.ERROR, now, by, reason)
+    else:
+        raise ValueError(f"unknown task action {action}")
+    await tx.run("UPDATE steps SET ready_at = NULL WHERE task_uuid = %s", (task_uuid,))
+    await touch_task(tx, task_uuid, updated_at=now)

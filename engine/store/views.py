@@ -1,0 +1,121 @@
+"""Rows as the engine shows them: Tasker's TaskResponse shape, audit rows, ambiguity messages.
+
+Pure: a row is any mapping of column names, so every backend answers in the same shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from engine import retry
+from engine.ids import short_id
+from engine.states import SATISFIES_DEPENDENCIES, StepState
+
+Row = Mapping[str, Any]
+
+TASK_LIST_COLUMNS = (
+    "task_uuid, namespace, name, version, status, initiator, source_system, reason,"
+    " total_steps, completed_steps, failed_steps, created_at, updated_at, completed_at"
+)
+
+
+def loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def ambiguity(text: str, found: list[str]) -> str:
+    """One line naming the matches by their tails, which tell them apart."""
+    count = str(len(found)) if len(found) <= 5 else "more than 5"
+    tails = ", ".join(f"…{short_id(uuid)}" for uuid in found[:5])
+    return f"'{text}' matches {count} tasks ({tails}); give one of these tails or more characters"
+
+
+def step_view(row: Row) -> dict[str, Any]:
+    policy = retry.RetryPolicy.from_json(json.loads(row["retry_policy"]))
+    attempts = row["attempts"]
+    return {
+        "step_uuid": row["step_uuid"],
+        "name": row["name"],
+        "current_state": row["state"],
+        "attempts": attempts,
+        "max_attempts": row["max_attempts"],
+        "retryable": bool(row["retryable"]),
+        "retry_eligible": retry.retry_eligible(policy, attempts),
+        "next_retry_at": row["next_retry_at"]
+        if row["state"] == StepState.WAITING_FOR_RETRY
+        else None,
+        "last_attempted_at": row["last_attempted_at"],
+        "started_at": row["started_at"],
+        "finished_at": row["finished_at"],
+        "dependencies": json.loads(row["dependencies"]),
+        "handler": row["handler_callable"],
+        "results": loads(row["results"]),
+        "error": loads(row["error"]),
+        "backoff_ms": row["backoff_ms"],
+        "backoff_rule": row["backoff_rule"],
+        "retry": policy.to_json(),
+        "timeout_seconds": row["timeout_ms"] / 1000,
+        "cancel_requested": bool(row["cancel_requested"]),
+    }
+
+
+def task_view(row: Row) -> dict[str, Any]:
+    total, done = row["total_steps"], row["completed_steps"]
+    return {
+        "task_uuid": row["task_uuid"],
+        "name": row["name"],
+        "namespace": row["namespace"],
+        "version": row["version"],
+        "status": row["status"],
+        "total_steps": total,
+        "completed_steps": done,
+        "failed_steps": row["failed_steps"],
+        "completion_percentage": round(done / total * 100, 2) if total else 100.0,
+        "initiator": row["initiator"],
+        "source_system": row["source_system"],
+        "reason": row["reason"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "completed_at": row["completed_at"],
+    }
+
+
+def execution_status(steps: list[dict[str, Any]], now_ready: bool) -> str:
+    states = [s["current_state"] for s in steps]
+    if StepState.ERROR in states:
+        return "blocked_by_failures"
+    if now_ready:
+        return "has_ready_steps"
+    if StepState.IN_PROGRESS in states:
+        return "processing"
+    if steps and all(s in SATISFIES_DEPENDENCIES for s in states):
+        return "all_complete"
+    return "waiting_for_dependencies"
+
+
+def task_detail(row: Row, step_rows: Sequence[Row]) -> dict[str, Any]:
+    """``task get``: the task row and its step rows (in position order) as one view."""
+    steps = [step_view(r) for r in step_rows]
+    ready = any(r["ready_at"] is not None and r["state"] == StepState.PENDING for r in step_rows)
+    view = task_view(row)
+    view.update(
+        execution_status=execution_status(steps, ready),
+        context=json.loads(row["context"]),
+        identity_hash=row["identity_hash"],
+        idempotency_key=row["idempotency_key"],
+        template_id=row["template_id"],
+        steps=steps,
+    )
+    return view
+
+
+def audit_row(row: Row) -> dict[str, Any]:
+    view = {k: row[k] for k in ("from_state", "to_state", "at", "by", "reason")}
+    view["metadata"] = loads(row["metadata"])
+    return view
+
+
+def step_audit_row(row: Row) -> dict[str, Any]:
+    return {**audit_row(row), "step_name": row["step_name"], "attempt": row["attempt"]}
