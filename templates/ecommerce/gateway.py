@@ -146,7 +146,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, "invalid_request", _first_problem(exc))
             return
         state = self.server.state
-        fault = state.next_fault(request.token)
+        fault = state.next_fault(request.token, key)
         kind = fault.kind if fault else None
         state.record_request(token=request.token, idempotency_key=key, fault=kind)
         if fault is not None and not self._before_charge(fault):

@@ -4,7 +4,8 @@ No sockets here: ``gateway.py`` serves this over HTTP. Everything is guarded by 
 because the HTTP server answers each request on its own thread.
 
 Which fault a charge request meets, in order: the token's own plan (``set_faults(token,
-...)``), else the test-token rule (``tok_test_declined`` declines...), else the run's default
+...)``), else the test-token rule (``tok_test_declined`` declines, ``tok_test_timeout_once``
+times out on its first request only...), else the run's default
 plan (``set_faults(None, ...)``, consumed separately for each token). A fault with
 ``times=N`` applies to the next N requests for that token; ``times=None`` to every one.
 
@@ -58,6 +59,7 @@ TOKEN_FAULTS = {
     TokenRule.INSUFFICIENT_FUNDS: Fault(kind=FaultKind.INSUFFICIENT_FUNDS),
     TokenRule.GATEWAY_ERROR: Fault(kind=FaultKind.SERVER_ERROR),
     TokenRule.TIMEOUT: Fault(kind=FaultKind.TIMEOUT),
+    TokenRule.TIMEOUT_ONCE: Fault(kind=FaultKind.TIMEOUT, times=1),
 }
 
 
@@ -123,6 +125,7 @@ class GatewayState:
         self._token_plans: dict[str, _Plan] = {}
         self._default: list[Fault] = []
         self._default_plans: dict[str, _Plan] = {}
+        self._rule_plans: dict[str, _Plan] = {}  # by idempotency key
         self._charges: dict[str, Charge] = {}  # by idempotency key
         self._requests: list[dict[str, Any]] = []
         self._file = ledger_file
@@ -152,14 +155,21 @@ class GatewayState:
             self._token_plans.clear()
             self._default = []
             self._default_plans.clear()
+            self._rule_plans.clear()
 
-    def next_fault(self, token: str) -> Fault | None:
-        """The fault the next request for ``token`` meets (consuming one use of it)."""
+    def next_fault(self, token: str, idempotency_key: str = "") -> Fault | None:
+        """The fault the next request for ``token`` meets (consuming one use of it).
+
+        A test-token rule that applies ``times`` (``tok_test_timeout_once``) counts per
+        idempotency key: each order's first request meets it, its retry does not."""
         with self._lock:
             plan = self._token_plans.get(token)
             if plan is not None:
                 return plan.take()
             rule_fault = TOKEN_FAULTS.get(token_rule(token))
+            if rule_fault is not None and rule_fault.times is not None:
+                plan = self._rule_plans.setdefault(idempotency_key, _Plan([rule_fault], [0]))
+                return plan.take()
             if rule_fault is not None:
                 return rule_fault
             if not self._default:

@@ -121,6 +121,7 @@ class TokenRule(StrEnum):
     INSUFFICIENT_FUNDS = "insufficient_funds"  # tok_test_insufficient_funds: permanent
     GATEWAY_ERROR = "gateway_error"  # tok_test_gateway_error: retryable, every attempt
     TIMEOUT = "timeout"  # tok_test_timeout: retryable, every attempt
+    TIMEOUT_ONCE = "timeout_once"  # tok_test_timeout_once: retryable, first attempt only
 
 
 TOKEN_RULES = {
@@ -128,6 +129,7 @@ TOKEN_RULES = {
     "tok_test_insufficient_funds": TokenRule.INSUFFICIENT_FUNDS,
     "tok_test_gateway_error": TokenRule.GATEWAY_ERROR,
     "tok_test_timeout": TokenRule.TIMEOUT,
+    "tok_test_timeout_once": TokenRule.TIMEOUT_ONCE,
 }
 
 
@@ -150,11 +152,21 @@ def declined(code: str, token: str) -> BusinessRuleError:
 
 
 def simulate_charge(
-    token: str | None, amount: Decimal, *, idempotency_key: str, now: datetime
+    token: str | None,
+    amount: Decimal,
+    *,
+    idempotency_key: str,
+    now: datetime,
+    first_attempt: bool = True,
 ) -> ProcessPaymentResult:
     """Apply the token rules in-process, for runs without an HTTP gateway configured."""
     token = effective_token(token)
     rule = token_rule(token)
+    if rule is TokenRule.TIMEOUT_ONCE and first_attempt:
+        raise TransientError(
+            "payment gateway timed out (this test card times out once), will retry",
+            code="GATEWAY_TIMEOUT",
+        )
     if rule is TokenRule.DECLINE:
         raise declined("PAYMENT_DECLINED", token)
     if rule is TokenRule.INSUFFICIENT_FUNDS:

@@ -104,6 +104,22 @@ def test_gateway_trouble_tokens_are_retryable(token, code):
     assert caught.value.retryable
 
 
+def test_the_timeout_once_token_fails_only_the_first_attempt():
+    with pytest.raises(TransientError, match="will retry") as caught:
+        svc.simulate_charge(
+            "tok_test_timeout_once", Decimal("74.77"), idempotency_key="t:p", now=NOW
+        )
+    assert caught.value.code == "GATEWAY_TIMEOUT"
+    retried = svc.simulate_charge(
+        "tok_test_timeout_once",
+        Decimal("74.77"),
+        idempotency_key="t:p",
+        now=NOW,
+        first_attempt=False,
+    )
+    assert retried.amount_charged == 74.77
+
+
 @pytest.mark.parametrize("token", [None, "", "  ", "tok_test_success", "tok_visa_4242"])
 def test_other_tokens_charge_the_cart_total(token):
     charge = svc.simulate_charge(

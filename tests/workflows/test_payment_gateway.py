@@ -154,6 +154,16 @@ def test_timeout_past_the_callers_timeout_charges_nothing(client, gateway):
     assert gateway.ledger() == []
 
 
+def test_the_timeout_once_token_times_out_once_per_order(client, gateway):
+    body = {**CHARGE, "token": "tok_test_timeout_once"}
+    for order in ("task-8", "task-9"):
+        with pytest.raises(httpx.ReadTimeout):
+            _charge(client, f"{order}:process_payment", body, timeout=0.2)
+        assert _charge(client, f"{order}:process_payment", body).status_code == 201
+    assert [r["fault"] for r in gateway.requests()] == ["timeout", None, "timeout", None]
+    assert len(gateway.ledger()) == 2
+
+
 def test_stall_after_charge_takes_the_charge_and_the_retry_gets_it_back(client, gateway):
     gateway.set_faults("tok_visa", [{"kind": "stall_after_charge", "times": 1}])
     with pytest.raises(httpx.ReadTimeout):
