@@ -24,6 +24,7 @@ log = logging.getLogger("tasker.worker")
 DEFAULT_LEASE_MS = 30_000
 HEARTBEAT_MAX_MS = 500
 POLL_S = 0.05  # how often an idle worker looks for work other processes created
+NOTIFIED_POLL_S = 1.0  # the same, on a store that announces every commit (a safety net)
 
 
 def default_worker_id() -> str:
@@ -91,7 +92,7 @@ class Worker:
                 await self._heartbeat()
                 if claimed or self._running:
                     if not claimed:
-                        await wait_for_event(self._wake, self.poll_s)
+                        await self._wait_for_work()
                     continue
                 if await self._idle(until_idle):
                     return
@@ -145,7 +146,7 @@ class Worker:
         if next_ready is None:
             if until_idle and not await self.store.has_live_work():
                 return True
-            await wait_for_event(self._wake, self.poll_s)
+            await self._wait_for_work()
             return False
         delay_s = max(0, next_ready - self.clock.now_ms()) / 1000
         if self.paused:
@@ -156,6 +157,25 @@ class Worker:
                 min(delay_s, self.poll_s) if not _is_fake(self.clock) else delay_s
             )
         return False
+
+    async def _wait_for_work(self) -> None:
+        """Until woken here or, on a store that announces commits, by another process."""
+        watch = getattr(self.store, "wait_for_change", None)
+        if watch is None:  # SQLite: look again after the poll interval
+            await wait_for_event(self._wake, self.poll_s)
+            return
+        if self._wake.is_set():
+            return
+        timeout_s = NOTIFIED_POLL_S
+        if self._running:  # wake in time to renew the running steps' leases
+            timeout_s = min(timeout_s, min(self.lease_ms // 3, HEARTBEAT_MAX_MS) / 1000)
+        changed = asyncio.ensure_future(watch(timeout_s))
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait((changed, woken), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            changed.cancel()
+            woken.cancel()
 
     async def _heartbeat(self) -> None:
         now = self.clock.now_ms()
