@@ -34,7 +34,7 @@ def _spawn_workers(path: Path, workers: int, concurrency: int) -> list[subproces
     ]
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
     return [
-        subprocess.Popen(cmd + ["--worker-id", f"bench-{k}"], env=env, stderr=subprocess.PIPE)
+        subprocess.Popen([*cmd, "--worker-id", f"bench-{k}"], env=env, stderr=subprocess.PIPE)
         for k in range(workers)
     ]
 

@@ -7,6 +7,7 @@ change, its audit row, its results and the task's re-evaluation cost one thread 
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import time
 from collections.abc import Callable
@@ -22,13 +23,16 @@ from engine.store.sqlite_checkpoint import SAFETY_NET_PAGES, WalCheckpointer
 
 R = TypeVar("R")
 BUSY_TIMEOUT_MS = 5000
-LOCK_RETRIES = 20
+FIRST_WAIT_S = 0.0001
+LONGEST_WAIT_S = 0.002
 
 
 def _connect(path: str) -> sqlite3.Connection:
     cx = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     cx.row_factory = sqlite3.Row
-    cx.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # Lock waits are retried in _patiently with sub-millisecond sleeps: SQLite's own busy
+    # handler sleeps 1, 2, 5, 10… ms, far longer than our transactions hold the lock.
+    cx.execute("PRAGMA busy_timeout = 0")
     cx.execute("PRAGMA foreign_keys = ON")
     return cx
 
@@ -133,7 +137,7 @@ class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin):
     async def _call(self, fn: Callable[..., R], *args: Any) -> R:
         """Run ``fn(connection, *args)`` on the connection's thread (one hop)."""
         try:
-            return await self._db._execute(lambda: fn(self._db._conn, *args))
+            return await self._db._execute(lambda: _patiently(fn, self._db._conn, args))
         except sqlite3.Error as exc:
             raise _friendly(self.path, exc) from None
 
@@ -155,17 +159,28 @@ def _if_then_in_transaction(
     return _in_transaction(cx, fn, args)
 
 
-def _in_transaction(cx: sqlite3.Connection, fn: Callable[..., R], args: tuple[Any, ...]) -> R:
-    for attempt in range(LOCK_RETRIES):
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
+def _patiently(fn: Callable[..., R], cx: sqlite3.Connection, args: tuple[Any, ...]) -> R:
+    """Run ``fn(cx, *args)``, retrying for up to BUSY_TIMEOUT_MS while another process holds
+    the write lock. Safe: a call that met a busy lock changed nothing (it was rolled back)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    wait = FIRST_WAIT_S
+    while True:
         try:
-            cx.execute("BEGIN IMMEDIATE")
-            break
+            return fn(cx, *args)
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
+            if not _is_busy(exc) or cx.in_transaction or time.monotonic() > deadline:
                 raise
-            if attempt == LOCK_RETRIES - 1:
-                raise
-            time.sleep(0.01 * (attempt + 1))
+        time.sleep(wait * random.uniform(0.5, 1.5))  # jitter: waiters do not wake in step
+        wait = min(wait * 2, LONGEST_WAIT_S)
+
+
+def _in_transaction(cx: sqlite3.Connection, fn: Callable[..., R], args: tuple[Any, ...]) -> R:
+    cx.execute("BEGIN IMMEDIATE")
     try:
         result = fn(cx, *args)
         cx.execute("COMMIT")

@@ -1,0 +1,68 @@
+"""The markdown table of a bench run (bench/results.md, quoted in the README)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _m(figure: dict[str, float] | None) -> float | None:
+    return None if figure is None else figure["median"]
+
+
+def _fmt(value: float | None, unit: str, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f} {unit}".strip()
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return "–" if a is None or b is None or b == 0 else f"{a / b:.2f}×"
+
+
+def markdown(r: dict[str, Any]) -> str:
+    ours, dbos, huey = r["ours"], r["dbos"], r["huey"]
+    floor = _m(r["floor"]["seq_ms_per_step"])
+    chain = _m(ours["chain5_ms"])
+    per_step = None if chain is None else chain / 5
+    lines = [
+        f"Measured {r['date']} on {r['machine']}; medians of {r['runs']} runs; "
+        f"throughput over {r['chains']} concurrent chains.",
+        "",
+        "| sequential latency | ours | DBOS (SQLite) | Huey (SqliteHuey) | DBOS / ours |"
+        " Huey / ours |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, key in (("5-step chain, per workflow", "chain5_ms"),
+                       ("4-step diamond, per workflow", "diamond4_ms")):
+        o, d, h = _m(ours.get(key)), _m(dbos.get(key)), _m(huey.get(key))
+        lines.append(
+            f"| {label} | {_fmt(o, 'ms')} | {_fmt(d, 'ms')} | {_fmt(h, 'ms')} | "
+            f"{_ratio(d, o)} | {_ratio(h, o)} |"
+        )
+    lines += [
+        "",
+        "| per step, 5-step chain | ours | raw SQLite floor | ours / floor |",
+        "|---|---|---|---|",
+        f"| sequential | {_fmt(per_step, 'ms', 3)} | {_fmt(floor, 'ms', 3)} | "
+        f"{_ratio(per_step, floor)} |",
+        "",
+        "| throughput, 5-step chains | ours | DBOS (SQLite) | Huey (SqliteHuey) | ours / DBOS |"
+        " ours / Huey |",
+        "|---|---|---|---|---|---|",
+    ]
+    for k in (1, 2, 4):
+        key = f"chains_per_s_{k}"
+        o, d, h = _m(ours.get(key)), _m(dbos.get(key)), _m(huey.get(key))
+        lines.append(
+            f"| {k} worker process{'es' if k > 1 else ''} | {_fmt(o, 'chains/s', 0)} | "
+            f"{_fmt(d, 'chains/s', 0)} | {_fmt(h, 'chains/s', 0)} | {_ratio(o, d)} | "
+            f"{_ratio(o, h)} |"
+        )
+    lat = ours.get("latency", {})
+    lines += [
+        "",
+        "| scheduling latency (ours, median) | |",
+        "|---|---|",
+        f"| create_task → first handler call | {_fmt(lat.get('create_to_first_call_ms'), 'ms')} |",
+        f"| a retry's next_retry_at → its handler call | "
+        f"{_fmt(lat.get('retry_due_to_call_ms'), 'ms')} |",
+    ]
+    return "\n".join(lines)
