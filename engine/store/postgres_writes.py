@@ -140,11 +140,17 @@ async def claim_ready(
     if limit <= 0:
         return []
     candidates = await tx.all(
-        "SELECT DISTINCT task_uuid FROM (SELECT task_uuid FROM steps WHERE ready_at IS NOT NULL"
-        " AND ready_at <= %s ORDER BY ready_at LIMIT %s) AS oldest",
+        "SELECT task_uuid FROM steps WHERE ready_at IS NOT NULL AND ready_at <= %s"
+        " ORDER BY ready_at LIMIT %s",
         (now, limit * CLAIM_SCAN),
     )
-    locked = await tx.lock_tasks((r["task_uuid"] for r in candidates), skip_locked=True)
+    oldest_first = list(dict.fromkeys(r["task_uuid"] for r in candidates))
+    locked_rows = await tx.all(  # as many tasks as steps wanted, leaving the rest to others
+        "SELECT task_uuid FROM tasks WHERE task_uuid = ANY(%s)"
+        " ORDER BY array_position(%s, task_uuid) LIMIT %s FOR UPDATE SKIP LOCKED",
+        (oldest_first, oldest_first, limit),
+    )
+    locked = [r["task_uuid"] for r in locked_rows]
     if not locked:
         return []
     rows = await tx.all(  # a new statement, so it sees what the lock holders committed

@@ -1,0 +1,65 @@
+"""Task plans built by hand, so the store contract is tested without templates or handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine import ids, lifecycle, retry
+from engine.outcomes import ErrorType, Outcome, StepError
+from engine.states import StepState
+from engine.store.base import AttemptResult, ClaimedStep, StepPlan, TaskPlan
+
+T0 = 1_767_225_600_000
+POLICY = retry.RetryPolicy(max_attempts=3, base_ms=100).to_json()
+
+
+def plan(
+    steps: dict[str, tuple[str, ...]] | None = None,
+    identity: str | None = None,
+    context: dict[str, Any] | None = None,
+    now_ms: int = T0,
+) -> TaskPlan:
+    """A task whose steps (name -> dependencies) run in the order given."""
+    steps = steps if steps is not None else {"first": (), "second": ("first",)}
+    task_uuid = ids.new_uuid(now_ms)
+    return TaskPlan(
+        task_uuid=task_uuid,
+        template_id="t" * 64,
+        template_definition='{"name": "by_hand"}',
+        source_path=None,
+        namespace="testing",
+        name="by_hand",
+        version="1.0.0",
+        context=context or {"order": 1},
+        initiator="tests",
+        source_system=None,
+        reason="contract",
+        identity_hash=identity or task_uuid,
+        idempotency_key=None,
+        steps=[
+            StepPlan(
+                step_uuid=ids.new_uuid(now_ms),
+                name=name,
+                position=position,
+                handler_callable="noop",
+                dependencies=deps,
+                max_attempts=3,
+                retryable=True,
+                retry_policy=POLICY,
+                timeout_ms=30_000,
+            )
+            for position, (name, deps) in enumerate(steps.items())
+        ],
+    )
+
+
+def success(claimed: ClaimedStep, results: dict[str, Any] | None = None) -> AttemptResult:
+    decision = lifecycle.Decision(StepState.COMPLETE, "attempt succeeded", results or {})
+    return AttemptResult(claimed.step_uuid, claimed.run_count, decision)
+
+
+def failure(claimed: ClaimedStep, now_ms: int, retryable: bool = True) -> AttemptResult:
+    error = StepError(ErrorType.RETRYABLE_ERROR, "gateway timeout", retryable=retryable)
+    policy = retry.RetryPolicy.from_json(claimed.retry_policy)
+    decision = lifecycle.decide(claimed.attempts, Outcome.failure(error), policy, now_ms)
+    return AttemptResult(claimed.step_uuid, claimed.run_count, decision)

@@ -1,0 +1,207 @@
+"""The store contract, one suite on every backend: what the engine relies on, state by state."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from engine.store import IllegalAction, StepNotFound, Store, TaskNotFound, open_store
+from engine.store.base import AmbiguousPrefix
+from tests.store.support import T0, failure, plan, success
+
+
+async def states(store: Store, task_uuid: str) -> dict[str, str]:
+    task = await store.get_task(task_uuid)
+    return {s["name"]: s["current_state"] for s in task["steps"]}
+
+
+async def test_create_is_idempotent_on_the_identity_hash(store: Store) -> None:
+    first = plan(identity="same")
+    assert await store.create_task(first, T0) == (first.task_uuid, True)
+    again = plan(identity="same")
+    assert await store.create_task(again, T0 + 5) == (first.task_uuid, False)
+    assert len(await store.list_tasks(None, None, 10)) == 1
+    task = await store.get_task(first.task_uuid)
+    assert task["status"] == "pending" and task["total_steps"] == 2
+    assert task["execution_status"] == "has_ready_steps"
+    assert [a["to_state"] for a in await store.task_audit(first.task_uuid)] == ["pending"]
+
+
+async def test_a_claim_counts_an_attempt_and_hands_over_context_and_ancestors(
+    store: Store,
+) -> None:
+    made = plan({"a": (), "b": ("a",), "c": ("b",)}, context={"cart": [1, 2]})
+    await store.create_task(made, T0)
+    [a] = await store.claim_ready("w1", T0, 5, 1000)
+    assert (a.name, a.attempts, a.run_count, a.context) == ("a", 1, 1, {"cart": [1, 2]})
+    assert await store.claim_ready("w2", T0, 5, 1000) == []  # b waits for a
+    stored, next_claims = await store.finish_attempts([success(a, {"x": 1})], T0 + 1, "w1", 4)
+    assert stored == [True] and [c.name for c in next_claims] == ["b"]
+    [b] = next_claims
+    _, [c] = await store.finish_attempts([success(b, {"y": 2})], T0 + 2, "w1", 4)
+    assert c.dependency_results == {
+        "b": {"success": True, "result": {"y": 2}, "metadata": {}},
+        "a": {"success": True, "result": {"x": 1}, "metadata": {}},
+    }
+    await store.finish_attempts([success(c)], T0 + 3, "w1")
+    task = await store.get_task(made.task_uuid)
+    assert task["status"] == "complete" and task["completion_percentage"] == 100.0
+    assert task["completed_at"] == T0 + 3
+    assert not await store.has_live_work()
+
+
+async def test_claims_are_atomic_across_connections(db, store: Store) -> None:
+    for n in range(12):
+        await store.create_task(plan({"only": ()}, context={"n": n}), T0)
+    others = [await open_store(str(db)) for _ in range(3)]
+
+    async def claim_all(worker: str, s: Store) -> list[str]:
+        mine: list[str] = []
+        while True:
+            batch = await s.claim_ready(worker, T0, 2, 1000)
+            mine += [c.step_uuid for c in batch]
+            if not batch and await s.next_ready_at() is None:
+                return mine
+
+    try:
+        batches = await asyncio.gather(
+            *(claim_all(f"w{i}", s) for i, s in enumerate([store, *others]))
+        )
+    finally:
+        for other in others:
+            await other.close()
+    claimed = [uuid for batch in batches for uuid in batch]
+    assert len(claimed) == 12 and len(set(claimed)) == 12
+    assert await store.claim_ready("late", T0, 5, 1000) == []
+
+
+async def test_a_stale_attempt_result_is_discarded(store: Store) -> None:
+    made = plan({"only": ()})
+    await store.create_task(made, T0)
+    [first] = await store.claim_ready("w1", T0, 1, 1000)
+    assert await store.recover_expired(T0 + 1001, "w2") == 1  # w1's lease ran out
+    [second] = await store.claim_ready("w2", T0 + 1200, 1, 1000)  # after the backoff
+    assert (second.attempts, second.run_count) == (2, 2)
+    stored, _ = await store.finish_attempts([success(first)], T0 + 1300, "w1")
+    assert stored == [False]
+    stored, _ = await store.finish_attempts([success(second)], T0 + 1300, "w2")
+    assert stored == [True]
+    audit = await store.step_audit(made.task_uuid, "only")
+    assert [(r["to_state"], r["by"], r["attempt"]) for r in audit] == [
+        ("pending", "tests", 0),
+        ("in_progress", "w1", 1),
+        ("waiting_for_retry", "w2", 1),
+        ("in_progress", "w2", 2),
+        ("complete", "w2", 2),
+    ]
+    assert audit[2]["metadata"]["error_code"] == "worker_lost"
+
+
+async def test_retry_waits_for_its_backoff_then_runs_again(store: Store) -> None:
+    made = plan({"only": ()})
+    await store.create_task(made, T0)
+    [claimed] = await store.claim_ready("w", T0, 1, 1000)
+    await store.finish_attempts([failure(claimed, T0 + 10)], T0 + 10, "w")
+    task = await store.get_task(made.task_uuid)
+    assert task["status"] == "waiting_for_retry"
+    step = task["steps"][0]
+    assert step["next_retry_at"] == T0 + 110 and step["backoff_ms"] == 100
+    assert await store.next_ready_at() == T0 + 110
+    assert await store.claim_ready("w", T0 + 109, 1, 1000) == []
+    [again] = await store.claim_ready("w", T0 + 110, 1, 1000)
+    assert again.attempts == 2
+
+
+async def test_leases_renew_only_for_their_owner_and_report_cancel_requests(store: Store) -> None:
+    made = plan({"a": (), "b": ()})
+    await store.create_task(made, T0)
+    claimed = await store.claim_ready("w1", T0, 2, 1000)
+    uuids = [c.step_uuid for c in claimed]
+    assert await store.renew_leases("w1", uuids, T0 + 5000) == set()
+    assert await store.renew_leases("intruder", uuids, T0 + 99_000) == set()
+    assert await store.recover_expired(T0 + 4999, "w2") == 0
+    await store.task_action(made.task_uuid, "cancel", T0 + 10, "ops", "customer left")
+    assert await store.renew_leases("w1", uuids, T0 + 6000) == set(uuids)
+    stored, _ = await store.finish_attempts([success(c) for c in claimed], T0 + 20, "w1")
+    assert stored == [True, True]
+    assert set((await states(store, made.task_uuid)).values()) == {"cancelled"}
+    assert (await store.get_task(made.task_uuid))["status"] == "cancelled"
+
+
+async def test_operator_actions_are_checked_audited_and_move_the_task_on(store: Store) -> None:
+    made = plan()
+    await store.create_task(made, T0)
+    [first] = await store.claim_ready("w", T0, 1, 1000)
+    await store.finish_attempts([failure(first, T0, retryable=False)], T0 + 1, "w")
+    assert (await store.get_task(made.task_uuid))["status"] == "blocked_by_failures"
+    assert await store.claim_ready("w", T0 + 2, 5, 1000) == []
+    with pytest.raises(IllegalAction, match="reset-step needs a step in error"):
+        await store.step_action(made.task_uuid, "second", "reset", T0 + 3, "ann", "why")
+    with pytest.raises(StepNotFound, match="its steps: first, second"):
+        await store.step_action(made.task_uuid, "third", "reset", T0 + 3, "ann", "why")
+    await store.step_action(
+        made.task_uuid, "first", "complete", T0 + 4, "ann", "done by hand", {"ok": True}
+    )
+    [second] = await store.claim_ready("w", T0 + 5, 5, 1000)
+    assert second.dependency_results["first"]["result"] == {"ok": True}
+    audit = await store.step_audit(made.task_uuid, "first")
+    assert audit[-1]["by"] == "ann" and audit[-1]["metadata"]["manually_completed"] is True
+    with pytest.raises(IllegalAction, match="give-up needs a task that is blocked_by_failures"):
+        await store.task_action(made.task_uuid, "give_up", T0 + 6, "ann", "no")
+    with pytest.raises(TaskNotFound):
+        await store.task_action("0" * 36, "cancel", T0, "ann", "no")
+
+
+async def test_give_up_closes_a_blocked_task_and_nothing_runs_after(store: Store) -> None:
+    made = plan()
+    await store.create_task(made, T0)
+    [first] = await store.claim_ready("w", T0, 1, 1000)
+    await store.finish_attempts([failure(first, T0, retryable=False)], T0 + 1, "w")
+    await store.task_action(made.task_uuid, "give_up", T0 + 2, "bob", "customer went away")
+    assert (await store.get_task(made.task_uuid))["status"] == "error"
+    with pytest.raises(IllegalAction, match="step actions need an unfinished task"):
+        await store.step_action(made.task_uuid, "first", "reset", T0 + 3, "bob", "retry")
+    assert not await store.has_live_work()
+    transitions = [(a["from_state"], a["to_state"]) for a in await store.task_audit(made.task_uuid)]
+    assert transitions[-1] == ("blocked_by_failures", "error")
+
+
+async def test_the_change_feed_lists_each_changed_task_after_the_cursor(store: Store) -> None:
+    start = await store.change_cursor()
+    a, b = plan(), plan()
+    await store.create_task(a, T0)
+    await store.create_task(b, T0)
+    cursor, changed = await store.changed_tasks(start)
+    assert changed == [a.task_uuid, b.task_uuid] and cursor == await store.change_cursor()
+    assert await store.changed_tasks(cursor) == (cursor, [])
+    await store.claim_ready("w", T0, 1, 1000)
+    later, changed = await store.changed_tasks(cursor)
+    assert later > cursor and len(changed) == 1
+
+
+async def test_ids_resolve_by_start_or_end_and_ambiguity_is_one_line(store: Store) -> None:
+    made = [plan(now_ms=T0) for _ in range(2)]
+    for p in made:
+        await store.create_task(p, T0)
+    uuid = made[0].task_uuid
+    assert await store.resolve_task_uuid(uuid) == uuid
+    assert await store.resolve_task_uuid(uuid[-8:].upper()) == uuid
+    with pytest.raises(AmbiguousPrefix, match="matches 2 tasks"):
+        await store.resolve_task_uuid(uuid[:8])
+    with pytest.raises(TaskNotFound, match="is not a task uuid"):
+        await store.resolve_task_uuid("xyz")
+
+
+async def test_lists_counts_and_summaries(store: Store) -> None:
+    older, newer = plan(now_ms=T0), plan(now_ms=T0 + 1)
+    await store.create_task(older, T0)
+    await store.create_task(newer, T0 + 1)
+    listed = await store.list_tasks(None, None, 10)
+    assert [t["task_uuid"] for t in listed] == [newer.task_uuid, older.task_uuid]
+    assert await store.list_tasks("testing", "pending", 1, offset=1) == listed[1:]
+    assert await store.list_tasks("elsewhere", None, 10) == []
+    assert await store.task_counts() == {"pending": 2}
+    summaries = await store.task_summaries([older.task_uuid, "0" * 36])
+    assert summaries == [listed[1]]
+    assert await store.template_definition("t" * 64) == '{"name": "by_hand"}'
