@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import engine_chain, floor, latency, peers, report, throughput
+from bench import bulk, engine_chain, floor, latency, memory, peers, report, throughput
 
 OUT = Path(__file__).parent
 WORKERS = (1, 2, 4)
@@ -40,7 +40,7 @@ def peer_median(
     return median_of(runs, once)
 
 
-def measure(runs: int, chains: int, sequential: int) -> dict:
+def measure(runs: int, chains: int, sequential: int, big: int) -> dict:
     peers.ensure_venv()
     r: dict = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
@@ -67,7 +67,9 @@ def measure(runs: int, chains: int, sequential: int) -> dict:
             for k in WORKERS
         }
     )
-    r["ours"]["latency"] = latency.measure(Path(tempfile.mkdtemp()) / "l.db")
+    with tempfile.TemporaryDirectory() as tmp:
+        r["ours"]["latency"] = latency.measure(Path(tmp) / "l.db")
+        r["ours"]["large"] = large_database(Path(tmp), big)
     r["dbos"] = {
         "chain5_ms": peer_median(runs, "dbos_bench.py", "chain5_ms", "seq"),
         "diamond4_ms": peer_median(runs, "dbos_bench.py", "diamond4_ms", "seq"),
@@ -86,6 +88,12 @@ def measure(runs: int, chains: int, sequential: int) -> dict:
     return r
 
 
+def large_database(tmp: Path, tasks: int) -> dict[str, float]:
+    """A worker's peak memory over a database of ``tasks`` tasks (one in ten still to run)."""
+    path = bulk.build(tmp / "large.db", tasks)
+    return {"tasks": tasks, "worker_peak_rss_mb": memory.worker_peak_rss_mb(path)}
+
+
 def _cpus() -> int:
     import os
 
@@ -97,8 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (median)")
     parser.add_argument("--chains", type=int, default=1000, help="chains per throughput run")
     parser.add_argument("--sequential", type=int, default=100, help="chains per latency run")
+    parser.add_argument("--large", type=int, default=100_000, help="tasks in the large database")
     args = parser.parse_args(argv)
-    results = measure(args.runs, args.chains, args.sequential)
+    results = measure(args.runs, args.chains, args.sequential, args.large)
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     table = report.markdown(results)
     (OUT / "results.md").write_text(table + "\n")

@@ -65,4 +65,12 @@ def markdown(r: dict[str, Any]) -> str:
         f"| a retry's next_retry_at → its handler call | "
         f"{_fmt(lat.get('retry_due_to_call_ms'), 'ms')} |",
     ]
+    large = ours.get("large")
+    if large:
+        lines += [
+            "",
+            f"| database of {large['tasks']:,} tasks (one in ten left to run) | |",
+            "|---|---|",
+            f"| peak memory of a worker running them | {large['worker_peak_rss_mb']:.0f} MB |",
+        ]
     return "\n".join(lines)
