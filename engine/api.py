@@ -160,6 +160,10 @@ class Engine:
     ) -> list[dict[str, Any]]:
         return await self.store.list_tasks(namespace, status, limit, offset)
 
+    async def task_summaries(self, task_uuids: list[str]) -> list[dict[str, Any]]:
+        """The list rows (as ``list_tasks`` gives them) of these tasks, in one read."""
+        return await self.store.task_summaries(task_uuids)
+
     async def task_counts(self) -> dict[str, int]:
         return await self.store.task_counts()
 

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
 from console.formatting import NOT_CREATED
+from console.masking import secret_values
 from console.messages import (
     ActionFailed,
     ActionSucceeded,
@@ -29,8 +30,19 @@ from console.widgets.task_table import TaskTable
 if TYPE_CHECKING:
     from console.app import ConsoleApp
 
-LIST_LIMIT = 10_000  # newest tasks kept in the list; older ones stay reachable by filter
-PARTIAL_LIMIT = 20  # more changed tasks than this at once: reload the list in one query
+LIST_LIMIT = 10_000  # the newest tasks loaded at start; tasks created later join the list
+
+
+ATTENTION = ("error", "waiting_for_retry", "in_progress")  # what an operator opens a task for
+
+
+def first_step_needing_attention(steps: list[dict[str, Any]]) -> str | None:
+    """The failed step, else the one waiting for a retry, else a running one."""
+    for state in ATTENTION:
+        for step in steps:
+            if step.get("current_state") == state:
+                return str(step["name"])
+    return None
 
 
 class MainScreen(OperatorActions, Screen):
@@ -45,7 +57,8 @@ class MainScreen(OperatorActions, Screen):
         Binding("g", "give_up", "Give up"),
         Binding("v", "toggle_reveal", "Reveal"),
         Binding("space", "toggle_worker", "Pause/Resume"),
-        Binding("escape", "close_filter", "Clear filter", show=False),
+        Binding("s", "sort", "Sort", show=False),
+        Binding("escape", "back", "Back", show=False),
     ]
 
     def __init__(self) -> None:
@@ -69,15 +82,14 @@ class MainScreen(OperatorActions, Screen):
             placeholder="filter: words, or state:NAME   (enter: keep, esc: clear)", id="filter"
         )
         yield TaskTable(id="tasks")
+        yield StepsTable(id="steps")
         with Horizontal(id="body"):
             yield DagView(id="dag")
-            with Vertical(id="right"):
-                yield StepsTable(id="steps")
-                yield StepDetail(id="step-detail")
+            yield StepDetail(id="step-detail")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#tasks").border_title = "tasks"
+        self.query_one("#tasks").border_title = "tasks"  # with counts once loaded
         self.query_one("#dag").border_title = "graph"
         self.query_one("#steps").border_title = "steps"
         self.query_one("#step-detail").border_title = "step"
@@ -95,6 +107,7 @@ class MainScreen(OperatorActions, Screen):
 
     @work(exclusive=True, group="tasks")
     async def refresh_tasks(self) -> None:
+        """First the newest LIST_LIMIT tasks; then only the rows that changed since."""
         engine = self.console_app.engine
         self._refreshing = True
         try:
@@ -105,13 +118,8 @@ class MainScreen(OperatorActions, Screen):
                 cursor, changed_list = await engine.changes_since(self.cursor)
                 if not changed_list:
                     return
-                changed = set(changed_list)
-                known = self.query_one(TaskTable).rows_by_uuid
-                complete = len(changed) > PARTIAL_LIMIT or not changed <= known.keys()
-                if complete:
-                    rows = await engine.list_tasks(limit=LIST_LIMIT)
-                else:
-                    rows = [await engine.get_task(uuid) for uuid in changed]
+                changed, complete = set(changed_list), False
+                rows = await engine.task_summaries(changed_list)
             counts = await engine.task_counts()
         except Exception as exc:  # a locked or vanished database: say so, keep polling
             self.post_message(ActionFailed(f"could not read the database: {one_line(exc)}"))
@@ -126,6 +134,7 @@ class MainScreen(OperatorActions, Screen):
         table = self.query_one(TaskTable)
         table.show(message.rows, self.console_app.now_ms(), message.complete)
         self.show_header(message.counts)
+        self.show_list_title()
         if self.pending_select and self.pending_select in table.rows_by_uuid:
             table.move_cursor(row=table.get_row_index(self.pending_select))
             self.pending_select = None
@@ -134,6 +143,16 @@ class MainScreen(OperatorActions, Screen):
             message.complete or selected in message.changed or self.current_task is None
         ):
             self.load_task(selected)
+
+    def show_list_title(self) -> None:
+        """``tasks 12``, ``tasks 3 of 12 match "state:blocked"``, or how many are loaded."""
+        table = self.query_one(TaskTable)
+        total = sum(self.last_counts.values())
+        loaded = len(table.rows_by_uuid)
+        title = f"tasks {loaded:,}" if loaded >= total else f"tasks: newest {loaded:,} of {total:,}"
+        if table.query_text:
+            title += f" · {table.row_count:,} match “{table.query_text}”"
+        table.border_title = title
 
     def show_header(self, counts: dict[str, int]) -> None:
         self.last_counts = counts
@@ -168,7 +187,11 @@ class MainScreen(OperatorActions, Screen):
         self.current_task = task
         steps = self.display_steps(task)
         table = self.query_one(StepsTable)
-        table.show(task["task_uuid"], steps, self.console_app.now_ms())
+        table.show(task["task_uuid"], steps, self.console_app.now_ms(), self.secrets(task))
+        if switched:
+            first = first_step_needing_attention(steps)
+            if first is not None:
+                table.move_cursor(row=table.get_row_index(first), scroll=True)
         if switched or self.selected_step not in table.steps:
             self.selected_step = table.selected_step
         self.show_dag()
@@ -262,21 +285,44 @@ class MainScreen(OperatorActions, Screen):
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
         self.query_one(TaskTable).set_query(event.value, self.console_app.now_ms())
+        self.show_list_title()
 
     @on(Input.Submitted, "#filter")
     def filter_kept(self) -> None:
         self.query_one(TaskTable).focus()
 
-    def action_close_filter(self) -> None:
+    def action_back(self) -> None:
+        """Escape: clear and close the filter if it is open, else go back to the task list."""
         box = self.query_one("#filter", Input)
         if box.display:
             box.value = ""
             box.display = False
-            self.query_one(TaskTable).focus()
+            self.show_list_title()
+        self.query_one(TaskTable).focus()
+
+    def action_sort(self) -> None:
+        """Sort the task list by the next column (s again moves on; a column header click
+        on the same column reverses)."""
+        table = self.query_one(TaskTable)
+        table.sort_by(table.next_sort_column())
+        self.notify(f"tasks sorted by {table.sort_description()}")
+
+    def secrets(self, task: dict[str, Any]) -> tuple[str, ...]:
+        """The task's sensitive values to mask in messages (none while revealed)."""
+        return () if self.reveal else secret_values(task.get("context"))
 
     def action_toggle_reveal(self) -> None:
         self.reveal = not self.reveal
         self.notify("sensitive values shown" if self.reveal else "sensitive values masked")
+        table = self.query_one(StepsTable)
+        if self.current_task is not None:
+            steps = list(table.steps.values())
+            table.show(
+                table.task_uuid or "",
+                steps,
+                self.console_app.now_ms(),
+                self.secrets(self.current_task),
+            )
         self.show_step()
 
     # results of actions ---------------------------------------------------------------------

@@ -21,13 +21,13 @@ ORDER = (
 
 
 def header_text(db: str, worker: str, counts: dict[str, int]) -> Text:
-    """``tasker.db · worker running 2/4 · ✓ 12 complete  ✗ 1 blocked_by_failures …``"""
+    """``tasker.db │ worker running 2/4 │ ✓ 12 complete  ✗ 1 blocked_by_failures …``"""
     text = Text()
     text.append(" tasker ", style="bold reverse")
     text.append(f" {db} ", style="bold")
-    text.append("· ")
+    text.append("│ ", style="dim")
     text.append(worker, style="yellow" if "paused" in worker else "")
-    text.append(" ·")
+    text.append(" │", style="dim")
     for state in (*ORDER, *sorted(set(counts) - set(ORDER))):
         if counts.get(state):
             glyph, style = task_look(state)

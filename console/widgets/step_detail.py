@@ -12,14 +12,17 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from console.formatting import clock_text, error_class, step_state_text
-from console.masking import displayed_json
+from console.masking import displayed_json, masked_text, secret_values
 
 
-def _json(value: Any, reveal: bool) -> RenderableType:
+def _json(value: Any, reveal: bool, secrets: tuple[str, ...]) -> RenderableType:
     if value is None:
         return Text("  (none)", style="dim")
     return Syntax(
-        displayed_json(value, reveal), "json", theme="ansi_dark", background_color="default"
+        masked_text(displayed_json(value, reveal), secrets),
+        "json",
+        theme="ansi_dark",
+        background_color="default",
     )
 
 
@@ -27,7 +30,7 @@ def _heading(title: str) -> Text:
     return Text(f"\n{title}", style="bold underline")
 
 
-def transitions_table(transitions: list[dict[str, Any]]) -> Table:
+def transitions_table(transitions: list[dict[str, Any]], secrets: tuple[str, ...] = ()) -> Table:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     for name in ("at", "from → to", "attempt", "by", "reason"):
         table.add_column(name, overflow="fold")
@@ -37,9 +40,27 @@ def transitions_table(transitions: list[dict[str, Any]]) -> Table:
             f"{row.get('from_state') or '∅'} → {row.get('to_state')}",
             str(row.get("attempt") or ""),
             str(row.get("by") or ""),
-            str(row.get("reason") or ""),
+            masked_text(str(row.get("reason") or ""), secrets),
         )
     return table
+
+
+def error_renderables(error: dict[str, Any], secrets: tuple[str, ...]) -> list[RenderableType]:
+    """The error's class, type, code and Retry-After; its message; its traceback if any."""
+    line = Text()
+    line.append(error_class(error), style="bold red")
+    line.append(f"  {error.get('error_type')}  {error.get('error_code') or ''}")
+    if error.get("retry_after"):
+        line.append(f"  Retry-After {error['retry_after']:g} s")
+    parts: list[RenderableType] = [
+        _heading("error"),
+        line,
+        Text(masked_text(str(error.get("message") or ""), secrets)),
+    ]
+    if error.get("traceback"):
+        traceback = masked_text(str(error["traceback"]).rstrip(), secrets)
+        parts.append(Text(traceback, style="dim"))
+    return parts
 
 
 def step_detail_renderable(
@@ -48,7 +69,11 @@ def step_detail_renderable(
     transitions: list[dict[str, Any]] | None,
     reveal: bool = False,
 ) -> RenderableType:
-    """The detail pane's content; sensitive context values stay masked unless ``reveal``."""
+    """The detail pane's content: what went wrong first, then the audit, then the data.
+
+    Sensitive context values stay masked unless ``reveal``, also where a message quotes them.
+    """
+    secrets = () if reveal else secret_values(task.get("context"))
     title = Text()
     title.append(step["name"], style="bold")
     title.append("  ")
@@ -59,8 +84,17 @@ def step_detail_renderable(
     if "current_state" not in step:
         parts.append(Text("not created: a decision step has not chosen this branch", style="dim"))
         return Group(*parts)
+    if step.get("error"):
+        parts += error_renderables(step["error"], secrets)
+    parts += [_heading("results"), _json(step.get("results"), reveal, secrets)]
+    parts.append(_heading("transitions"))
+    if transitions is None:
+        parts.append(Text("  loading…", style="dim"))
+    elif not transitions:
+        parts.append(Text("  (none yet)", style="dim"))
+    else:
+        parts.append(transitions_table(transitions, secrets))
     by_name = {s["name"]: s for s in task.get("steps", [])}
-    parts += [_heading("inputs (task context)"), _json(task.get("context"), reveal)]
     deps = step.get("dependencies") or []
     parts.append(_heading("dependency results"))
     if not deps:
@@ -68,27 +102,9 @@ def step_detail_renderable(
     for dep in deps:
         parts += [
             Text(f"  {dep}", style="bold"),
-            _json(by_name.get(dep, {}).get("results"), reveal),
+            _json(by_name.get(dep, {}).get("results"), reveal, secrets),
         ]
-    parts += [_heading("results"), _json(step.get("results"), reveal)]
-    error = step.get("error")
-    if error:
-        parts.append(_heading("error"))
-        line = Text()
-        line.append(error_class(error), style="bold red")
-        line.append(f"  {error.get('error_type')}  {error.get('error_code') or ''}")
-        if error.get("retry_after"):
-            line.append(f"  Retry-After {error['retry_after']:g} s")
-        parts += [line, Text(str(error.get("message") or ""))]
-        if error.get("traceback"):
-            parts.append(Text(str(error["traceback"]).rstrip(), style="dim"))
-    parts.append(_heading("transitions"))
-    if transitions is None:
-        parts.append(Text("  loading…", style="dim"))
-    elif not transitions:
-        parts.append(Text("  (none yet)", style="dim"))
-    else:
-        parts.append(transitions_table(transitions))
+    parts += [_heading("inputs (task context)"), _json(task.get("context"), reveal, secrets)]
     return Group(*parts)
 
 

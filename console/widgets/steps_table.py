@@ -16,16 +16,18 @@ from console.formatting import (
     retry_countdown_text,
     step_state_text,
 )
+from console.masking import masked_text
 
+# Narrow, always-useful columns first; the message (shown whole in the step pane) last.
 COLUMNS = (
     ("step", "step"),
     ("state", "state"),
     ("attempts", "attempts"),
+    ("duration", "duration"),
     ("error", "error"),
     ("retry", "next retry"),
     ("rule", "delay rule"),
     ("message", "message"),
-    ("duration", "duration"),
 )
 MESSAGE_WIDTH = 48
 
@@ -52,13 +54,13 @@ def step_duration_ms(step: dict[str, Any], now_ms: int) -> int | None:
     return (finished or now_ms) - started
 
 
-def step_cells(step: dict[str, Any], now_ms: int) -> tuple[Any, ...]:
+def step_cells(step: dict[str, Any], now_ms: int, secrets: tuple[str, ...] = ()) -> tuple[Any, ...]:
     state = step.get("current_state", NOT_CREATED)
     if state == NOT_CREATED:
         dim = Text(step["name"], style="dim")
         return (dim, step_state_text(state), "", "", "", "", "", "")
     error = step.get("error") or {}
-    message = str(error.get("message") or "")
+    message = masked_text(str(error.get("message") or ""), secrets)
     if len(message) > MESSAGE_WIDTH:
         message = message[: MESSAGE_WIDTH - 1] + "…"
     klass = error_class(error)
@@ -69,11 +71,11 @@ def step_cells(step: dict[str, Any], now_ms: int) -> tuple[Any, ...]:
         step["name"],
         step_state_text(state),
         attempts_text(step.get("attempts") or 0, step.get("max_attempts") or 0),
+        duration_text(step_duration_ms(step, now_ms)),
         error_text,
         Text(retry_countdown_text(step.get("next_retry_at"), now_ms), style="bold yellow"),
         delay_rule(step),
         message,
-        duration_text(step_duration_ms(step, now_ms)),
     )
 
 
@@ -85,6 +87,7 @@ class StepsTable(DataTable):
         self.steps: dict[str, dict[str, Any]] = {}
         self._shown: dict[str, tuple[Any, ...]] = {}
         self.task_uuid: str | None = None
+        self.secrets: tuple[str, ...] = ()  # context values masked in messages
 
     def on_mount(self) -> None:
         for key, label in COLUMNS:
@@ -96,14 +99,22 @@ class StepsTable(DataTable):
             return None
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
-    def show(self, task_uuid: str, steps: list[dict[str, Any]], now_ms: int) -> None:
+    def show(
+        self,
+        task_uuid: str,
+        steps: list[dict[str, Any]],
+        now_ms: int,
+        secrets: tuple[str, ...] | None = None,
+    ) -> None:
+        if secrets is not None:
+            self.secrets = secrets
         if task_uuid != self.task_uuid or [s["name"] for s in steps] != list(self._shown):
             self.clear()
             self._shown = {}
             self.task_uuid = task_uuid
         self.steps = {s["name"]: s for s in steps}
         for step in steps:
-            cells = step_cells(step, now_ms)
+            cells = step_cells(step, now_ms, self.secrets)
             old = self._shown.get(step["name"])
             if old is None:
                 self.add_row(*cells, key=step["name"])

@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from console.formatting import age_text, progress_text, short_uuid, task_state_text
 
@@ -53,7 +54,7 @@ def sort_value(row: dict[str, Any], column: str) -> Any:
     if column == "task":
         return task_label(row)
     if column == "uuid":
-        return row["task_uuid"]
+        return short_uuid(row["task_uuid"])  # the id as shown
     return str(row.get({"state": "status"}.get(column, column)) or "")
 
 
@@ -70,7 +71,7 @@ class TaskTable(DataTable):
 
     def on_mount(self) -> None:
         for key, label in COLUMNS:
-            self.add_column(label, key=key)
+            self.add_column(self._label(key, label), key=key)
 
     @property
     def selected_uuid(self) -> str | None:
@@ -154,7 +155,23 @@ class TaskTable(DataTable):
             self.sort_reverse = not self.sort_reverse
         else:
             self.sort_column, self.sort_reverse = column, False
+        for key, label in COLUMNS:  # same width with or without the marker: no re-layout
+            self.columns[ColumnKey(key)].label = self._label(key, label)
         self.resort(self.selected_uuid)
+
+    def _label(self, key: str, label: str) -> Text:
+        """The column's header, marked ▼ (or ▲ reversed) when the list is sorted by it."""
+        if key != self.sort_column:
+            return Text(f"{label}  ")
+        return Text(f"{label} {'▲' if self.sort_reverse else '▼'}")
+
+    def next_sort_column(self) -> str:
+        keys = [key for key, _ in COLUMNS]
+        return keys[(keys.index(self.sort_column) + 1) % len(keys)]
+
+    def sort_description(self) -> str:
+        label = dict(COLUMNS)[self.sort_column]
+        return f"{label}{' (reversed)' if self.sort_reverse else ''}"
 
     def resort(self, keep: str | None) -> None:
         def key(cells: tuple[Any, ...]) -> Any:

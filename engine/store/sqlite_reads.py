@@ -34,6 +34,9 @@ class ReadMixin:
     ) -> list[dict[str, Any]]:
         return await self._call(_list_tasks, namespace, status, limit, offset)
 
+    async def task_summaries(self, task_uuids: list[str]) -> list[dict[str, Any]]:
+        return await self._call(_task_summaries, list(task_uuids))
+
     async def step_audit(self, task_uuid: str, step_name: str) -> list[dict[str, Any]]:
         return await self._call(_step_audit, task_uuid, step_name)
 
@@ -213,6 +216,19 @@ def _list_tasks(
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY created_at DESC LIMIT ? OFFSET ?"
     return [_task_view(r) for r in cx.execute(sql, (*params, limit, offset))]
+
+
+SUMMARY_CHUNK = 500  # well under SQLite's limit on bound parameters
+
+
+def _task_summaries(cx: sqlite3.Connection, task_uuids: list[str]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(task_uuids), SUMMARY_CHUNK):
+        chunk = task_uuids[start : start + SUMMARY_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT {TASK_LIST_COLUMNS} FROM tasks WHERE task_uuid IN ({marks})"
+        rows += [_task_view(r) for r in cx.execute(sql, chunk)]
+    return rows
 
 
 def _audit_row(row: sqlite3.Row) -> dict[str, Any]:

@@ -1,66 +1,55 @@
+"""Fixtures of the console tests: real SQLite files written by the real engine.
+
+The showcase database (``console.showcase``) is built once per session by the shipped
+workflows and their handlers; each test gets its own copy and an Engine on it whose fake
+clock stands at the showcase's moment.
+"""
+
 from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
-from tests.console.fake_engine import FakeEngine, FakeStepSpec, FakeTemplate
-
-SCHEMA = {
-    "type": "object",
-    "required": ["customer_email", "payment_token"],
-    "properties": {
-        "customer_email": {"type": "string", "pattern": "@"},
-        "payment_token": {"type": "string"},
-    },
-}
+from console.showcase import Showcase, build_showcase, showcase_clock
+from engine.api import Engine, open_engine
+from engine.clock import FakeClock
 
 
-def checkout_template() -> FakeTemplate:
-    names = ["validate_cart", "process_payment", "update_inventory", "create_order"]
-    steps = [FakeStepSpec(n, [names[i - 1]] if i else []) for i, n in enumerate(names)]
-    return FakeTemplate("order_processing", "ecommerce", "1.0.0", steps, SCHEMA)
+@pytest.fixture(autouse=True)
+def handler_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Handlers send e-mail to a private outbox and charge cards by the in-process rules."""
+    monkeypatch.delenv("TASKER_DEMO_GATEWAY_URL", raising=False)
+    outbox = tmp_path / "outbox.db"
+    monkeypatch.setenv("TASKER_DEMO_OUTBOX", str(outbox))
+    return outbox
+
+
+@pytest.fixture(scope="session")
+def showcase_original(tmp_path_factory: pytest.TempPathFactory) -> Showcase:
+    folder = tmp_path_factory.mktemp("showcase")
+    return asyncio.run(build_showcase(folder / "showcase.db"))
 
 
 @pytest.fixture
-def fake() -> FakeEngine:
-    """Three checkout tasks: running, blocked by a declined card, waiting for a retry."""
-    engine = FakeEngine(template_list=[checkout_template()])
-    t = checkout_template()
-    context = {"customer_email": "ada@example.com", "payment_token": "tok_visa_4242"}
-    engine.add_task(t, {"validate_cart": "complete"}, "steps_in_process", context=context)
-    blocked = engine.add_task(
-        t,
-        {"validate_cart": "complete", "process_payment": "error"},
-        "blocked_by_failures",
-        context=context,
-    )
-    engine.step(blocked, "process_payment").update(
-        attempts=1,
-        error={
-            "error_type": "permanent_error",
-            "message": "card declined",
-            "error_code": "card_declined",
-            "retryable": False,
-            "retry_after": None,
-            "traceback": "Traceback (most recent call last):\n  PermanentError: card declined",
-        },
-    )
-    waiting = engine.add_task(
-        t,
-        {"validate_cart": "complete", "process_payment": "waiting_for_retry"},
-        "waiting_for_retry",
-        context=context,
-    )
-    engine.step(waiting, "process_payment").update(
-        attempts=2,
-        next_retry_at=engine.clock.now_ms() + 3_200,
-        backoff_rule="exponential 100 ms × 2^1, Retry-After 2 s",
-        error={
-            "error_type": "retryable_error",
-            "message": "gateway timeout",
-            "error_code": "gateway_timeout",
-            "retryable": True,
-            "retry_after": 2,
-        },
-    )
-    engine.blocked, engine.waiting = blocked, waiting  # type: ignore[attr-defined]
-    return engine
+def showcase(showcase_original: Showcase, tmp_path: Path) -> Showcase:
+    """A private copy of the showcase database."""
+    copy = tmp_path / "showcase.db"
+    shutil.copyfile(showcase_original.db, copy)
+    return Showcase(copy, showcase_original.now_ms, dict(showcase_original.tasks))
+
+
+@pytest.fixture
+async def engine(showcase: Showcase) -> AsyncIterator[Engine]:
+    async with open_engine(showcase.db, clock=showcase_clock(showcase)) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def fresh_engine(tmp_path: Path) -> AsyncIterator[Engine]:
+    """An Engine on a new, empty database, with a fake clock."""
+    async with open_engine(tmp_path / "tasker.db", clock=FakeClock()) as opened:
+        yield opened
