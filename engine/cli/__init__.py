@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from engine.cli import app_cmds, task_cmds, template_cmds, worker_cmds
+from engine.cli import app_cmds, db_cmds, task_cmds, template_cmds, worker_cmds
 from engine.cli.errors import USER_ERRORS, UsageError
 
 
@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db",
         default=env.get("TASKER_DB", "tasker.db"),
-        help="database file (TASKER_DB; default ./tasker.db)",
+        help="a SQLite file or a postgresql:// URL (TASKER_DB; default ./tasker.db)",
     )
     parser.add_argument(
         "--templates",
@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     task_cmds.register(groups)
     worker_cmds.register(groups)
     app_cmds.register(groups)
+    db_cmds.register(groups)
     return parser
 
 
