@@ -14,7 +14,7 @@ from engine.states import StepState as S
 from engine.states import TaskState as T
 from engine.store import moves
 from engine.store.base import AttemptResult, ClaimedStep
-from engine.store.sqlite_tx import move_step, reevaluate
+from engine.store.sqlite_tx import move_step, reevaluate, touch_task
 
 
 def any_ready(cx: sqlite3.Connection, worker_id: str, now: int, limit: int, lease_ms: int) -> bool:
@@ -44,7 +44,9 @@ def claim_ready(
     if limit <= 0:
         return []
     rows = cx.execute(
-        "SELECT * FROM steps WHERE ready_at IS NOT NULL AND ready_at <= ? ORDER BY ready_at"
+        "SELECT steps.*, tasks.status AS task_status, tasks.context AS task_context,"
+        " tasks.template_id AS task_template_id FROM steps JOIN tasks USING (task_uuid)"
+        " WHERE steps.ready_at IS NOT NULL AND steps.ready_at <= ? ORDER BY steps.ready_at"
         " LIMIT ?",
         (now, limit),
     ).fetchall()
@@ -62,17 +64,19 @@ def claim_ready(
         if moved:
             claimed.append(row)
     evaluated = evaluated or {}
-    for task_uuid in dict.fromkeys(r["task_uuid"] for r in claimed):
-        if evaluated.get(task_uuid) is not T.STEPS_IN_PROCESS:
+    for task_uuid, task_status in {r["task_uuid"]: r["task_status"] for r in claimed}.items():
+        if evaluated.get(task_uuid) is T.STEPS_IN_PROCESS:
+            continue  # re-evaluated and stamped in this transaction already
+        if task_status == T.STEPS_IN_PROCESS:
+            touch_task(cx, task_uuid, now)  # a start changes no state or counter: stamp only
+        else:
             reevaluate(cx, task_uuid, now, worker_id, "a step started")
     return [claimed_step(cx, row) for row in claimed]
 
 
 def claimed_step(cx: sqlite3.Connection, row: sqlite3.Row) -> ClaimedStep:
     """What the handler of a just-claimed step needs: the context and every ancestor's results."""
-    task = cx.execute(
-        "SELECT context, template_id FROM tasks WHERE task_uuid = ?", (row["task_uuid"],)
-    ).fetchone()
+    task = {"context": row["task_context"], "template_id": row["task_template_id"]}
     siblings = {
         r["name"]: r
         for r in cx.execute(

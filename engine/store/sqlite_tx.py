@@ -5,6 +5,7 @@ Plain functions over a ``sqlite3.Connection`` already inside BEGIN IMMEDIATE.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from typing import Any
@@ -96,6 +97,12 @@ def move_task(
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _dependencies(text: str) -> tuple[str, ...]:
+    """Parsed once per distinct list: tasks of one template repeat the same few."""
+    return tuple(json.loads(text))
+
+
 def reevaluate(
     cx: sqlite3.Connection, task_uuid: str, now_ms: int, by: str, reason: str
 ) -> TaskState:
@@ -111,7 +118,7 @@ def reevaluate(
             r["step_uuid"],
             r["name"],
             StepState(r["state"]),
-            tuple(json.loads(r["dependencies"])),
+            _dependencies(r["dependencies"]),
             r["ready_at"],
             r["next_retry_at"],
         )
