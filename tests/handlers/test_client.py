@@ -8,11 +8,6 @@ from pathlib import Path
 
 import pytest
 
-try:
-    import engine.api  # noqa: F401 - the client needs the Engine facade
-except ImportError as exc:  # pragma: no cover - only while engine.api is being written
-    pytest.skip(f"engine.api is not importable yet: {exc}", allow_module_level=True)
-
 from tasker_core.client import TaskerClient, TaskerClientError
 
 DATA = Path(__file__).parent / "data"

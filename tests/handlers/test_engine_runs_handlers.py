@@ -8,11 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-try:
-    from engine.api import Engine, open_engine
-except ImportError as exc:  # pragma: no cover - only while engine.api is being written
-    pytest.skip(f"engine.api is not importable yet: {exc}", allow_module_level=True)
-
+from engine.api import Engine, open_engine
 from engine.clock import FakeClock
 from engine.handlers.api import use_http
 from engine.handlers.registry import HandlerRegistry
