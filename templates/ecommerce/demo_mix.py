@@ -1,8 +1,9 @@
 """A seeded, realistic mix of checkout orders for the demo, each with the outcome it must reach.
 
 ``build_order_mix(orders, seed)`` returns one ``OrderScenario`` per order: the context to
-submit to ``ecommerce/order_processing``, the gateway faults to set for its (unique) card
-token, and what the task must end as: status, payment attempts, charges taken, error code.
+submit to ``ecommerce/order_processing``, the gateway faults to set for its card token (unique
+to this order, seed and order count), and what the task must end as: status, payment
+attempts, charges taken, error code.
 
 Shares of the mix (each kind at least once from 10 orders; the rest succeed): declined 10 %,
 a gateway error / 429 / timeout that clears on the retry 12 %, gateway trouble that outlasts
@@ -33,6 +34,15 @@ class ScenarioKind(StrEnum):
     SLOW = "slow"  # the first answer comes after the timeout; the retry is charged
     POST_CHARGE_TIMEOUT = "post_charge_timeout"  # charged, answer lost; the retry replays it
 
+
+KIND_DESCRIPTIONS = {
+    ScenarioKind.SUCCESS: "approved on the first attempt",
+    ScenarioKind.DECLINED: "card declined or insufficient funds: fails at once, nothing charged",
+    ScenarioKind.RETRY_THEN_SUCCESS: "HTTP 5xx, 429 or a timeout once; the retry is approved",
+    ScenarioKind.RETRIES_EXHAUSTED: "gateway trouble on both attempts: waits for an operator",
+    ScenarioKind.SLOW: "answer slower than the timeout; the retry is approved, once",
+    ScenarioKind.POST_CHARGE_TIMEOUT: "charged, answer lost; the retry gets the same charge back",
+}
 
 SHARES = {
     ScenarioKind.DECLINED: 0.10,
@@ -93,18 +103,18 @@ def build_order_mix(
     times as long, so they always outlast it.
     """
     rng = random.Random(seed)
+    hold_s = round(gateway_timeout_s * 3, 3)
     kinds = [kind for kind, count in kind_counts(orders).items() for _ in range(count)]
     rng.shuffle(kinds)
     return [
-        _scenario(index, kind, seed, rng, round(gateway_timeout_s * 3, 3))
+        _scenario(index, kind, f"tok_demo_{seed}_{orders}_{index:04d}", rng, hold_s)
         for index, kind in enumerate(kinds)
     ]
 
 
 def _scenario(
-    index: int, kind: ScenarioKind, seed: int, rng: random.Random, hold_s: float
+    index: int, kind: ScenarioKind, token: str, rng: random.Random, hold_s: float
 ) -> OrderScenario:
-    token = f"tok_demo_{seed}_{index:04d}"
     items = _cart(rng)
     totals = cart_totals(line_total(i["quantity"], Decimal(str(i["unit_price"]))) for i in items)
     context = {

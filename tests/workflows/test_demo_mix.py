@@ -10,6 +10,7 @@ import yaml
 from local_runner import TEMPLATES, run_template
 from tasker_workflows.ecommerce import services as svc
 from tasker_workflows.ecommerce.demo_mix import (
+    KIND_DESCRIPTIONS,
     PAYMENT_MAX_ATTEMPTS,
     ScenarioKind,
     build_order_mix,
@@ -106,3 +107,14 @@ async def test_a_mix_run_through_the_handlers_ends_as_each_scenario_says(monkeyp
             assert amounts[s.token] == s.expected_amount_cents
         else:
             assert payment.error.error_code == s.expected_error_code, s
+
+
+def test_runs_of_another_size_or_seed_never_share_a_card_token():
+    tokens = [
+        {s.token for s in build_order_mix(n, seed)} for n, seed in [(40, 1), (200, 1), (40, 2)]
+    ]
+    assert not (tokens[0] & tokens[1]) and not (tokens[0] & tokens[2])
+
+
+def test_every_kind_is_described_for_the_summary():
+    assert set(KIND_DESCRIPTIONS) == set(ScenarioKind)
