@@ -22,7 +22,7 @@ console: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/ruff check engine tasker_core console tests bench
+	$(BIN)/ruff check engine tasker_core console tests bench templates
 
 test: $(STAMP)
 	$(BIN)/lint-imports
@@ -38,4 +38,4 @@ screenshots: $(STAMP)
 	$(BIN)/python -m console.screenshots
 
 clean:
-	rm -rf $(VENV) .pytest_cache demo.db demo.db-wal demo.db-shm
+	rm -rf $(VENV) .pytest_cache demo.db demo.db-wal demo.db-shm demo.gateway.jsonl demo.outbox.db
