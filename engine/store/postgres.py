@@ -119,7 +119,7 @@ class PostgresStore(postgres_reads.ReadMixin):
         """Run ``fn(tx, *args)`` on a pooled connection, outside any transaction."""
         try:
             async with self._pool.connection() as conn:
-                return await fn(Tx(conn.cursor()), *args)
+                return await fn(Tx(conn), *args)
         except psycopg.Error as exc:
             raise friendly(self.label, exc) from None
 
@@ -127,8 +127,12 @@ class PostgresStore(postgres_reads.ReadMixin):
         """Run ``fn(tx, *args)`` in one transaction, publishing its changes before COMMIT."""
         for attempt in range(RETRIES):
             try:
-                async with self._pool.connection() as conn, conn.transaction():
-                    tx = Tx(conn.cursor())
+                async with (
+                    self._pool.connection() as conn,
+                    conn.pipeline(),
+                    conn.transaction(),
+                ):
+                    tx = Tx(conn)
                     result = await fn(tx, *args)
                     await publish(tx, self._feed_lock, self._channel)
                 return result
@@ -147,8 +151,8 @@ class PostgresStore(postgres_reads.ReadMixin):
     async def claim_ready(
         self, worker_id: str, now_ms: int, limit: int, lease_ms: int
     ) -> list[ClaimedStep]:
-        if limit <= 0:
-            return []
+        if limit <= 0 or not await self._read(postgres_writes.any_ready, now_ms):
+            return []  # a read first, as most looks find nothing: no transaction, no locks
         return await self._write(postgres_writes.claim_ready, worker_id, now_ms, limit, lease_ms)
 
     async def finish_attempts(
@@ -173,6 +177,8 @@ class PostgresStore(postgres_reads.ReadMixin):
         )
 
     async def recover_expired(self, now_ms: int, by: str) -> int:
+        if not await self._read(postgres_writes.any_expired, now_ms):
+            return 0
         return await self._write(postgres_writes.recover_expired, now_ms, by)
 
     async def step_action(

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from psycopg import AsyncCursor
+from psycopg import AsyncConnection
 
 from engine import readiness
 from engine.states import StepState, TaskState, check_step, check_task
@@ -39,24 +39,28 @@ COLUMN_TYPES = {
 
 
 class Tx:
-    """One write transaction: its cursor and the tasks it changed (for the change feed)."""
+    """One transaction (or one read) on a connection, and the tasks it changed.
 
-    def __init__(self, cur: AsyncCursor[dict[str, Any]]) -> None:
-        self.cur = cur
+    Writes run in pipeline mode: ``run`` only queues a statement, and the queue goes to the
+    server with the next statement whose rows are read, so a transaction costs a round trip
+    per read, not per statement.
+    """
+
+    def __init__(self, conn: AsyncConnection[dict[str, Any]]) -> None:
+        self.conn = conn
         self.touched: set[str] = set()
 
-    async def run(self, sql: str, params: Any = None) -> int:
-        """Execute; the number of rows affected."""
-        await self.cur.execute(sql, params)  # type: ignore[arg-type]
-        return self.cur.rowcount
+    async def run(self, sql: Any, params: Any = None) -> None:
+        """Execute without reading a result (queued in pipeline mode)."""
+        await self.conn.execute(sql, params)
 
     async def one(self, sql: str, params: Any = None) -> dict[str, Any] | None:
-        await self.cur.execute(sql, params)  # type: ignore[arg-type]
-        return await self.cur.fetchone()
+        cur = await self.conn.execute(sql, params)  # type: ignore[arg-type]
+        return await cur.fetchone()
 
     async def all(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
-        await self.cur.execute(sql, params)  # type: ignore[arg-type]
-        return await self.cur.fetchall()
+        cur = await self.conn.execute(sql, params)  # type: ignore[arg-type]
+        return await cur.fetchall()
 
     async def lock_tasks(self, task_uuids: Iterable[str], skip_locked: bool = False) -> list[str]:
         """Lock these tasks' rows in uuid order; with ``skip_locked``, only those free now."""
@@ -182,25 +186,41 @@ async def reevaluate(tx: Tx, task_uuid: str, now_ms: int, by: str, reason: str) 
         if r["step_uuid"] is not None
     ]
     result = readiness.evaluate(task_state, steps, now_ms)
-    if result.ready_at:
-        await tx.run(
-            "UPDATE steps s SET ready_at = u.ready_at"
-            " FROM unnest(%s::text[], %s::bigint[]) AS u(step_uuid, ready_at)"
-            " WHERE s.step_uuid = u.step_uuid",
-            (list(result.ready_at), list(result.ready_at.values())),
-        )
     counters = {
         "updated_at": now_ms,
         "completed_steps": result.completed_steps,
         "failed_steps": result.failed_steps,
     }
     if result.task_state is not task_state:
+        await _set_ready_at(tx, result.ready_at)
         await move_task(
             tx, task_uuid, task_state, result.task_state, now_ms, by, reason, **counters
         )
-    else:
-        await touch_task(tx, task_uuid, **counters)
+        return result.task_state
+    sets = ", ".join(f"{name} = %({name})s" for name in counters)
+    update = f"UPDATE tasks SET {sets} WHERE task_uuid = %(task)s"
+    if result.ready_at:  # both updates in one statement
+        update = (
+            "WITH ready AS (UPDATE steps s SET ready_at = u.ready_at"
+            " FROM unnest(%(ready_uuids)s::text[], %(ready_ats)s::bigint[])"
+            " AS u(step_uuid, ready_at) WHERE s.step_uuid = u.step_uuid) " + update
+        )
+    params = {**counters, "task": task_uuid}
+    if result.ready_at:
+        params.update(ready_uuids=list(result.ready_at), ready_ats=list(result.ready_at.values()))
+    await tx.run(update, params)
+    tx.touched.add(task_uuid)
     return result.task_state
+
+
+async def _set_ready_at(tx: Tx, ready_at: dict[str, int | None]) -> None:
+    if ready_at:
+        await tx.run(
+            "UPDATE steps s SET ready_at = u.ready_at"
+            " FROM unnest(%s::text[], %s::bigint[]) AS u(step_uuid, ready_at)"
+            " WHERE s.step_uuid = u.step_uuid",
+            (list(ready_at), list(ready_at.values())),
+        )
 
 
 async def touch_task(tx: Tx, task_uuid: str, **columns: Any) -> None:

@@ -22,8 +22,6 @@ from engine.store.base import (
 )
 from engine.store.postgres_tx import Tx, move_step, move_steps, move_task, reevaluate, touch_task
 
-CLAIM_SCAN = 4  # look at this many times more ready steps than wanted: some tasks are busy
-
 
 async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
     await tx.run(
@@ -125,6 +123,25 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
     return plan.task_uuid, True
 
 
+async def any_ready(tx: Tx, now: int) -> bool:
+    return bool(
+        await tx.one(
+            "SELECT 1 AS ready FROM steps WHERE ready_at IS NOT NULL AND ready_at <= %s LIMIT 1",
+            (now,),
+        )
+    )
+
+
+async def any_expired(tx: Tx, now: int) -> bool:
+    return bool(
+        await tx.one(
+            "SELECT 1 AS expired FROM steps WHERE state = 'in_progress' AND lease_expires_at < %s"
+            " LIMIT 1",
+            (now,),
+        )
+    )
+
+
 async def claim_ready(
     tx: Tx,
     worker_id: str,
@@ -139,24 +156,13 @@ async def claim_ready(
     """
     if limit <= 0:
         return []
-    candidates = await tx.all(
-        "SELECT task_uuid FROM steps WHERE ready_at IS NOT NULL AND ready_at <= %s"
-        " ORDER BY ready_at LIMIT %s",
-        (now, limit * CLAIM_SCAN),
-    )
-    oldest_first = list(dict.fromkeys(r["task_uuid"] for r in candidates))
-    locked_rows = await tx.all(  # as many tasks as steps wanted, leaving the rest to others
-        "SELECT task_uuid FROM tasks WHERE task_uuid = ANY(%s)"
-        " ORDER BY array_position(%s, task_uuid) LIMIT %s FOR UPDATE SKIP LOCKED",
-        (oldest_first, oldest_first, limit),
-    )
-    locked = [r["task_uuid"] for r in locked_rows]
-    if not locked:
-        return []
-    rows = await tx.all(  # a new statement, so it sees what the lock holders committed
-        "SELECT * FROM steps WHERE task_uuid = ANY(%s) AND ready_at IS NOT NULL"
-        " AND ready_at <= %s ORDER BY ready_at LIMIT %s",
-        (locked, now, limit),
+    # Oldest first; a task (or step) another transaction is changing is skipped, not waited
+    # for. Locking the step too makes the rows read the latest committed ones.
+    rows = await tx.all(
+        "SELECT s.* FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid"
+        " WHERE s.ready_at IS NOT NULL AND s.ready_at <= %s ORDER BY s.ready_at LIMIT %s"
+        " FOR UPDATE OF t, s SKIP LOCKED",
+        (now, limit),
     )
     moving = [
         (
@@ -183,18 +189,14 @@ async def claimed_steps(tx: Tx, claimed: list[dict[str, Any]]) -> list[ClaimedSt
     if not claimed:
         return []
     task_uuids = list(dict.fromkeys(r["task_uuid"] for r in claimed))
-    tasks = {
-        r["task_uuid"]: r
-        for r in await tx.all(
-            "SELECT task_uuid, context, template_id FROM tasks WHERE task_uuid = ANY(%s)",
-            (task_uuids,),
-        )
-    }
+    tasks: dict[str, dict[str, Any]] = {}
     siblings: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in task_uuids}
     for r in await tx.all(
-        "SELECT task_uuid, name, dependencies, results FROM steps WHERE task_uuid = ANY(%s)",
+        "SELECT s.task_uuid, s.name, s.dependencies, s.results, t.context, t.template_id"
+        " FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid WHERE s.task_uuid = ANY(%s)",
         (task_uuids,),
     ):
+        tasks[r["task_uuid"]] = r
         siblings[r["task_uuid"]][r["name"]] = r
     return [
         moves.claimed_step(row, tasks[row["task_uuid"]], siblings[row["task_uuid"]])
@@ -215,14 +217,13 @@ async def finish_attempts(
     A result whose attempt no longer owns its step is discarded: False in its place.
     """
     uuids = [r.step_uuid for r in results]
-    await tx.all(
-        "SELECT task_uuid FROM tasks WHERE task_uuid IN"
-        " (SELECT task_uuid FROM steps WHERE step_uuid = ANY(%s)) ORDER BY task_uuid FOR UPDATE",
-        (uuids,),
-    )
-    rows = {
+    rows = {  # the tasks locked in uuid order, then their steps: the latest rows
         r["step_uuid"]: r
-        for r in await tx.all("SELECT * FROM steps WHERE step_uuid = ANY(%s)", (uuids,))
+        for r in await tx.all(
+            "SELECT s.* FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid"
+            " WHERE s.step_uuid = ANY(%s) ORDER BY t.task_uuid FOR UPDATE OF t, s",
+            (uuids,),
+        )
     }
     moving = []
     for result in results:
