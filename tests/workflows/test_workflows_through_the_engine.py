@@ -231,3 +231,29 @@ async def test_pending_approval_is_completed_by_an_operator(engine):
     task = await engine.get_task(task["task_uuid"])
     assert task["status"] == "complete"
     assert step(task, "update_ticket_status")["results"]["new_status"] == "resolved"
+
+
+async def test_out_of_stock_after_the_charge_blocks_and_a_refund_settles_the_money(engine, gateway):
+    """The reference's compensation prompt: inventory fails permanently after payment."""
+    context = order("tok_visa")
+    context["items"] = [{"sku": "SKU-004", "name": "Lamp", "quantity": 80, "unit_price": 1.0}]
+    task = await run(engine, "ecommerce", "order_processing", context)
+    inventory = step(task, "update_inventory")
+    assert task["status"] == "blocked_by_failures"
+    assert (inventory["attempts"], inventory["error"]["error_code"]) == (1, "OUT_OF_STOCK")
+    (charge,) = gateway.ledger()  # the card was charged before the shortage was found
+    assert charge.amount_cents == 9639  # 80.00 + 6.40 tax + 9.99 shipping
+    refund_context = {
+        "payment_id": charge.id,
+        "refund_amount": charge.amount_cents,
+        "customer_email": "jane@example.com",
+        "order_ref": "ORD-0",
+        "refund_reason": "out of stock",
+    }
+    refund = await run(engine, "payments", "process_refund", refund_context)
+    assert refund["status"] == "complete"
+    refunded = step(refund, "process_gateway_refund")["results"]
+    assert (refunded["payment_id"], refunded["amount_processed"]) == (charge.id, 9639)
+    closed = await engine.give_up(task["task_uuid"], reason="refunded: out of stock", by="ops")
+    assert closed["status"] == "error"
+    assert len(gateway.ledger()) == 1
