@@ -43,10 +43,19 @@ def _friendly(path: str, exc: sqlite3.Error) -> StoreError:
         return StoreError(f"{path} is not a tasker database ({text}); point --db at another file")
     if "readonly" in text or "read-only" in text:
         return StoreError(f"{path} is read-only; make it writable or use another --db")
+    if "unable to open" in text and os.path.exists(path) and not os.access(path, os.R_OK):
+        return StoreError(
+            f"cannot open database {path}: permission denied; check the file's owner and mode"
+        )
     if "unable to open" in text:
         return StoreError(f"cannot open database {path}; check that its folder exists")
     if "disk is full" in text or "database or disk is full" in text:
         return StoreError(f"the disk holding {path} is full; free space and retry")
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"{path} is busy: another process held its write lock for over "
+            f"{BUSY_TIMEOUT_MS // 1000} s; retry, or stop the process that holds it"
+        )
     return StoreError(f"database {path}: {text}")
 
 
@@ -68,7 +77,8 @@ def _migrate(cx: sqlite3.Connection, path: str) -> None:
         cx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         cx.execute("COMMIT")
     except BaseException:
-        cx.execute("ROLLBACK")
+        if cx.in_transaction:  # SQLite already rolled back after SQLITE_FULL, IOERR and such
+            cx.execute("ROLLBACK")
         raise
 
 
@@ -112,10 +122,16 @@ class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin):
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
             raise StoreError(f"cannot create database {path}: folder {folder} does not exist")
+        if os.path.isdir(path):
+            raise StoreError(f"{path} is a folder, not a database file; point --db at a file")
         try:
             _create_owner_only(path)
         except OSError as exc:
             raise StoreError(f"cannot create database {path}: {exc.strerror}") from None
+        try:  # fail here, in one line, rather than inside aiosqlite's thread
+            _connect(path).close()
+        except sqlite3.Error as exc:
+            raise _friendly(path, exc) from None
         db = aiosqlite.Connection(lambda: _connect(path), iter_chunk_size=64)
         try:
             await db
@@ -186,5 +202,6 @@ def _in_transaction(cx: sqlite3.Connection, fn: Callable[..., R], args: tuple[An
         cx.execute("COMMIT")
         return result
     except BaseException:
-        cx.execute("ROLLBACK")
+        if cx.in_transaction:  # SQLite already rolled back after SQLITE_FULL, IOERR and such
+            cx.execute("ROLLBACK")
         raise
