@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,15 +14,21 @@ from engine.clock import Clock, SystemClock
 from engine.handlers.loading import import_handler_modules
 from engine.handlers.registry import HandlerRegistry
 from engine.ids import short_id
+from engine.json_limits import MAX_CONTEXT_BYTES, MAX_RESULT_BYTES, NotStorable, stored_size
 from engine.store import Store, open_store
 from engine.templates import TaskTemplate, TemplateCatalog
 from engine.worker import Worker
 
-MAX_CONTEXT_BYTES = 1_000_000
-
 
 class EngineError(Exception):
     """A request the engine refuses; ``str()`` is one line saying what to fix."""
+
+
+def _check_storable(value: Any, what: str, limit: int) -> None:
+    try:
+        stored_size(value, what, limit)
+    except NotStorable as exc:
+        raise EngineError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -112,15 +117,7 @@ class Engine:
                 f"the context must be a JSON object, not {type(context).__name__}; "
                 'wrap it like {"key": value}'
             )
-        try:
-            size = len(json.dumps(context))
-        except (TypeError, ValueError) as exc:
-            raise EngineError(f"the context is not JSON-serialisable: {exc}") from None
-        if size > MAX_CONTEXT_BYTES:
-            raise EngineError(
-                f"the context is {size} bytes, over the {MAX_CONTEXT_BYTES} byte limit; "
-                "pass references (ids, paths) instead of data"
-            )
+        _check_storable(context, "the context", MAX_CONTEXT_BYTES)
         try:
             ihash = identity.identity_hash(
                 template.key, context, template.identity_strategy, idempotency_key
@@ -221,6 +218,7 @@ class Engine:
         """Complete a step with results its dependents can read."""
         if not isinstance(results, dict):
             raise EngineError('step results must be a JSON object, like {"key": value}')
+        _check_storable(results, "the step's results", MAX_RESULT_BYTES)
         return await self._step_action("complete", task, step, reason, by, results)
 
     async def _task_action(

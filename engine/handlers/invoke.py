@@ -12,6 +12,7 @@ from engine.handlers.context import StepContext
 from engine.handlers.errors import HandlerNotFound
 from engine.handlers.registry import ResolvedHandler
 from engine.handlers.results import StepHandlerResult
+from engine.json_limits import MAX_RESULT_BYTES, NotStorable, TooLarge, stored_size
 from engine.outcomes import ErrorType, Outcome, StepError
 
 _STORED_ERROR_TYPES = {member.value for member in ErrorType}
@@ -56,14 +57,18 @@ def outcome_from_result(result: StepHandlerResult) -> Outcome:
     if result.is_success:
         results = result_from_value(result.result).result or {}
         try:
-            json.dumps(results, allow_nan=False)
-        except (TypeError, ValueError) as exc:
+            stored_size(results, "the handler's results", MAX_RESULT_BYTES)
+        except NotStorable as exc:
             return Outcome.failure(
                 StepError(
                     error_type=ErrorType.PERMANENT_ERROR,
-                    message=f"the handler's results cannot be stored as JSON: {exc}",
+                    message=str(exc),
                     retryable=False,
-                    error_code="result_not_serializable",
+                    error_code=(
+                        "result_too_large"
+                        if isinstance(exc, TooLarge)
+                        else "result_not_serializable"
+                    ),
                 )
             )
         return Outcome.success(results, _jsonable(result.metadata))

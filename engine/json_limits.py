@@ -1,0 +1,46 @@
+"""What JSON the engine agrees to store: a task's context and a step's results.
+
+Both are kept as JSON text and handed to every later step, so they must be strict JSON (no NaN
+or Infinity, which other readers reject), not nested past what a parser can read back, and
+bounded in size: large data belongs in a file or a table, referenced by id or path.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_CONTEXT_BYTES = 1_000_000
+MAX_RESULT_BYTES = 1_000_000
+
+
+class NotStorable(ValueError):
+    """A value the engine will not store; ``str()`` is one line saying what to change."""
+
+
+class TooLarge(NotStorable):
+    """Valid JSON, but over the size limit."""
+
+
+def stored_size(value: Any, what: str, limit: int) -> int:
+    """The size of ``value`` as stored JSON text; ``NotStorable`` when it cannot be stored.
+
+    ``what`` names the value in the message ("the context", "the step's results")."""
+    try:
+        size = len(json.dumps(value, allow_nan=False))
+    except RecursionError:
+        raise NotStorable(f"{what} is nested too deeply to store; flatten it") from None
+    except ValueError as exc:
+        if "Circular" in str(exc):
+            raise NotStorable(f"{what} refers to itself (a circular reference)") from None
+        raise NotStorable(
+            f"{what} holds NaN or Infinity, which JSON cannot store; use null or a string"
+        ) from None
+    except TypeError as exc:
+        raise NotStorable(f"{what} cannot be stored as JSON: {exc}") from None
+    if size > limit:
+        raise TooLarge(
+            f"{what} is {size} bytes, over the {limit} byte limit; "
+            "pass references (ids, paths) instead of data"
+        )
+    return size
