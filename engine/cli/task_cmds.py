@@ -11,7 +11,8 @@ from engine.api import Engine, open_engine
 from engine.cli import output
 from engine.cli.errors import UsageError
 from engine.ids import short_id
-from engine.masking import masked
+from engine.masking import masked_everywhere, secret_values
+from engine.states import TaskState
 
 
 def register(groups: argparse._SubParsersAction) -> None:
@@ -90,15 +91,31 @@ def read_json_object(text: str, what: str) -> dict[str, Any]:
         except OSError as exc:
             raise UsageError(f"cannot read {what} file {path}: {exc.strerror}") from None
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_not_json(what))
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"{what} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
             'pass an object like \'{"key": "value"}\''
         ) from None
+    except RecursionError:
+        raise UsageError(f"{what} is nested too deeply to read; flatten it") from None
     if not isinstance(value, dict):
         raise UsageError(f'{what} must be a JSON object, like \'{{"key": "value"}}\'')
     return value
+
+
+def _not_json(what: str) -> Any:
+    """Python's json reads NaN and Infinity, which are not JSON: refuse them in one line."""
+
+    def refuse(name: str) -> Any:
+        raise UsageError(f"{what} holds {name}, which is not JSON; use null or a string")
+
+    return refuse
+
+
+def shown(task: dict[str, Any], reveal: bool = False) -> dict[str, Any]:
+    """The task as the CLI prints it: sensitive values masked, also where a message quotes them."""
+    return task if reveal else masked_everywhere(task, secret_values(task))
 
 
 def _engine(args: argparse.Namespace) -> Any:
@@ -123,7 +140,7 @@ async def create(args: argparse.Namespace) -> int:
             reason=args.reason,
             idempotency_key=args.idempotency_key,
         )
-    task = masked(made.task)
+    task = shown(made.task)
     if args.json:
         output.print_json({**task, "created": made.created})
     else:
@@ -138,6 +155,10 @@ async def create(args: argparse.Namespace) -> int:
 async def list_tasks(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
+    if args.status is not None and args.status not in set(TaskState):
+        raise UsageError(
+            f"--status {args.status!r} is not a task status; use one of: " + ", ".join(TaskState)
+        )
     async with _engine(args) as engine:
         tasks = await engine.list_tasks(args.namespace, args.status, args.limit)
     if args.json:
@@ -163,7 +184,7 @@ async def list_tasks(args: argparse.Namespace) -> int:
 async def _task(args: argparse.Namespace) -> dict[str, Any]:
     async with _engine(args) as engine:
         task = await engine.get_task(args.uuid)
-    return task if args.reveal else masked(task)
+    return shown(task, args.reveal)
 
 
 def _error_text(step: dict[str, Any]) -> str:
@@ -218,6 +239,8 @@ async def steps(args: argparse.Namespace) -> int:
 async def step_audit(args: argparse.Namespace) -> int:
     async with _engine(args) as engine:
         rows = await engine.step_audit(args.uuid, args.step)
+        task = await engine.get_task(args.uuid)
+    rows = masked_everywhere(rows, secret_values(task))
     if args.json:
         output.print_json(rows)
         return 0
