@@ -19,7 +19,7 @@ from engine.store.moves import Move, Row, dumps
 
 STEP_COLUMNS = "step_uuid, task_uuid, name, state, dependencies, ready_at, next_retry_at"
 
-# The SQL type of each step column a move may set (unnest needs typed arrays).
+# The SQL type of each step column a move may set.
 COLUMN_TYPES = {
     "attempts": "integer",
     "run_count": "integer",
@@ -78,11 +78,14 @@ async def move_steps(
     now_ms: int,
     by: str,
     expect_run_count: bool = False,
+    rows_locked: bool = False,
 ) -> set[str]:
     """Compare-and-set many steps with their audit rows in one statement; the uuids that moved.
 
     Every move must set the same columns. A step whose state (or, with ``expect_run_count``,
     whose run count) changed since its row was read does not move: another actor won.
+    ``rows_locked``: the rows were read FOR UPDATE in this transaction, so no one else can have
+    moved them; the statement is only queued (pipeline mode) and every step counts as moved.
     """
     if not moving:
         return set()
@@ -91,23 +94,26 @@ async def move_steps(
     names = list(moving[0][1].columns)
     if any(list(move.columns) != names for _, move in moving):
         raise ValueError("a batch of step moves must set the same columns")
-    arrays: list[list[Any]] = [
-        [row["step_uuid"] for row, _ in moving],
-        [row["state"] for row, _ in moving],
-        [move.to_state.value for _, move in moving],
-        [move.reason for _, move in moving],
-        [dumps(move.metadata) for _, move in moving],
-        [move.columns.get("run_count", row["run_count"]) for row, move in moving],
-        [row["run_count"] for row, _ in moving],
-        *([move.columns[name] for _, move in moving] for name in names),
+    records = [
+        {
+            **move.columns,
+            "step_uuid": row["step_uuid"],
+            "from_state": row["state"],
+            "to_state": move.to_state.value,
+            "reason": move.reason,
+            "metadata": dumps(move.metadata),
+            "attempt": move.columns.get("run_count", row["run_count"]),
+            "seen_run": row["run_count"],
+        }
+        for row, move in moving
     ]
+    fields = ["step_uuid", "from_state", "to_state", "reason", "metadata", "attempt", "seen_run"]
     types = ["text", "text", "text", "text", "text", "integer", "integer"]
     types += [COLUMN_TYPES[name] for name in names]
-    unnest = ", ".join(f"%s::{t}[]" for t in types)
-    fields = ["step_uuid", "from_state", "to_state", "reason", "metadata", "attempt", "seen_run"]
+    record = ", ".join(f"{f} {t}" for f, t in zip(fields + names, types, strict=True))
     sets = "".join(f", {name} = u.{name}" for name in names)
-    sql = (
-        f"WITH u AS (SELECT * FROM unnest({unnest}) AS u({', '.join(fields + names)})),"
+    sql = (  # the rows travel as one JSON parameter: far cheaper to send than typed arrays
+        f"WITH u AS (SELECT * FROM json_to_recordset(%s::json) AS u({record})),"
         f" moved AS (UPDATE steps s SET state = u.to_state, updated_at = %s{sets} FROM u"
         " WHERE s.step_uuid = u.step_uuid AND s.state = u.from_state"
         + (" AND s.run_count = u.seen_run" if expect_run_count else "")
@@ -118,7 +124,11 @@ async def move_steps(
         " SELECT task_uuid, step_uuid, name, from_state, to_state, attempt, %s, %s, reason,"
         " metadata FROM moved RETURNING step_uuid"
     )
-    rows = await tx.all(sql, (*arrays, now_ms, now_ms, by))
+    params = (json.dumps(records), now_ms, now_ms, by)
+    if rows_locked:
+        await tx.run(sql, params)
+        return {row["step_uuid"] for row, _ in moving}
+    rows = await tx.all(sql, params)
     return {r["step_uuid"] for r in rows}
 
 

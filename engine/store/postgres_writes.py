@@ -6,6 +6,7 @@ the pure ones of ``engine.store.moves``, as in the SQLite store.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from engine.states import TERMINAL_STEP_STATES, TERMINAL_TASK_STATES, IllegalTransition
@@ -72,53 +73,51 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
         " VALUES (%s,%s,%s,%s,%s,%s)",
         (plan.task_uuid, None, T.PENDING.value, now, by, plan.reason or "task created"),
     )
-    steps = plan.steps
+    uuid_by_name = {s.name: s.step_uuid for s in plan.steps}
+    steps = [
+        {
+            "step_uuid": s.step_uuid,
+            "name": s.name,
+            "position": s.position,
+            "handler_callable": s.handler_callable,
+            "dependencies": moves.dumps(list(s.dependencies)),
+            "max_attempts": s.max_attempts,
+            "retryable": int(s.retryable),
+            "retry_policy": moves.dumps(s.retry_policy),
+            "timeout_ms": s.timeout_ms,
+        }
+        for s in plan.steps
+    ]
+    edges = [
+        {"from_step": uuid_by_name[d], "to_step": s.step_uuid}
+        for s in plan.steps
+        for d in s.dependencies
+    ]
+    # Steps, their first audit rows and the dependency edges: one statement (foreign keys are
+    # checked at its end), the rows as JSON parameters.
     await tx.run(
-        "INSERT INTO steps (step_uuid, task_uuid, name, position, handler_callable, dependencies,"
-        " state, max_attempts, retryable, retry_policy, timeout_ms, created_at, updated_at)"
-        " SELECT u.step_uuid, %s, u.name, u.position, u.handler_callable, u.dependencies, %s,"
-        " u.max_attempts, u.retryable, u.retry_policy, u.timeout_ms, %s, %s FROM unnest(%s::text[], %s::text[], %s::integer[],"
-        " %s::text[], %s::text[], %s::integer[], %s::integer[], %s::text[], %s::bigint[])"
-        " AS u(step_uuid, name, position, handler_callable, dependencies, max_attempts,"
-        " retryable, retry_policy, timeout_ms)",
-        (
-            plan.task_uuid,
-            S.PENDING.value,
-            now,
-            now,
-            [s.step_uuid for s in steps],
-            [s.name for s in steps],
-            [s.position for s in steps],
-            [s.handler_callable for s in steps],
-            [moves.dumps(list(s.dependencies)) for s in steps],
-            [s.max_attempts for s in steps],
-            [int(s.retryable) for s in steps],
-            [moves.dumps(s.retry_policy) for s in steps],
-            [s.timeout_ms for s in steps],
-        ),
+        "WITH u AS (SELECT * FROM json_to_recordset(%(steps)s::json) AS u(step_uuid text,"
+        " name text, position integer, handler_callable text, dependencies text,"
+        " max_attempts integer, retryable integer, retry_policy text, timeout_ms bigint)),"
+        " made AS (INSERT INTO steps (step_uuid, task_uuid, name, position, handler_callable,"
+        " dependencies, state, max_attempts, retryable, retry_policy, timeout_ms, created_at,"
+        " updated_at) SELECT step_uuid, %(task)s, name, position, handler_callable,"
+        " dependencies, %(state)s, max_attempts, retryable, retry_policy, timeout_ms, %(now)s,"
+        " %(now)s FROM u),"
+        " audit AS (INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state,"
+        ' to_state, attempt, at, "by", reason) SELECT %(task)s, step_uuid, name, NULL,'
+        " %(state)s, 0, %(now)s, %(by)s, 'step created' FROM u ORDER BY position)"
+        " INSERT INTO step_edges (task_uuid, from_step, to_step) SELECT %(task)s, e.from_step,"
+        " e.to_step FROM json_to_recordset(%(edges)s::json) AS e(from_step text, to_step text)",
+        {
+            "steps": json.dumps(steps),
+            "edges": json.dumps(edges),
+            "task": plan.task_uuid,
+            "state": S.PENDING.value,
+            "now": now,
+            "by": by,
+        },
     )
-    await tx.run(
-        "INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state, to_state,"
-        ' attempt, at, "by", reason) SELECT %s, u.step_uuid, u.name, NULL, %s, 0, %s, %s,'
-        " 'step created' FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY"
-        " AS u(step_uuid, name, n) ORDER BY u.n",
-        (
-            plan.task_uuid,
-            S.PENDING.value,
-            now,
-            by,
-            [s.step_uuid for s in steps],
-            [s.name for s in steps],
-        ),
-    )
-    uuid_by_name = {s.name: s.step_uuid for s in steps}
-    edges = [(uuid_by_name[d], s.step_uuid) for s in steps for d in s.dependencies]
-    if edges:
-        await tx.run(
-            "INSERT INTO step_edges (task_uuid, from_step, to_step)"
-            " SELECT %s, u.f, u.t FROM unnest(%s::text[], %s::text[]) AS u(f, t)",
-            (plan.task_uuid, [f for f, _ in edges], [t for _, t in edges]),
-        )
     await reevaluate(tx, plan.task_uuid, now, by, "task created")
     return plan.task_uuid, True
 
@@ -159,7 +158,7 @@ async def claim_ready(
     # Oldest first; a task (or step) another transaction is changing is skipped, not waited
     # for. Locking the step too makes the rows read the latest committed ones.
     rows = await tx.all(
-        "SELECT s.* FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid"
+        "SELECT s.*, t.status AS task_status FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid"
         " WHERE s.ready_at IS NOT NULL AND s.ready_at <= %s ORDER BY s.ready_at LIMIT %s"
         " FOR UPDATE OF t, s SKIP LOCKED",
         (now, limit),
@@ -175,11 +174,15 @@ async def claim_ready(
         )
         for row in rows
     ]
-    moved = await move_steps(tx, moving, now, worker_id)
+    moved = await move_steps(tx, moving, now, worker_id, rows_locked=True)
     claimed = [row for row in rows if row["step_uuid"] in moved]
     evaluated = evaluated or {}
-    for task_uuid in dict.fromkeys(r["task_uuid"] for r in claimed):
-        if evaluated.get(task_uuid) is not T.STEPS_IN_PROCESS:
+    for task_uuid, task_status in {r["task_uuid"]: r["task_status"] for r in claimed}.items():
+        if evaluated.get(task_uuid) is T.STEPS_IN_PROCESS:
+            continue  # re-evaluated and stamped in this transaction already
+        if task_status == T.STEPS_IN_PROCESS:
+            await touch_task(tx, task_uuid, updated_at=now)  # a start changes no state: stamp
+        else:
             await reevaluate(tx, task_uuid, now, worker_id, "a step started")
     return await claimed_steps(tx, claimed)
 
@@ -234,7 +237,7 @@ async def finish_attempts(
             and row["run_count"] == result.run_count
         ):
             moving.append((row, moves.decision_move(row, result.decision, now)))
-    moved = await move_steps(tx, moving, now, by, expect_run_count=True)
+    moved = await move_steps(tx, moving, now, by, expect_run_count=True, rows_locked=True)
     reasons: dict[str, list[str]] = {}
     for row, move in moving:
         if row["step_uuid"] in moved:
