@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
-from engine import retry
-from engine.ids import short_id
-from engine.states import SATISFIES_DEPENDENCIES, StepState
+from engine.store import views
 from engine.store.base import AmbiguousPrefix, StoreError, TaskNotFound
 
-TASK_LIST_COLUMNS = (
-    "task_uuid, namespace, name, version, status, initiator, source_system, reason,"
-    " total_steps, completed_steps, failed_steps, created_at, updated_at, completed_at"
-)
+TASK_LIST_COLUMNS = views.TASK_LIST_COLUMNS
 
 
 class ReadMixin:
@@ -102,82 +96,8 @@ def _resolve_task_uuid(cx: sqlite3.Connection, text: str) -> str:
             f"no task matches '{text}' (start or end of a uuid); list tasks with 'tasker task list'"
         )
     if len(found) > 1:
-        raise AmbiguousPrefix(_ambiguity(text, found))
+        raise AmbiguousPrefix(views.ambiguity(text, found))
     return found[0]
-
-
-def _ambiguity(text: str, found: list[str]) -> str:
-    """One line naming the matches by their tails, which tell them apart."""
-    count = str(len(found)) if len(found) <= 5 else "more than 5"
-    tails = ", ".join(f"…{short_id(uuid)}" for uuid in found[:5])
-    return f"'{text}' matches {count} tasks ({tails}); give one of these tails or more characters"
-
-
-def _loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
-
-
-def _step_view(row: sqlite3.Row) -> dict[str, Any]:
-    policy = retry.RetryPolicy.from_json(json.loads(row["retry_policy"]))
-    attempts = row["attempts"]
-    return {
-        "step_uuid": row["step_uuid"],
-        "name": row["name"],
-        "current_state": row["state"],
-        "attempts": attempts,
-        "max_attempts": row["max_attempts"],
-        "retryable": bool(row["retryable"]),
-        "retry_eligible": retry.retry_eligible(policy, attempts),
-        "next_retry_at": row["next_retry_at"]
-        if row["state"] == StepState.WAITING_FOR_RETRY
-        else None,
-        "last_attempted_at": row["last_attempted_at"],
-        "started_at": row["started_at"],
-        "finished_at": row["finished_at"],
-        "dependencies": json.loads(row["dependencies"]),
-        "handler": row["handler_callable"],
-        "results": _loads(row["results"]),
-        "error": _loads(row["error"]),
-        "backoff_ms": row["backoff_ms"],
-        "backoff_rule": row["backoff_rule"],
-        "retry": policy.to_json(),
-        "timeout_seconds": row["timeout_ms"] / 1000,
-        "cancel_requested": bool(row["cancel_requested"]),
-    }
-
-
-def _task_view(row: sqlite3.Row) -> dict[str, Any]:
-    total, done = row["total_steps"], row["completed_steps"]
-    return {
-        "task_uuid": row["task_uuid"],
-        "name": row["name"],
-        "namespace": row["namespace"],
-        "version": row["version"],
-        "status": row["status"],
-        "total_steps": total,
-        "completed_steps": done,
-        "failed_steps": row["failed_steps"],
-        "completion_percentage": round(done / total * 100, 2) if total else 100.0,
-        "initiator": row["initiator"],
-        "source_system": row["source_system"],
-        "reason": row["reason"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "completed_at": row["completed_at"],
-    }
-
-
-def _execution_status(steps: list[dict[str, Any]], now_ready: bool) -> str:
-    states = [s["current_state"] for s in steps]
-    if StepState.ERROR in states:
-        return "blocked_by_failures"
-    if now_ready:
-        return "has_ready_steps"
-    if StepState.IN_PROGRESS in states:
-        return "processing"
-    if steps and all(s in SATISFIES_DEPENDENCIES for s in states):
-        return "all_complete"
-    return "waiting_for_dependencies"
 
 
 def _get_task(cx: sqlite3.Connection, task_uuid: str) -> dict[str, Any]:
@@ -187,18 +107,7 @@ def _get_task(cx: sqlite3.Connection, task_uuid: str) -> dict[str, Any]:
     step_rows = cx.execute(
         "SELECT * FROM steps WHERE task_uuid = ? ORDER BY position", (task_uuid,)
     ).fetchall()
-    steps = [_step_view(r) for r in step_rows]
-    ready = any(r["ready_at"] is not None and r["state"] == StepState.PENDING for r in step_rows)
-    view = _task_view(row)
-    view.update(
-        execution_status=_execution_status(steps, ready),
-        context=json.loads(row["context"]),
-        identity_hash=row["identity_hash"],
-        idempotency_key=row["idempotency_key"],
-        template_id=row["template_id"],
-        steps=steps,
-    )
-    return view
+    return views.task_detail(row, step_rows)
 
 
 def _list_tasks(
@@ -215,7 +124,7 @@ def _list_tasks(
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY created_at DESC LIMIT ? OFFSET ?"
-    return [_task_view(r) for r in cx.execute(sql, (*params, limit, offset))]
+    return [views.task_view(r) for r in cx.execute(sql, (*params, limit, offset))]
 
 
 SUMMARY_CHUNK = 500  # well under SQLite's limit on bound parameters
@@ -227,14 +136,8 @@ def _task_summaries(cx: sqlite3.Connection, task_uuids: list[str]) -> list[dict[
         chunk = task_uuids[start : start + SUMMARY_CHUNK]
         marks = ",".join("?" * len(chunk))
         sql = f"SELECT {TASK_LIST_COLUMNS} FROM tasks WHERE task_uuid IN ({marks})"
-        rows += [_task_view(r) for r in cx.execute(sql, chunk)]
+        rows += [views.task_view(r) for r in cx.execute(sql, chunk)]
     return rows
-
-
-def _audit_row(row: sqlite3.Row) -> dict[str, Any]:
-    view = {k: row[k] for k in ("from_state", "to_state", "at", "by", "reason")}
-    view["metadata"] = _loads(row["metadata"])
-    return view
 
 
 def _step_audit(cx: sqlite3.Connection, task_uuid: str, step_name: str) -> list[dict[str, Any]]:
@@ -242,14 +145,14 @@ def _step_audit(cx: sqlite3.Connection, task_uuid: str, step_name: str) -> list[
         "SELECT * FROM step_transitions WHERE task_uuid = ? AND step_name = ? ORDER BY id",
         (task_uuid, step_name),
     ).fetchall()
-    return [{**_audit_row(r), "step_name": r["step_name"], "attempt": r["attempt"]} for r in rows]
+    return [views.step_audit_row(r) for r in rows]
 
 
 def _task_audit(cx: sqlite3.Connection, task_uuid: str) -> list[dict[str, Any]]:
     rows = cx.execute(
         "SELECT * FROM task_transitions WHERE task_uuid = ? ORDER BY id", (task_uuid,)
     ).fetchall()
-    return [_audit_row(r) for r in rows]
+    return [views.audit_row(r) for r in rows]
 
 
 def _task_counts(cx: sqlite3.Connection) -> dict[str, int]:
