@@ -47,10 +47,7 @@ async def run_headless(args: argparse.Namespace, demo: PreparedDemo) -> int:
 async def run_with_progress(engine: Engine, demo: PreparedDemo) -> None:
     """Run a worker until idle; the bar counts the demo's tasks that have settled."""
     cursor = await engine.change_cursor()
-    statuses = {
-        t.task_uuid: "pending" if t.created else (await engine.get_task(t.task_uuid))["status"]
-        for t in demo.tasks
-    }
+    statuses = await _statuses(engine, [t.task_uuid for t in demo.tasks])
     running = asyncio.create_task(engine.run_until_idle(demo.options.concurrency))
     columns = (
         TextColumn("{task.description}"),
@@ -64,8 +61,7 @@ async def run_with_progress(engine: Engine, demo: PreparedDemo) -> None:
         while True:
             finished = running.done()
             cursor, changed = await engine.changes_since(cursor)
-            for task_uuid in set(changed) & statuses.keys():
-                statuses[task_uuid] = (await engine.get_task(task_uuid))["status"]
+            statuses.update(await _statuses(engine, list(set(changed) & statuses.keys())))
             settled = [s for s in statuses.values() if s in SETTLED]
             counts = ", ".join(f"{settled.count(s)} {s}" for s in sorted(set(settled)))
             progress.update(bar, completed=len(settled), counts=counts)
@@ -73,6 +69,11 @@ async def run_with_progress(engine: Engine, demo: PreparedDemo) -> None:
                 break
             await asyncio.wait({running}, timeout=POLL_S)
     await running  # a worker that failed raises here
+
+
+async def _statuses(engine: Engine, task_uuids: list[str]) -> dict[str, str]:
+    rows = await engine.task_summaries(task_uuids) if task_uuids else []
+    return {row["task_uuid"]: row["status"] for row in rows}
 
 
 async def reasons_not_to_judge(
