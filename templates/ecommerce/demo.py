@@ -22,6 +22,7 @@ adds a separate set of orders with card tokens of their own.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from collections import Counter
@@ -164,7 +165,14 @@ async def run_demo(args: argparse.Namespace) -> int:
     async with prepared_demo(args) as demo:
         _say(_opening(demo))
         if args.headless:
-            return await run_headless(args, demo)
+            try:
+                return await run_headless(args, demo)
+            except asyncio.CancelledError:  # Ctrl-C
+                _say(
+                    "Interrupted. Run the same command to resume: the steps that were running "
+                    "come back once their lease (30 s) expires, at the cost of an attempt."
+                )
+                raise
         await _run_console(args)
         _say(
             f"The gateway has stopped. Resume and summarise with: "
