@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from engine import dag, ids, retry
+from engine import dag, expansion, ids, retry
 from engine.store.base import StepPlan, TaskPlan
 from engine.templates import StepDefinition, TaskTemplate
 
@@ -40,14 +40,15 @@ def task_plan(
     idempotency_key: str | None = None,
 ) -> TaskPlan:
     template_id, definition = template_definition(template)
-    created = set(dag.initial_step_names(template))
+    created = dag.initial_step_names(template)
+    dependencies = expansion.initial_dependencies(template, created)
     steps = [
         StepPlan(
             step_uuid=ids.new_uuid(now_ms),
             name=step.name,
             position=position,
             handler_callable=step.handler.callable,
-            dependencies=tuple(d for d in step.dependencies if d in created),
+            dependencies=dependencies[step.name],
             max_attempts=step.retry.max_attempts,
             retryable=step.retry.retryable,
             retry_policy=retry.RetryPolicy.from_template(step.retry).to_json(),
