@@ -65,8 +65,11 @@ class PostgresStore(postgres_reads.ReadMixin):
         self._feed_lock = postgres_schema.lock_key(schema, "change_seq")
         self._channel = f"tasker_changes:{schema}"
         self._own_pids = own_pids
-        self._changed = asyncio.Event()
+        self._changed = asyncio.Event()  # another process committed (worker wake-ups)
         self._listener: asyncio.Task[None] | None = None
+        self._listening = False
+        self._feed_dirty = True  # any commit since the change feed was last read
+        self._feed_cursor: int | None = None
 
     @classmethod
     async def open(cls, url: str, pool_size: int = POOL_SIZE) -> PostgresStore:
@@ -201,14 +204,28 @@ class PostgresStore(postgres_reads.ReadMixin):
         await self._write(postgres_writes.task_action, task_uuid, action, now_ms, by, reason)
 
     # change notifications ----------------------------------------------------------------------
+    async def changed_tasks(self, cursor: int) -> tuple[int, list[str]]:
+        """The change feed; asked again with the cursor it last gave, it answers without a
+        query while no commit has been announced since (consoles poll it often)."""
+        self._start_listening()
+        if self._listening and not self._feed_dirty and cursor == self._feed_cursor:
+            return cursor, []
+        self._feed_dirty = False  # before the read: a commit announced during it counts
+        cursor, changed = await super().changed_tasks(cursor)
+        self._feed_cursor = cursor
+        return cursor, changed
+
+    def _start_listening(self) -> None:
+        if self._listener is None:
+            self._listener = asyncio.create_task(self._listen(), name="tasker listen")
+
     async def wait_for_change(self, timeout_s: float) -> bool:
         """Wait until another process commits a change, or ``timeout_s``; True if one did.
 
         A change announced since the previous call returned counts at once, so a waiter that
         looks for work and then waits misses nothing committed in between.
         """
-        if self._listener is None:
-            self._listener = asyncio.create_task(self._listen(), name="tasker listen")
+        self._start_listening()
         try:
             await asyncio.wait_for(self._changed.wait(), timeout_s)
         except TimeoutError:
@@ -225,13 +242,17 @@ class PostgresStore(postgres_reads.ReadMixin):
                 )
                 async with conn:
                     await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
-                    self._changed.set()  # whatever happened before LISTEN: look once
+                    self._listening = self._feed_dirty = True  # look once at what came before
+                    self._changed.set()
                     async for notice in conn.notifies():
+                        self._feed_dirty = True
                         if notice.pid not in self._own_pids:
                             self._changed.set()
             except psycopg.Error as exc:
                 log.debug("listening on %s failed, retrying: %s", self.label, exc)
-                await asyncio.sleep(LISTEN_RETRY_S)
+            finally:
+                self._listening = False
+            await asyncio.sleep(LISTEN_RETRY_S)
 
 
 async def _current_schema(conn: psycopg.AsyncConnection[Any], label: str) -> str:
