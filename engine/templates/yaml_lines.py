@@ -8,6 +8,19 @@ from typing import Any
 import yaml
 
 Path = tuple[Any, ...]
+MAX_VALUES = 100_000  # once aliases are expanded; the largest known real template has ~1,100
+
+
+class TooManyValues(Exception):
+    """Aliases that expand the document past MAX_VALUES values: an "alias bomb" that would
+    take gigabytes to store or serialise, however small the file."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(
+            f"its aliases expand to over {MAX_VALUES} values; write the values out, or use "
+            "fewer nested aliases (*name)"
+        )
+        self.line = line
 
 
 @dataclass
@@ -25,13 +38,15 @@ def parse_yaml(text: str) -> ParsedYaml:
 
     The node tree is walked *before* construction because construction flattens ``<<`` merge
     keys in place, which would make overridden merged keys look like duplicates.
-    Raises ``yaml.YAMLError`` on a syntax problem.
+    Raises ``yaml.YAMLError`` on a syntax problem, ``TooManyValues`` on an alias bomb.
     """
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
         parsed = ParsedYaml(data=None)
         if root is not None:
+            if expanded_values(root) > MAX_VALUES:
+                raise TooManyValues(root.start_mark.line + 1)
             _walk(root, parsed)
             parsed.data = loader.construct_document(root)
         return parsed
@@ -68,6 +83,42 @@ def _walk(root: yaml.Node, parsed: ParsedYaml) -> None:
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 stack.append(((*path, index), item))
+
+
+def expanded_values(root: yaml.Node) -> int:
+    """How many values the document holds with every alias expanded (capped past MAX_VALUES).
+
+    Each node is sized once (aliases share nodes), so a bomb is measured without expanding it;
+    a node that contains itself counts once where it recurs."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if children_done:
+            total = 1 + sum(sizes.get(id(child), 1) for child in children)
+            sizes[id(node)] = min(total, MAX_VALUES + 1)
+            open_nodes.discard(id(node))
+            continue
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        stack.extend(
+            (child, False)
+            for child in children
+            if id(child) not in sizes and id(child) not in open_nodes
+        )
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 def _int(text: str) -> int | str:
