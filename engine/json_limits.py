@@ -27,7 +27,12 @@ def stored_size(value: Any, what: str, limit: int) -> int:
 
     ``what`` names the value in the message ("the context", "the step's results")."""
     try:
-        size = len(json.dumps(value, allow_nan=False))
+        size = len(json.dumps(value, allow_nan=False, ensure_ascii=False).encode())
+    except UnicodeEncodeError:
+        raise NotStorable(
+            f"{what} holds text that is not valid Unicode (a lone surrogate such as \\ud800); "
+            "send UTF-8 text"
+        ) from None
     except RecursionError:
         raise NotStorable(f"{what} is nested too deeply to store; flatten it") from None
     except ValueError as exc:

@@ -74,7 +74,7 @@ def _apply_environment_defaults(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_utf8_arguments(sys.argv[1:] if argv is None else argv))
         _apply_environment_defaults(args)
         result = args.run(args)
         if asyncio.iscoroutine(result):
@@ -88,6 +88,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _utf8_arguments(argv: Sequence[str]) -> list[str]:
+    """The arguments, unless one holds bytes that are not UTF-8 (Python keeps those as lone
+    surrogates, which no database or JSON file can store)."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            raise UsageError(f"argument {shown!r} is not UTF-8 text; pass UTF-8") from None
+    return list(argv)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -87,9 +87,11 @@ def read_json_object(text: str, what: str) -> dict[str, Any]:
     if text.startswith("@"):
         path = Path(text[1:])
         try:
-            text = path.read_text()
+            text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot read {what} file {path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"{what} file {path} is not UTF-8 text; save it as UTF-8") from None
     try:
         value = json.loads(text, parse_constant=_not_json(what))
     except json.JSONDecodeError as exc:
