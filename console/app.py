@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from textual.app import App, SystemCommand
@@ -16,6 +17,7 @@ from console.screens.main import MainScreen
 # (action on the main screen, palette title, what it does)
 PALETTE = (
     ("filter", "Filter tasks", "Filter the task list by text or state:NAME"),
+    ("sort", "Sort tasks", "Sort the task list by the next column"),
     ("new_task", "New task", "Create a task from a template with a JSON context"),
     ("retry_step", "Retry step", "Reset the selected failed step to pending"),
     ("retry_all", "Retry all failed steps", "Reset every failed step of the task"),
@@ -42,7 +44,7 @@ class WorkerControl(Protocol):
 class ConsoleApp(App[None]):
     """The operations console over one Engine (and, by default, an embedded worker)."""
 
-    CSS_PATH = "styles/app.tcss"
+    CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"  # absolute: subclasses live elsewhere
     TITLE = "tasker console"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
@@ -59,6 +61,7 @@ class ConsoleApp(App[None]):
         poll_s: float = 0.25,
         tick_s: float = 0.1,
         template_steps: Any = None,
+        cursor_blink: bool = True,
     ) -> None:
         super().__init__()
         self.engine = engine
@@ -67,6 +70,7 @@ class ConsoleApp(App[None]):
         self.operator = operator
         self.poll_s = poll_s
         self.tick_s = tick_s
+        self.cursor_blink = cursor_blink  # False: steady text cursors (screenshots)
         self._template_steps: dict[tuple[str, str, str], list[tuple[str, list[str]]]] = {}
 
     def get_default_screen(self) -> Screen:

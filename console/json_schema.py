@@ -137,8 +137,9 @@ def _combination_errors(value: Any, schema: Mapping[str, Any], path: str) -> lis
     return errors
 
 
-def example_for(schema: Mapping[str, Any] | None) -> Any:
-    """A starting document for the editor: required properties with placeholder values."""
+def example_for(schema: Mapping[str, Any] | None, top: bool = True) -> Any:
+    """A starting document for the editor: every top-level property (the operator sees what
+    the template accepts), required ones below, one element in each array, placeholders."""
     if not schema or not isinstance(schema, Mapping):
         return {}
     if "default" in schema:
@@ -146,10 +147,14 @@ def example_for(schema: Mapping[str, Any] | None) -> Any:
     if schema.get("enum"):
         return schema["enum"][0]
     kind = schema.get("type")
-    kind = kind[0] if isinstance(kind, list) and kind else kind
+    if isinstance(kind, list):  # ["null", "string"]: a placeholder of the non-null type
+        kind = next((k for k in kind if k != "null"), "null")
     if kind == "object" or "properties" in schema:
         properties = schema.get("properties") or {}
-        return {name: example_for(properties.get(name)) for name in schema.get("required") or []}
+        names = list(properties) if top else list(schema.get("required") or [])
+        names += [n for n in schema.get("required") or [] if n not in names]
+        return {name: example_for(properties.get(name), top=False) for name in names}
     if kind == "array":
-        return []
+        items = schema.get("items")
+        return [example_for(items, top=False)] if isinstance(items, Mapping) and items else []
     return {"string": "", "integer": 0, "number": 0, "boolean": False}.get(str(kind))

@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from console.screens.cursors import apply_cursor_blink
+
 
 class ReasonModal(ModalScreen[str | None]):
     """Returns the reason typed, or None when the operator backs out."""
@@ -34,6 +36,7 @@ class ReasonModal(ModalScreen[str | None]):
                 yield Button("Back", id="back")
 
     def on_mount(self) -> None:
+        apply_cursor_blink(self)
         self.query_one("#reason", Input).focus()
 
     @on(Input.Submitted, "#reason")

@@ -27,7 +27,9 @@ KEYS = (
     ("g", "give up on a task blocked by failures"),
     ("v", "reveal / mask sensitive context values"),
     ("space", "pause / resume the embedded worker"),
-    ("click a column", "sort the task list (again: reverse)"),
+    ("s", "sort the task list by the next column"),
+    ("click a column", "sort the task list by it (again: reverse)"),
+    ("esc", "close the filter; back to the task list"),
     ("?", "this help"),
     ("ctrl+p", "command palette: every action by name"),
     ("q", "quit"),
@@ -44,10 +46,19 @@ def help_table() -> Table:
 
 
 def legend(title: str, looks: dict) -> Text:
-    text = Text(f"\n{title}\n", style="bold")
+    text = Text(f"{title}\n", style="bold")
     for state, (glyph, style) in looks.items():
         text.append(f"  {glyph} {state}\n", style=style)
     return text
+
+
+def legends() -> Table:
+    """Task and step states side by side, each with its glyph and colour."""
+    table = Table.grid(padding=(0, 4))
+    table.add_row(
+        legend("Task states", dict(TASK_STATE_LOOK)), legend("Step states", dict(STEP_STATE_LOOK))
+    )
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -57,8 +68,8 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog wide"):
             yield Static(Text("Keys", style="bold underline"))
             yield Static(help_table())
-            yield Static(legend("Task states", dict(TASK_STATE_LOOK)))
-            yield Static(legend("Step states", dict(STEP_STATE_LOOK)))
+            yield Static(Text(""))
+            yield Static(legends())
             yield Static(
                 Text(
                     "Destructive actions ask for a reason, recorded with your name in each "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -20,6 +21,7 @@ from console.messages import (
     TaskLoaded,
     TasksRefreshed,
 )
+from console.screens.cursors import apply_cursor_blink
 from console.screens.main_actions import OperatorActions, one_line
 from console.widgets.dag_view import DagView
 from console.widgets.header import ConsoleHeader
@@ -89,6 +91,7 @@ class MainScreen(OperatorActions, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        apply_cursor_blink(self)
         self.query_one("#tasks").border_title = "tasks"  # with counts once loaded
         self.query_one("#dag").border_title = "graph"
         self.query_one("#steps").border_title = "steps"
@@ -139,9 +142,10 @@ class MainScreen(OperatorActions, Screen):
             table.move_cursor(row=table.get_row_index(self.pending_select))
             self.pending_select = None
         selected = table.selected_uuid
-        if selected and (
-            message.complete or selected in message.changed or self.current_task is None
-        ):
+        shown = self.current_task["task_uuid"] if self.current_task else None
+        if (shown is not None and selected != shown) or selected is None:
+            self.follow_selection(selected)  # the shown task left the (filtered) list
+        elif message.complete or selected in message.changed or shown is None:
             self.load_task(selected)
 
     def show_list_title(self) -> None:
@@ -246,12 +250,17 @@ class MainScreen(OperatorActions, Screen):
     # selection and navigation --------------------------------------------------------------
     @on(DataTable.RowHighlighted, "#tasks")
     def task_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        uuid = event.row_key.value
-        if uuid and (self.current_task is None or self.current_task["task_uuid"] != uuid):
+        self.follow_selection(event.row_key.value)
+
+    def follow_selection(self, uuid: str | None) -> None:
+        """Show the task under the list's cursor (another one after a filter or a sort)."""
+        shown = self.current_task["task_uuid"] if self.current_task else None
+        if uuid != shown or (uuid is None and self.query_one(StepsTable).task_uuid):
             self.current_task = None
             self.selected_step = None
             self.query_one(StepsTable).reset()
-            self.query_one(DagView).clear("loading…")
+            self.query_one(DagView).clear("loading…" if uuid else "no task selected")
+            self.query_one(StepDetail).show(Text(""))
             if uuid:
                 self.load_task(uuid)
         self.refresh_bindings()
@@ -284,8 +293,10 @@ class MainScreen(OperatorActions, Screen):
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
-        self.query_one(TaskTable).set_query(event.value, self.console_app.now_ms())
+        table = self.query_one(TaskTable)
+        table.set_query(event.value, self.console_app.now_ms())
         self.show_list_title()
+        self.follow_selection(table.selected_uuid)
 
     @on(Input.Submitted, "#filter")
     def filter_kept(self) -> None:
@@ -298,6 +309,7 @@ class MainScreen(OperatorActions, Screen):
             box.value = ""
             box.display = False
             self.show_list_title()
+            self.follow_selection(self.query_one(TaskTable).selected_uuid)
         self.query_one(TaskTable).focus()
 
     def action_sort(self) -> None:

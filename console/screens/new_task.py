@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, TextArea
 
 from console.json_schema import example_for, schema_errors
+from console.screens.cursors import apply_cursor_blink
 from console.screens.results import parsed_object
 
 SHOWN_ERRORS = 4
@@ -68,6 +69,7 @@ class NewTaskModal(ModalScreen[NewTaskRequest | None]):
                 yield Button("Back", id="back")
 
     def on_mount(self) -> None:
+        apply_cursor_blink(self)
         self._load_example()
         self.query_one(TextArea).focus()
 

@@ -13,6 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, TextArea
 
+from console.screens.cursors import apply_cursor_blink
+
 
 @dataclass(frozen=True)
 class ManualResults:
@@ -53,6 +55,7 @@ class ResultsModal(ModalScreen[ManualResults | None]):
                 yield Button("Back", id="back")
 
     def on_mount(self) -> None:
+        apply_cursor_blink(self)
         self.query_one(TextArea).focus()
 
     @on(Button.Pressed, "#complete")

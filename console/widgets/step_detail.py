@@ -34,9 +34,14 @@ def transitions_table(transitions: list[dict[str, Any]], secrets: tuple[str, ...
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     for name in ("at", "from → to", "attempt", "by", "reason"):
         table.add_column(name, overflow="fold")
+    previous_day = ""
     for row in transitions:
+        at = clock_text(row.get("at"))
+        day, _, time_of_day = at.partition(" ")
+        shown_at = time_of_day if day == previous_day else at  # the date once per day
+        previous_day = day
         table.add_row(
-            clock_text(row.get("at")),
+            shown_at,
             f"{row.get('from_state') or '∅'} → {row.get('to_state')}",
             str(row.get("attempt") or ""),
             str(row.get("by") or ""),
@@ -48,7 +53,8 @@ def transitions_table(transitions: list[dict[str, Any]], secrets: tuple[str, ...
 def error_renderables(error: dict[str, Any], secrets: tuple[str, ...]) -> list[RenderableType]:
     """The error's class, type, code and Retry-After; its message; its traceback if any."""
     line = Text()
-    line.append(error_class(error), style="bold red")
+    klass = error_class(error)
+    line.append(klass, style="bold red" if klass == "PERMANENT" else "bold yellow")
     line.append(f"  {error.get('error_type')}  {error.get('error_code') or ''}")
     if error.get("retry_after"):
         line.append(f"  Retry-After {error['retry_after']:g} s")

@@ -12,10 +12,12 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from console.app import ConsoleApp
+from console.showcase import Showcase, showcase_clock
 from console.widgets.header import ConsoleHeader
 from console.widgets.step_detail import StepDetail
 from console.widgets.steps_table import StepsTable
 from console.widgets.task_table import TaskTable
+from engine.api import open_engine
 
 SIZE = (150, 44)
 OPERATOR = "erin"
@@ -63,7 +65,12 @@ def header_text(app: ConsoleApp) -> str:
 
 
 def detail_text(app: ConsoleApp) -> str:
-    shown = app.screen.query_one(StepDetail).shown
+    return main_detail_text(app.screen)
+
+
+def main_detail_text(screen: Any) -> str:
+    """The step pane's text (of the main screen, also while a dialog is over it)."""
+    shown = screen.query_one(StepDetail).shown
     out = Console(width=140, record=True, file=io.StringIO())
     out.print(shown)
     return out.export_text()
@@ -110,3 +117,23 @@ async def confirm_with_reason(pilot: Pilot, key: str, reason: str, typed: bool =
         modal.query_one("#reason", Input).value = reason
     await pilot.press("enter")
     await pilot.pause()
+
+
+class ShowcaseConsole(ConsoleApp):
+    """The console over a showcase database that opens its Engine on the app's own event
+    loop: ``snap_compare`` starts the app with ``App.run``, outside any test loop."""
+
+    def __init__(self, showcase: Showcase) -> None:
+        super().__init__(
+            None, db_label="showcase.db", operator=OPERATOR, poll_s=0.05, cursor_blink=False
+        )
+        self.showcase = showcase
+        self._opened: Any = None
+
+    async def on_load(self) -> None:
+        self._opened = open_engine(self.showcase.db, clock=showcase_clock(self.showcase))
+        self.engine = await self._opened.__aenter__()
+
+    async def on_unmount(self) -> None:
+        if self._opened is not None:
+            await self._opened.__aexit__(None, None, None)

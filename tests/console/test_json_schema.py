@@ -71,6 +71,12 @@ def test_no_schema_accepts_anything():
     assert schema_errors({"x": 1}, {}) == []
 
 
-def test_the_editor_starts_from_the_required_properties():
-    assert example_for(CHECKOUT) == {"customer_email": "", "cart_items": []}
+def test_the_editor_starts_from_every_property_and_one_element_of_each_list():
+    assert example_for(CHECKOUT) == {
+        "customer_email": "",
+        "cart_items": [{"sku": "", "quantity": 0}],
+        "priority": "low",
+    }
     assert example_for(None) == {}
+    nullable = {"type": "object", "properties": {"note": {"type": ["null", "string"]}}}
+    assert example_for(nullable) == {"note": ""}

@@ -62,31 +62,26 @@ async def test_retry_resets_the_failed_step_with_the_reason_in_its_audit(
 
 async def test_retry_all_resets_every_failed_step_of_the_task(fresh_engine: Engine) -> None:
     engine = fresh_engine
+    bad_dates = {"start_date": "2026-02-07", "end_date": "2026-02-01"}
     made = await engine.create_task(
-        "order_processing_diamond",
-        "ecommerce",
-        {
-            "customer_email": "ivy@example.com",
-            "payment_token": "tok_test_declined",
-            "items": [{"sku": "SKU-004", "name": "Keyboard", "quantity": 80, "unit_price": 45.0}],
-        },
+        "analytics_pipeline", "data_pipeline", {"source": "crm", "date_range": bad_dates}
     )
     uuid = made.task["task_uuid"]
-    await engine.run_until_idle(2)  # payment and inventory run side by side and both fail
+    await engine.run_until_idle(3)  # the three extracts start together and all fail
     failed = [s["name"] for s in (await engine.get_task(uuid))["steps"] if s["error"]]
-    assert failed == ["process_payment", "update_inventory"]
+    assert failed == ["extract_sales_data", "extract_inventory_data", "extract_customer_data"]
     app = console(engine)
     async with app.run_test(size=SIZE) as pilot:
         await select_task(pilot, uuid)
-        assert task_cell(app, uuid, "progress") == "1/5 ✗2"
-        await confirm_with_reason(pilot, "R", "stock arrived and the card was replaced")
+        assert task_cell(app, uuid, "progress") == "0/8 ✗3"
+        await confirm_with_reason(pilot, "R", "date range corrected upstream")
         await until(
             pilot,
-            lambda: [step_cell(app, n, "state") for n in failed] == ["· pending"] * 2,
-            "both failed steps pending",
+            lambda: [step_cell(app, n, "state") for n in failed] == ["· pending"] * 3,
+            "every failed step pending",
         )
         task = await engine.get_task(uuid)
-        assert [step_of(task, n)["current_state"] for n in failed] == ["pending", "pending"]
+        assert [step_of(task, n)["current_state"] for n in failed] == ["pending"] * 3
         for name in failed:
             last = (await engine.step_audit(uuid, name))[-1]
             assert (last["from_state"], last["to_state"], last["by"]) == (
@@ -94,7 +89,7 @@ async def test_retry_all_resets_every_failed_step_of_the_task(fresh_engine: Engi
                 "pending",
                 OPERATOR,
             )
-            assert last["reason"] == "stock arrived and the card was replaced"
+            assert last["reason"] == "date range corrected upstream"
 
 
 async def test_resolve_manually_closes_the_step_and_the_task_moves_on(
@@ -252,10 +247,9 @@ async def test_new_task_checks_the_schema_creates_and_selects_it(engine: Engine)
         modal = app.screen
         assert isinstance(modal, NewTaskModal)
         await choose_template(pilot, modal, "ecommerce/order_processing@1.0.0")
-        assert json.loads(modal.query_one("#context-json").text) == {
-            "items": [],
-            "customer_email": "",
-        }, "the editor starts from an example of the input_schema"
+        example = json.loads(modal.query_one("#context-json").text)
+        assert example["items"] == [{"sku": "", "name": "", "quantity": 0, "unit_price": 0}]
+        assert set(example) == {"items", "customer_email", "payment_token", "shipping_address"}
         modal.query_one("#context-json").load_text(json.dumps({"customer_email": 7}))
         await pilot.press("ctrl+s")
         await pilot.pause()

@@ -1,0 +1,97 @@
+"""How the console looks, screen by screen, on the showcase database (fixed clock and ids).
+
+Update after an intended change with ``pytest tests/console/test_snapshots.py
+--snapshot-update`` and look at the SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from console.showcase import Showcase
+from console.widgets.task_table import TaskTable
+from tests.console.support import (
+    SIZE,
+    ShowcaseConsole,
+    loaded,
+    main_detail_text,
+    select_task,
+    until,
+)
+
+
+def opened(task_role: str | None = None, *keys: str):
+    """Wait for the list, select the task with that role, then press ``keys``."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+        app = pilot.app
+        if task_role is not None:
+            await select_task(pilot, app.showcase.tasks[task_role])
+        await pilot.press(*keys)
+        await settled(pilot)
+
+    return run_before
+
+
+async def settled(pilot: Pilot) -> None:
+    """Wait until the panes show the task under the cursor, history included."""
+    main = pilot.app.screen_stack[0]
+    table = main.query_one(TaskTable)
+
+    def shown() -> bool:
+        task = main.current_task
+        return (
+            task is not None
+            and task["task_uuid"] == table.selected_uuid
+            and "loading…" not in main_detail_text(main)
+        )
+
+    await until(pilot, shown, "the selected task")
+
+
+class TestTaskList:
+    def test_the_list_header_and_the_newest_task(self, snap_compare, showcase: Showcase):
+        """The operator opens the console."""
+        assert snap_compare(ShowcaseConsole(showcase), terminal_size=SIZE, run_before=opened())
+
+    def test_filtered_by_state(self, snap_compare, showcase: Showcase):
+        """The operator types /state:blocked."""
+        app = ShowcaseConsole(showcase)
+        run = opened(None, "slash", *"state:blocked", "enter")
+        assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+class TestTaskDetail:
+    def test_blocked_by_a_permanent_error(self, snap_compare, showcase: Showcase):
+        """The operator opens the checkout whose card was declined."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SIZE, run_before=opened("declined"))
+
+    def test_retry_counting_down(self, snap_compare, showcase: Showcase):
+        """The operator opens the diamond checkout waiting out a Retry-After."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SIZE, run_before=opened("waiting"))
+
+    def test_fan_out_fan_in_graph(self, snap_compare, showcase: Showcase):
+        """The operator opens the analytics pipeline (three extracts, one aggregate)."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SIZE, run_before=opened("pipeline"))
+
+
+class TestDialogs:
+    def test_new_task(self, snap_compare, showcase: Showcase):
+        """The operator presses n on a checkout."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SIZE, run_before=opened("declined", "n"))
+
+    def test_retry_asks_a_reason(self, snap_compare, showcase: Showcase):
+        """The operator presses r on the declined payment."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SIZE, run_before=opened("declined", "r"))
+
+    def test_help(self, snap_compare, showcase: Showcase):
+        """The operator presses ?."""
+        app = ShowcaseConsole(showcase)
+        run = opened(None, "question_mark")
+        assert snap_compare(app, terminal_size=SIZE, run_before=run)
