@@ -8,8 +8,9 @@ then opens the console with its embedded worker, or with ``--headless`` runs a w
 nothing is left to do and prints a summary (exit 1 if any task did not end as its scenario
 intended or any order was charged twice).
 
-Files beside the database (``demo.db`` → ``demo.gateway.jsonl``, ``demo.outbox.db``): the
-gateway's ledger of charges and requests, and the confirmation e-mails.
+Files beside the database (``demo.db`` → ``demo.gateway.jsonl``, ``demo.outbox.db``; in the
+current folder as ``tasker-demo.*`` for a PostgreSQL URL): the gateway's ledger of charges and
+requests, and the confirmation e-mails.
 
 Running it again on the same database: tasks are created with Tasker's strict identity (a
 hash of the template and the context), and the contexts are fixed by ``--seed`` and
@@ -30,10 +31,11 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from engine.api import Engine, open_engine
 from engine.cli.errors import UsageError
-from engine.store import StoreError
+from engine.store import StoreError, is_postgres, sqlite_path
 
 from ..outbox import OUTBOX_ENV
 from .demo_companions import companion_scenarios
@@ -58,7 +60,7 @@ class DemoOptions:
 
 @dataclass(frozen=True)
 class DemoFiles:
-    db: Path
+    db: str  # how to name the database to the user: its path, or its URL without a password
     ledger: Path  # the gateway's charges and requests, JSON lines
     outbox: Path  # confirmation e-mails, SQLite
 
@@ -83,7 +85,7 @@ def demo_options(args: argparse.Namespace) -> DemoOptions:
         raise UsageError(f"--orders must be between 1 and {MAX_ORDERS}, got {args.orders}")
     if args.concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
-    if str(args.db) == ":memory:":
+    if sqlite_path(args.db) == ":memory:":
         raise UsageError("the demo needs a database file that its worker can share; pass --db PATH")
     raw = os.environ.get(GATEWAY_TIMEOUT_ENV)
     try:
@@ -99,14 +101,26 @@ def demo_options(args: argparse.Namespace) -> DemoOptions:
 
 
 def demo_files(db: str | Path) -> DemoFiles:
-    """The gateway ledger and the outbox beside the database file."""
-    db = Path(db)
-    stem = db.with_suffix("") if db.suffix else db
+    """The gateway ledger and the outbox beside the database file (for a PostgreSQL
+    database, in the current folder)."""
+    if is_postgres(str(db)):
+        stem, label = Path("tasker-demo"), _without_password(str(db))
+    else:
+        path = Path(sqlite_path(str(db)))
+        stem, label = (path.with_suffix("") if path.suffix else path), str(path)
     return DemoFiles(
-        db=db,
+        db=label,
         ledger=stem.with_name(stem.name + ".gateway.jsonl"),
         outbox=Path(os.environ.get(OUTBOX_ENV) or stem.with_name(stem.name + ".outbox.db")),
     )
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def demo_scenarios(options: DemoOptions) -> list[Scenario]:

@@ -228,3 +228,22 @@ def test_a_demo_killed_mid_run_resumes_without_charging_twice(tmp_path):
     assert fact(resumed.stdout, "orders charged twice") == "0"
     charges, _ = LedgerFile(ledger).read()
     assert max(Counter(c["token"] for c in charges.values()).values()) == 1
+
+
+@pytest.mark.parametrize(
+    ("db", "shown", "ledger", "outbox"),
+    [
+        ("demo.db", "demo.db", "demo.gateway.jsonl", "demo.outbox.db"),
+        ("data/shop.sqlite", "data/shop.sqlite", "data/shop.gateway.jsonl", "data/shop.outbox.db"),
+        ("sqlite:///runs/d.db", "runs/d.db", "runs/d.gateway.jsonl", "runs/d.outbox.db"),
+        (
+            "postgresql://ops:s3cret@db:5432/tasker",
+            "postgresql://ops:***@db:5432/tasker",
+            "tasker-demo.gateway.jsonl",
+            "tasker-demo.outbox.db",
+        ),
+    ],
+)
+def test_the_demo_files_sit_beside_the_database(db, shown, ledger, outbox):
+    files = demo_files(db)
+    assert (files.db, str(files.ledger), str(files.outbox)) == (shown, ledger, outbox)
