@@ -19,7 +19,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from engine.store import postgres_reads, postgres_schema, postgres_writes
+from engine.store import postgres_dynamic, postgres_reads, postgres_schema, postgres_writes
 from engine.store.base import AttemptResult, ClaimedStep, StoreError, TaskPlan
 from engine.store.postgres_tx import Tx, publish
 
@@ -138,6 +138,8 @@ class PostgresStore(postgres_reads.ReadMixin):
                     tx = Tx(conn)
                     result = await fn(tx, *args)
                     await publish(tx, self._feed_lock, self._channel)
+                if tx.touched:
+                    self._feed_dirty = True  # this store's own reads see its writes at once
                 return result
             except (errors.DeadlockDetected, errors.SerializationFailure) as exc:
                 if attempt == RETRIES - 1:
@@ -203,10 +205,18 @@ class PostgresStore(postgres_reads.ReadMixin):
     ) -> None:
         await self._write(postgres_writes.task_action, task_uuid, action, now_ms, by, reason)
 
+    async def save_checkpoint(
+        self, step_uuid: str, run_count: int, checkpoint: dict[str, Any], now_ms: int
+    ) -> bool:
+        return await self._write(
+            postgres_dynamic.save_checkpoint, step_uuid, run_count, checkpoint, now_ms
+        )
+
     # change notifications ----------------------------------------------------------------------
     async def changed_tasks(self, cursor: int) -> tuple[int, list[str]]:
         """The change feed; asked again with the cursor it last gave, it answers without a
-        query while no commit has been announced since (consoles poll it often)."""
+        query while no commit has been announced since (consoles poll it often). A commit by
+        another process shows once its announcement arrives, milliseconds later."""
         self._start_listening()
         if self._listening and not self._feed_dirty and cursor == self._feed_cursor:
             return cursor, []

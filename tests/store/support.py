@@ -6,8 +6,10 @@ from typing import Any
 
 from engine import ids, lifecycle, retry
 from engine.outcomes import ErrorType, Outcome, StepError
+from engine.plan import template_definition
 from engine.states import StepState
 from engine.store.base import AttemptResult, ClaimedStep, StepPlan, TaskPlan
+from engine.templates import TaskTemplate
 
 T0 = 1_767_225_600_000
 POLICY = retry.RetryPolicy(max_attempts=3, base_ms=100).to_json()
@@ -22,10 +24,11 @@ def plan(
     """A task whose steps (name -> dependencies) run in the order given."""
     steps = steps if steps is not None else {"first": (), "second": ("first",)}
     task_uuid = ids.new_uuid(now_ms)
+    template_id, definition = template_definition(template(steps))
     return TaskPlan(
         task_uuid=task_uuid,
-        template_id="t" * 64,
-        template_definition='{"name": "by_hand"}',
+        template_id=template_id,
+        template_definition=definition,
         source_path=None,
         namespace="testing",
         name="by_hand",
@@ -50,6 +53,21 @@ def plan(
             )
             for position, (name, deps) in enumerate(steps.items())
         ],
+    )
+
+
+def template(steps: dict[str, tuple[str, ...]]) -> TaskTemplate:
+    """The template such a task would come from (stores read it back for some actions)."""
+    return TaskTemplate.model_validate(
+        {
+            "name": "by_hand",
+            "namespace_name": "testing",
+            "version": "1.0.0",
+            "steps": [
+                {"name": name, "handler": {"callable": "noop"}, "dependencies": list(deps)}
+                for name, deps in steps.items()
+            ],
+        }
     )
 
 
