@@ -9,6 +9,7 @@ views ask ``template_overlay`` which template steps exist, may still exist, or n
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,6 +18,8 @@ from engine.decisions import InvalidOutcome
 from engine.outcomes import ErrorType, Outcome, StepError
 from engine.states import StepState
 from engine.templates.models import StepDefinition, StepType, TaskTemplate
+
+log = logging.getLogger("tasker.engine")
 
 ERROR_CODES = {
     StepType.DECISION: "invalid_decision",
@@ -28,6 +31,15 @@ ERROR_CODES = {
 def parsed_template(template_id: str, definition: str) -> TaskTemplate:
     """A stored template definition, parsed once per template id."""
     return TaskTemplate.model_validate_json(definition)
+
+
+def template_or_none(template_id: str, definition: str) -> TaskTemplate | None:
+    """The stored template, or None when its definition is not one (nothing to expand)."""
+    try:
+        return parsed_template(template_id, definition)
+    except ValueError:  # pydantic's ValidationError, or JSON that is not a template
+        log.warning("template %s is not a valid definition; no steps are created", template_id[:12])
+        return None
 
 
 def has_outcome(results: Mapping[str, Any] | None) -> bool:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from engine.handlers.api import ApiHandler, api_handler, use_http
 from engine.handlers.base import StepHandler
+from engine.handlers.batchable import Batchable
+from engine.handlers.batching import BatchConfig, BatchWorkerContext
 from engine.handlers.context import StepContext
+from engine.handlers.decision import Decision, DecisionHandler, DecisionMixin
 from engine.handlers.errors import (
     AuthenticationError,
     AuthorizationError,
@@ -28,6 +31,7 @@ from engine.handlers.errors import (
     ValidationError,
 )
 from engine.handlers.functional import depends_on, inputs, step_handler
+from engine.handlers.functional_flow import batch_analyzer, batch_worker, decision_handler
 from engine.handlers.http_rules import parse_retry_after
 from engine.handlers.invoke import call_handler, handler_not_found_outcome
 from engine.handlers.loading import import_handler_modules
@@ -38,8 +42,14 @@ __all__ = [
     "ApiHandler",
     "AuthenticationError",
     "AuthorizationError",
+    "BatchConfig",
+    "BatchWorkerContext",
+    "Batchable",
     "BusinessLogicError",
     "ConfigurationError",
+    "Decision",
+    "DecisionHandler",
+    "DecisionMixin",
     "ErrorType",
     "HandlerModuleError",
     "HandlerNotFound",
@@ -59,7 +69,10 @@ __all__ = [
     "TimeoutError",
     "ValidationError",
     "api_handler",
+    "batch_analyzer",
+    "batch_worker",
     "call_handler",
+    "decision_handler",
     "depends_on",
     "handler_not_found_outcome",
     "import_handler_modules",

@@ -220,8 +220,3 @@ def _is_dependency_spec(spec: Any) -> bool:
         and isinstance(spec[0], str)
         and _is_model(spec[1])
     )
-
-
-# Decision points and batch processing (``decision_handler``, ``Decision``,
-# ``batch_analyzer``, ``batch_worker``, ``BatchConfig``) belong here too; they arrive with
-# the engine's support for decision and batchable steps.

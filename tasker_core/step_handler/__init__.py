@@ -4,6 +4,22 @@ from __future__ import annotations
 
 from engine.handlers.api import ApiHandler, api_handler
 from engine.handlers.base import StepHandler
+from engine.handlers.batching import BatchConfig
+from engine.handlers.decision import Decision, DecisionHandler
 from engine.handlers.functional import depends_on, inputs, step_handler
+from engine.handlers.functional_flow import batch_analyzer, batch_worker, decision_handler
 
-__all__ = ["ApiHandler", "StepHandler", "api_handler", "depends_on", "inputs", "step_handler"]
+__all__ = [
+    "ApiHandler",
+    "BatchConfig",
+    "Decision",
+    "DecisionHandler",
+    "StepHandler",
+    "api_handler",
+    "batch_analyzer",
+    "batch_worker",
+    "decision_handler",
+    "depends_on",
+    "inputs",
+    "step_handler",
+]
