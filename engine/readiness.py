@@ -23,6 +23,8 @@ class StepRow:
     dependencies: tuple[str, ...]
     ready_at_ms: int | None
     next_retry_at_ms: int | None
+    isolated: bool = False  # a batch worker (failure_strategy isolate): its error blocks only
+    # its dependents while the rest of the task can still move
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ def evaluate(task_state: TaskState, steps: Sequence[StepRow], now_ms: int) -> Ev
         new_state = task_state
     else:
         new_state = derive_task_state(views)
+        if new_state is TaskState.BLOCKED_BY_FAILURES:
+            new_state = _around_isolated_failures(steps, views)
         if task_state is TaskState.PENDING and new_state is TaskState.STEPS_IN_PROCESS:
             # Nothing has been claimed yet: the task stays pending until a worker starts it.
             if not any(s.state is StepState.IN_PROGRESS for s in steps):
@@ -74,3 +78,14 @@ def evaluate(task_state: TaskState, steps: Sequence[StepRow], now_ms: int) -> Ev
         completed_steps=sum(1 for s in steps if s.state in SATISFIES_DEPENDENCIES),
         failed_steps=sum(1 for s in steps if s.state is StepState.ERROR),
     )
+
+
+def _around_isolated_failures(steps: Sequence[StepRow], views: list[StepView]) -> TaskState:
+    """Blocked, unless every step in error is an isolated batch worker and other steps can
+    still run (or wait for a retry): then the task goes on and blocks when they are done."""
+    if any(s.state is StepState.ERROR and not s.isolated for s in steps):
+        return TaskState.BLOCKED_BY_FAILURES
+    others = derive_task_state(v for v in views if v.state is not StepState.ERROR)
+    if others in (TaskState.STEPS_IN_PROCESS, TaskState.WAITING_FOR_RETRY):
+        return others
+    return TaskState.BLOCKED_BY_FAILURES

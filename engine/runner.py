@@ -11,10 +11,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from engine import lifecycle, retry
+from engine import batches, checkpoints, dynamic, lifecycle, retry
 from engine.clock import Clock
 from engine.handlers.context import StepContext
-from engine.handlers.invoke import call_handler, handler_not_found_outcome
+from engine.handlers.invoke import handler_not_found_outcome
 from engine.handlers.registry import HandlerNotFound, HandlerRegistry
 from engine.outcomes import ErrorType, Outcome, StepError
 from engine.store import ClaimedStep, Store
@@ -54,10 +54,14 @@ class StepRunner:
     ) -> bool:
         """Run one attempt and hand its outcome to ``store_result``; False if it was discarded."""
         template = await self.templates.get(claimed.template_id)
-        step = template.step(claimed.name)
+        step = template.step(claimed.template_step or claimed.name)  # a batch clone: its template
         policy = retry.RetryPolicy.from_json(claimed.retry_policy)
-        outcome = await self._attempt(claimed, step)
+        ctx = self._context(claimed, step)
+        outcome = dynamic.checked_outcome(template, step, await self._attempt(claimed, step, ctx))
         decision = lifecycle.decide(claimed.attempts, outcome, policy, self.clock.now_ms())
+        decision = batches.with_failure_strategy(
+            decision, claimed.failure_strategy, claimed.inputs, ctx.checkpoint
+        )
         stored = await store_result(AttemptResult(claimed.step_uuid, claimed.run_count, decision))
         self.cancel_requested.discard(claimed.step_uuid)
         if log.isEnabledFor(logging.INFO):
@@ -71,8 +75,8 @@ class StepRunner:
             )
         return stored
 
-    async def _attempt(self, claimed: ClaimedStep, step: Any) -> Outcome:
-        ctx = StepContext(
+    def _context(self, claimed: ClaimedStep, step: Any) -> StepContext:
+        return StepContext(
             task_uuid=claimed.task_uuid,
             step_uuid=claimed.step_uuid,
             step_name=claimed.name,
@@ -80,11 +84,14 @@ class StepRunner:
             input_data=claimed.context,
             dependency_results=claimed.dependency_results,
             step_config=dict(step.handler.initialization or {}),
-            step_inputs={},
+            step_inputs=claimed.inputs or {},
             retry_count=claimed.attempts - 1,
             max_retries=claimed.max_attempts,
             correlation_id=claimed.task_uuid,
+            checkpoint=claimed.checkpoint,
         )
+
+    async def _attempt(self, claimed: ClaimedStep, step: Any, ctx: StepContext) -> Outcome:
         try:
             resolved = self.registry.resolve(
                 step.handler.callable,
@@ -96,8 +103,11 @@ class StepRunner:
             return handler_not_found_outcome(exc)
         timeout_s = claimed.timeout_ms / 1000
         try:
-            async with asyncio.timeout(timeout_s):  # no extra task per attempt, unlike wait_for
-                return await call_handler(resolved, ctx)
+            # A checkpoint_yield stores the checkpoint and calls the handler again at once
+            # (each call with its own timeout); no attempt is counted.
+            return await checkpoints.call_until_done(
+                self.store, claimed, resolved, ctx, timeout_s, self.clock
+            )
         except TimeoutError:
             return Outcome.failure(
                 StepError(

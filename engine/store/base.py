@@ -89,6 +89,10 @@ class ClaimedStep:
     timeout_ms: int
     context: dict[str, Any]
     dependency_results: dict[str, dict[str, Any]]  # every ancestor's results
+    template_step: str | None = None  # a batch clone's worker template (None: ``name``)
+    inputs: dict[str, Any] | None = None  # a batch clone's cursor and settings
+    checkpoint: dict[str, Any] | None = None  # the last checkpoint the step yielded
+    failure_strategy: str | None = None  # a batch clone's failure_strategy
 
 
 class Store(Protocol):
@@ -118,7 +122,21 @@ class Store(Protocol):
     ) -> tuple[list[bool], list[ClaimedStep]]:
         """Apply each result whose attempt still owns its step (False in its place on a lost
         race), re-evaluate each touched task once, then claim up to ``claim_limit`` ready steps
-        for ``by``, all in one transaction (a group commit of concurrent steps)."""
+        for ``by``, all in one transaction (a group commit of concurrent steps).
+
+        A decision or batchable step that completes with an outcome in its results creates,
+        in the same transaction, the steps ``engine.dynamic.expansion_after`` plans (decision
+        branches, batch worker clones, their dependents) with their audit rows and edges,
+        re-wires the task's pending steps, and adds the new steps to ``total_steps``."""
+        ...
+
+    async def save_checkpoint(
+        self, step_uuid: str, run_count: int, checkpoint: dict[str, Any], now_ms: int
+    ) -> bool:
+        """Store a batch worker's ``checkpoint_yield`` (``batches.checkpoint_record``) while
+        attempt ``run_count`` still owns the step (in_progress, same run_count); False when
+        it does not. No state changes and no attempt is counted; a later claim of the step
+        hands the checkpoint to its handler so a retry resumes from it."""
         ...
 
     async def renew_leases(
@@ -141,7 +159,11 @@ class Store(Protocol):
         reason: str,
         results: dict[str, Any] | None = None,
     ) -> None:
-        """Operator step action: reset, resolve or complete; audited and re-evaluated."""
+        """Operator step action: reset, resolve or complete; audited and re-evaluated.
+
+        Resolving or completing a decision or batchable step closes it as a creator, as
+        ``finish_attempts`` does: completed results with an outcome create its steps, and an
+        outcome naming what it may not raises IllegalAction with nothing changed."""
         ...
 
     async def task_action(

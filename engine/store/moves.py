@@ -163,4 +163,8 @@ def claimed_step(row: Row, task: Row, siblings: Mapping[str, Row]) -> ClaimedSte
         timeout_ms=row["timeout_ms"],
         context=json.loads(task["context"]),
         dependency_results=ancestor_results(json.loads(row["dependencies"]), siblings),
+        template_step=row["template_step"],
+        inputs=json.loads(row["inputs"]) if row["inputs"] else None,
+        checkpoint=json.loads(row["checkpoint"]) if row["checkpoint"] else None,
+        failure_strategy=row["failure_strategy"],
     )

@@ -122,6 +122,14 @@ MIGRATIONS: list[str] = [
     """
     DROP INDEX IF EXISTS step_transitions_by_step;
     """,
+    # 3: steps created while a task runs (decision branches, batch worker clones), and the
+    # checkpoints batch workers yield.
+    """
+    ALTER TABLE steps ADD COLUMN template_step TEXT;     -- a clone's worker template (NULL: name)
+    ALTER TABLE steps ADD COLUMN inputs TEXT;            -- JSON: a clone's cursor and settings
+    ALTER TABLE steps ADD COLUMN checkpoint TEXT;        -- JSON: the last checkpoint_yield
+    ALTER TABLE steps ADD COLUMN failure_strategy TEXT;  -- a clone's batch failure_strategy
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

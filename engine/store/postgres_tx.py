@@ -177,7 +177,7 @@ async def reevaluate(tx: Tx, task_uuid: str, now_ms: int, by: str, reason: str) 
     """Recompute readiness, counters and the task's state after one of its steps moved."""
     rows = await tx.all(
         "SELECT t.status AS task_status, s.step_uuid, s.name, s.state, s.dependencies,"
-        " s.ready_at, s.next_retry_at FROM tasks t"
+        " s.ready_at, s.next_retry_at, s.failure_strategy FROM tasks t"
         " LEFT JOIN steps s ON s.task_uuid = t.task_uuid WHERE t.task_uuid = %s"
         " ORDER BY s.position FOR UPDATE OF t",
         (task_uuid,),
@@ -191,6 +191,7 @@ async def reevaluate(tx: Tx, task_uuid: str, now_ms: int, by: str, reason: str) 
             tuple(json.loads(r["dependencies"])),
             r["ready_at"],
             r["next_retry_at"],
+            r["failure_strategy"] == "isolate",
         )
         for r in rows
         if r["step_uuid"] is not None

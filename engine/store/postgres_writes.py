@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from engine.decisions import InvalidOutcome
 from engine.states import TERMINAL_STEP_STATES, TERMINAL_TASK_STATES, IllegalTransition
 from engine.states import StepState as S
 from engine.states import TaskState as T
@@ -21,6 +22,8 @@ from engine.store.base import (
     TaskNotFound,
     TaskPlan,
 )
+from engine.store.expansion_rows import closes_creator
+from engine.store.postgres_dynamic import close_creators
 from engine.store.postgres_tx import Tx, move_step, move_steps, move_task, reevaluate, touch_task
 
 
@@ -92,6 +95,7 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
         {"from_step": uuid_by_name[d], "to_step": s.step_uuid}
         for s in plan.steps
         for d in s.dependencies
+        if d in uuid_by_name  # a step made later by an outcome has no row (nor edge) yet
     ]
     # Steps, their first audit rows and the dependency edges: one statement (foreign keys are
     # checked at its end), the rows as JSON parameters.
@@ -244,6 +248,13 @@ async def finish_attempts(
             reasons.setdefault(row["task_uuid"], []).append(
                 f"step {row['name']} {move.to_state.value}"
             )
+    creators: dict[str, list[tuple[str, dict[str, Any] | None]]] = {}
+    for result in results:
+        row = rows.get(result.step_uuid)
+        if row is not None and result.step_uuid in moved and closes_creator(result.decision):
+            creators.setdefault(row["task_uuid"], []).append((row["name"], result.decision.results))
+    for task_uuid, finished in creators.items():  # decision branches and batch workers
+        await close_creators(tx, task_uuid, finished, now, by)
     evaluated = {
         task_uuid: await reevaluate(tx, task_uuid, now, by, "; ".join(why))
         for task_uuid, why in reasons.items()
@@ -334,6 +345,11 @@ async def step_action(
         raise IllegalAction(
             f"step '{step_name}' of task {task_uuid[:8]} is {row['state']}; {needs}"
         ) from None
+    if action in ("resolve", "complete"):  # a decision or batchable step closed by hand
+        try:
+            await close_creators(tx, task_uuid, [(step_name, results)], now, by, strict=True)
+        except InvalidOutcome as exc:
+            raise IllegalAction(str(exc)) from None
     await reevaluate(tx, task_uuid, now, by, f"{action} {step_name}: {reason}")
 
 

@@ -8,11 +8,12 @@ worker pays one commit and one thread hop for many steps.
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from engine import lifecycle
 from engine.states import StepState as S
 from engine.states import TaskState as T
-from engine.store import moves
+from engine.store import expansion_rows, moves, sqlite_dynamic
 from engine.store.base import AttemptResult, ClaimedStep
 from engine.store.sqlite_tx import move_step, reevaluate, touch_task
 
@@ -131,6 +132,7 @@ def finish_attempts(
     """
     stored: list[bool] = []
     reasons: dict[str, list[str]] = {}
+    creators: dict[str, list[tuple[str, dict[str, Any] | None]]] = {}
     for result in results:
         row = cx.execute("SELECT * FROM steps WHERE step_uuid = ?", (result.step_uuid,)).fetchone()
         reason = None
@@ -143,6 +145,12 @@ def finish_attempts(
         stored.append(reason is not None)
         if reason is not None:
             reasons.setdefault(row["task_uuid"], []).append(reason)
+            if expansion_rows.closes_creator(result.decision):
+                creators.setdefault(row["task_uuid"], []).append(
+                    (row["name"], result.decision.results)
+                )
+    for task_uuid, finished in creators.items():  # decision branches and batch workers
+        sqlite_dynamic.close_creators(cx, task_uuid, finished, now, by)
     evaluated = {
         task_uuid: reevaluate(cx, task_uuid, now, by, "; ".join(why))
         for task_uuid, why in reasons.items()

@@ -13,7 +13,9 @@ from typing import Any
 from engine import readiness
 from engine.states import StepState, TaskState, check_step, check_task
 
-STEP_COLUMNS = "step_uuid, task_uuid, name, state, dependencies, ready_at, next_retry_at"
+STEP_COLUMNS = (
+    "step_uuid, task_uuid, name, state, dependencies, ready_at, next_retry_at, failure_strategy"
+)
 
 
 def dumps(value: Any) -> str | None:
@@ -121,6 +123,7 @@ def reevaluate(
             _dependencies(r["dependencies"]),
             r["ready_at"],
             r["next_retry_at"],
+            r["failure_strategy"] == "isolate",
         )
         for r in rows
     ]

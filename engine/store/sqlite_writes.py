@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from engine.decisions import InvalidOutcome
 from engine.states import TERMINAL_STEP_STATES, TERMINAL_TASK_STATES, IllegalTransition
 from engine.states import StepState as S
 from engine.states import TaskState as T
@@ -18,6 +19,7 @@ from engine.store.base import (
     TaskNotFound,
     TaskPlan,
 )
+from engine.store.sqlite_dynamic import close_creators, save_checkpoint
 from engine.store.sqlite_tx import dumps, move_step, move_task, reevaluate, touch_task
 
 
@@ -82,6 +84,11 @@ class WriteMixin:
         self, task_uuid: str, action: str, now_ms: int, by: str, reason: str
     ) -> None:
         await self._write(_task_action, task_uuid, action, now_ms, by, reason)
+
+    async def save_checkpoint(
+        self, step_uuid: str, run_count: int, checkpoint: dict[str, Any], now_ms: int
+    ) -> bool:
+        return await self._write(save_checkpoint, step_uuid, run_count, checkpoint, now_ms)
 
 
 def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str, bool]:
@@ -249,6 +256,11 @@ def _step_action(
         raise IllegalAction(
             f"step '{step_name}' of task {task_uuid[:8]} is {row['state']}; {needs}"
         ) from None
+    if action in ("resolve", "complete"):  # a decision or batchable step closed by hand
+        try:
+            close_creators(cx, task_uuid, [(step_name, results)], now, by, strict=True)
+        except InvalidOutcome as exc:
+            raise IllegalAction(str(exc)) from None
     reevaluate(cx, task_uuid, now, by, f"{action} {step_name}: {reason}")
 
 

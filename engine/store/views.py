@@ -58,6 +58,9 @@ def step_view(row: Row) -> dict[str, Any]:
         "retry": policy.to_json(),
         "timeout_seconds": row["timeout_ms"] / 1000,
         "cancel_requested": bool(row["cancel_requested"]),
+        "template_step": row["template_step"] or row["name"],
+        "inputs": loads(row["inputs"]),
+        "checkpoint": loads(row["checkpoint"]),
     }
 
 
