@@ -151,6 +151,8 @@ class Worker:
         delay_s = max(0, next_ready - self.clock.now_ms()) / 1000
         if self.paused:
             await wait_for_event(self._wake, self.poll_s)
+        elif delay_s > 0 and hasattr(self.store, "wait_for_change") and not _is_fake(self.clock):
+            await self._wait_for_work(min(delay_s, NOTIFIED_POLL_S))  # the retry, or news
         elif delay_s > 0:
             # A retry is due later: sleep on the clock (a FakeClock jumps there at once).
             await self.clock.sleep(
@@ -158,7 +160,7 @@ class Worker:
             )
         return False
 
-    async def _wait_for_work(self) -> None:
+    async def _wait_for_work(self, timeout_s: float = NOTIFIED_POLL_S) -> None:
         """Until woken here or, on a store that announces commits, by another process."""
         watch = getattr(self.store, "wait_for_change", None)
         if watch is None:  # SQLite: look again after the poll interval
@@ -166,7 +168,6 @@ class Worker:
             return
         if self._wake.is_set():
             return
-        timeout_s = NOTIFIED_POLL_S
         if self._running:  # wake in time to renew the running steps' leases
             timeout_s = min(timeout_s, min(self.lease_ms // 3, HEARTBEAT_MAX_MS) / 1000)
         changed = asyncio.ensure_future(watch(timeout_s))
