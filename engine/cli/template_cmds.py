@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from engine import dag, shipped
-from engine.cli import output
+from engine.cli import output, run_all
 from engine.cli.errors import UsageError
 from engine.templates import TaskTemplate, TemplateCatalog, TemplateError, load_template
 
@@ -28,6 +28,8 @@ def register(groups: argparse._SubParsersAction) -> None:
     p = commands.add_parser("visualize", help="print a template's DAG as Mermaid")
     p.add_argument("ref", metavar="NAMESPACE/NAME[@VERSION]")
     p.set_defaults(run=visualize)
+
+    run_all.register(commands)
 
 
 def _catalog(args: argparse.Namespace) -> TemplateCatalog:
