@@ -90,8 +90,17 @@ class StepsTable(DataTable):
         self.secrets: tuple[str, ...] = ()  # context values masked in messages
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         for key, label in COLUMNS:
             self.add_column(label, key=key)
+
+    def _start_over(self) -> None:
+        """Empty, with columns as narrow as their labels: widths follow the task shown."""
+        self.clear(columns=True)
+        self._add_columns()
+        self._shown = {}
 
     @property
     def selected_step(self) -> str | None:
@@ -109,8 +118,7 @@ class StepsTable(DataTable):
         if secrets is not None:
             self.secrets = secrets
         if task_uuid != self.task_uuid or [s["name"] for s in steps] != list(self._shown):
-            self.clear()
-            self._shown = {}
+            self._start_over()
             self.task_uuid = task_uuid
         self.steps = {s["name"]: s for s in steps}
         for step in steps:
@@ -131,7 +139,6 @@ class StepsTable(DataTable):
             self.show(self.task_uuid or "", list(self.steps.values()), now_ms)
 
     def reset(self) -> None:
-        self.clear()
-        self._shown = {}
+        self._start_over()
         self.steps = {}
         self.task_uuid = None
