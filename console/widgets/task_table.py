@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
@@ -133,8 +134,16 @@ class TaskTable(DataTable):
             return True
         for (column, _), before, after in zip(COLUMNS, old, cells, strict=True):
             if before != after:
-                self.update_cell(uuid, column, after, update_width=True)
+                self._update(uuid, column, after)
         return False
+
+    def _update(self, uuid: str, column: str, value: Any) -> None:
+        """Change one cell; widen its column when the value needs it. (Asking the table to fit
+        a narrower value makes it measure every row of the column: with thousands of tasks
+        changing, that froze the console.)"""
+        width = cell_len(value.plain if isinstance(value, Text) else str(value))
+        wider = width > self.columns[ColumnKey(column)].content_width
+        self.update_cell(uuid, column, value, update_width=wider)
 
     def refresh_ages(self, now_ms: int) -> None:
         """Ages move with time: update the ones on screen (cheap at any table size)."""
@@ -147,7 +156,7 @@ class TaskTable(DataTable):
             age = age_text(row["created_at"], now_ms)
             if self._shown[uuid][4] != age:
                 self._shown[uuid] = (*self._shown[uuid][:4], age, *self._shown[uuid][5:])
-                self.update_cell(uuid, "age", age, update_width=True)
+                self._update(uuid, "age", age)
 
     def sort_by(self, column: str) -> None:
         """Sort by a column; choosing the same column again reverses the order."""
