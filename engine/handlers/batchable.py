@@ -19,6 +19,7 @@ from engine.handlers.batching import (
     BatchWorkerOutcome,
     CursorConfig,
     aggregate_worker_results,
+    checkpoint_yield,
 )
 from engine.handlers.results import StepHandlerResult
 
@@ -236,14 +237,7 @@ class Batchable:
         self, cursor: Any, items_processed: int, accumulated_results: Any = None
     ) -> StepHandlerResult:
         """Store progress and be called again at once with it in ``context.checkpoint``."""
-        result: dict[str, Any] = {
-            "type": "checkpoint_yield",
-            "cursor": cursor,
-            "items_processed": items_processed,
-        }
-        if accumulated_results is not None:
-            result["accumulated_results"] = accumulated_results
-        return StepHandlerResult.success(result, {"checkpoint_yield": True, "batch_worker": True})
+        return checkpoint_yield(cursor, items_processed, accumulated_results)
 
     # -- aggregation ------------------------------------------------------------------------
 

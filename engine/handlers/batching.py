@@ -12,8 +12,25 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from engine.handlers.results import StepHandlerResult
+
 if TYPE_CHECKING:
     from engine.handlers.context import StepContext
+
+
+def checkpoint_yield(
+    cursor: Any, items_processed: int, accumulated_results: Any = None
+) -> StepHandlerResult:
+    """Store progress and be called again at once with it in ``context.checkpoint``:
+    ``cursor`` is where to resume, ``items_processed`` the count so far (cumulative)."""
+    result: dict[str, Any] = {
+        "type": "checkpoint_yield",
+        "cursor": cursor,
+        "items_processed": items_processed,
+    }
+    if accumulated_results is not None:
+        result["accumulated_results"] = accumulated_results
+    return StepHandlerResult.success(result, {"checkpoint_yield": True, "batch_worker": True})
 
 
 class FailureStrategy(StrEnum):
@@ -162,6 +179,12 @@ class BatchWorkerContext:
     @property
     def accumulated_results(self) -> Any:
         return self.checkpoint.get("accumulated_results")
+
+    def checkpoint_yield(
+        self, cursor: Any, items_processed: int, accumulated_results: Any = None
+    ) -> StepHandlerResult:
+        """For ``@batch_worker`` functions: return this to store progress and be called again."""
+        return checkpoint_yield(cursor, items_processed, accumulated_results)
 
 
 @dataclass

@@ -83,6 +83,22 @@ SHAPES = {
             ["execute_refund_workflow"],
         ),
     },
+    ("approvals", "conditional_approval"): {
+        "validate_request": ("approvals_validate_request", []),
+        "routing_decision": ("approvals_route_by_amount", ["validate_request"]),
+        "auto_approve": ("approvals_auto_approve", ["routing_decision"]),
+        "manager_approval": ("approvals_manager_approval", ["routing_decision"]),
+        "finance_review": ("approvals_finance_review", ["routing_decision"]),
+        "finalize_approval": (
+            "approvals_finalize_approval",
+            ["auto_approve", "manager_approval", "finance_review"],
+        ),
+    },
+    ("inventory", "csv_import"): {
+        "analyze_csv": ("inventory_analyze_csv", []),
+        "process_csv_batch": ("inventory_process_csv_batch", ["analyze_csv"]),
+        "aggregate_inventory": ("inventory_aggregate_inventory", ["process_csv_batch"]),
+    },
 }
 
 # (namespace, name) -> (context model, {step: result model})

@@ -1,0 +1,1 @@
+"""CSV inventory import: an analyzer splits a product file into batches that run in parallel."""
