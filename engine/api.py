@@ -15,7 +15,7 @@ from engine.handlers.loading import import_handler_modules
 from engine.handlers.registry import HandlerRegistry
 from engine.ids import short_id
 from engine.json_limits import MAX_CONTEXT_BYTES, MAX_RESULT_BYTES, NotStorable, stored_size
-from engine.store import Store, open_store
+from engine.store import Store, TaskPlan, open_store
 from engine.templates import TaskTemplate, TemplateCatalog
 from engine.worker import Worker
 
@@ -111,6 +111,48 @@ class Engine:
     ) -> TaskCreated:
         """Create a task, or return the existing one with the same identity (created False)."""
         template = self.catalog.get(namespace, name, version)
+        now = self.clock.now_ms()
+        new = self._plan(template, context, now, initiator, source_system, reason, idempotency_key)
+        task_uuid, created = await self.store.create_task(new, now)
+        self._wake_workers()
+        return TaskCreated(await self.store.get_task(task_uuid), created)
+
+    async def create_tasks(
+        self,
+        name: str,
+        namespace: str,
+        contexts: Sequence[dict[str, Any]],
+        version: str | None = None,
+        initiator: str | None = None,
+        source_system: str | None = None,
+        reason: str | None = None,
+    ) -> list[tuple[str, bool]]:
+        """Create one task per context in a single transaction, as ``create_task`` would one
+        by one (duplicates give the existing uuid, created False): for imports and benchmarks."""
+        template = self.catalog.get(namespace, name, version)
+        now = self.clock.now_ms()
+        plans = [
+            self._plan(template, context, now, initiator, source_system, reason, None)
+            for context in contexts
+        ]
+        bulk = getattr(self.store, "create_tasks", None)
+        if bulk is not None:
+            made = await bulk(plans, now)
+        else:  # a backend without a bulk insert: the same rows, one transaction each
+            made = [await self.store.create_task(p, now) for p in plans]
+        self._wake_workers()
+        return made
+
+    def _plan(
+        self,
+        template: TaskTemplate,
+        context: dict[str, Any] | None,
+        now: int,
+        initiator: str | None,
+        source_system: str | None,
+        reason: str | None,
+        idempotency_key: str | None,
+    ) -> TaskPlan:
         context = {} if context is None else context
         if not isinstance(context, dict):
             raise EngineError(
@@ -124,8 +166,7 @@ class Engine:
             )
         except identity.IdentityError as exc:
             raise EngineError(str(exc)) from None
-        now = self.clock.now_ms()
-        new = plan.task_plan(
+        return plan.task_plan(
             template,
             context,
             ihash,
@@ -135,9 +176,6 @@ class Engine:
             reason=reason,
             idempotency_key=idempotency_key,
         )
-        task_uuid, created = await self.store.create_task(new, now)
-        self._wake_workers()
-        return TaskCreated(await self.store.get_task(task_uuid), created)
 
     async def resolve(self, uuid_or_prefix: str) -> str:
         """The full uuid of the one task whose uuid is, starts with or ends with the text.
