@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from rich.text import Text
 
+from console.dag_dynamic import DAG_LOOK
 from console.dag_layout import layered_layout
 from console.dag_routing import Band, routed
 from console.formatting import step_look
@@ -53,9 +54,14 @@ class DagPicture:
         return "\n".join(line.plain.rstrip() for line in self.lines)
 
 
+def look(state: str) -> tuple[str, str]:
+    """The glyph and style of a box: a step state's, or a DAG-only one (skipped)."""
+    return DAG_LOOK.get(state) or step_look(state)
+
+
 def box_label(name: str, state: str, width: int = 0) -> str:
     """``[✓ name]``, padded inside the brackets to ``width`` cells."""
-    glyph, _ = step_look(state)
+    glyph, _ = look(state)
     inner = f"{glyph} {name}"
     return f"[{inner}{' ' * max(0, width - cell_len(inner) - 2)}]"
 
@@ -119,11 +125,15 @@ def dag_picture(
     steps: Sequence[tuple[str, Sequence[str]]],
     states: Mapping[str, str] | None = None,
     selected: str | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> DagPicture:
-    """Draw steps given as (name, dependency names); states default to pending."""
+    """Draw steps given as (name, dependency names); states default to pending, and a box
+    shows ``labels[name]`` when given (a batch group's ``process ×4``) instead of the name."""
     states = states or {}
+    labels = labels or {}
     layout = layered_layout(
-        steps, lambda name: cell_len(box_label(name, states.get(name, "pending")))
+        steps,
+        lambda name: cell_len(box_label(labels.get(name, name), states.get(name, "pending"))),
     )
     routing = routed(layout)
     canvas = _Canvas(routing.layout.width)
@@ -135,10 +145,11 @@ def dag_picture(
                 canvas.put(row, node.x, "│", EDGE_STYLE)
                 continue
             state = states.get(node.key, "pending")
-            style = step_look(state)[1]
+            style = look(state)[1]
             if node.key == selected:
                 style = f"{style} {SELECTED_STYLE}"
-            canvas.put(row, node.x, box_label(node.key, state, node.width), style)
+            label = box_label(labels.get(node.key, node.key), state, node.width)
+            canvas.put(row, node.x, label, style)
             boxes[node.key] = (row, node.x, node.width)
         if i < len(routing.bands):
             band = routing.bands[i]

@@ -18,6 +18,7 @@ KEYS = (
     ("/", "filter tasks by text; state:NAME (or a state name) filters by state"),
     ("enter", "open the task: focus its steps"),
     ("tab / shift+tab", "next / previous pane"),
+    ("home / end / pgup / pgdn", "first / last task, a page up / down"),
     ("n", "new task from a template"),
     ("r", "retry (reset) the selected failed step"),
     ("R", "retry every failed step of the task"),

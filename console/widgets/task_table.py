@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
@@ -61,6 +62,12 @@ def sort_value(row: dict[str, Any], column: str) -> Any:
 
 class TaskTable(DataTable):
     """Tasks newest first; ``show`` diffs new data against what is on screen."""
+
+    # A list of rows: home and end go to the first and last task (DataTable: columns).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_top", "First task", show=False),
+        Binding("end", "scroll_bottom", "Last task", show=False),
+    ]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
