@@ -35,9 +35,7 @@ async def test_ten_thousand_tasks_load_scroll_and_update_in_place(tmp_path: Path
             assert table.cursor_row < COUNT - 1 and table.scroll_y < table.max_scroll_y
             assert task_cell(app, table.selected_uuid, "age") == "1m", "ages of the rows shown"
             await engine.cancel_task(last, "too many", "erin")
-            await until(
-                pilot, lambda: task_cell(app, last, "state") == "⊘ cancelled", "the change"
-            )
+            await until(pilot, lambda: task_cell(app, last, "state") == "⊘ cancelled", "the change")
             assert table.row_count == COUNT
             await pilot.press("home")
             await pilot.pause()
