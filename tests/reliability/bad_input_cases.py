@@ -1,0 +1,247 @@
+"""The table of user mistakes the CLI must refuse: each with the words its one-line message
+must contain. Placeholders: {dir} (a folder of the case's own), {db}, {blocked}, {complete},
+{pending} (task uuids in the database) and {prefix} (a start every uuid shares)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+Setup = Callable[[Path, Path], None]  # (database, the case's folder)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    args: tuple[str, ...]
+    says: str  # part of the one-line message
+    files: dict[str, str | bytes] = field(default_factory=dict)  # written under {dir}
+    setup: Setup | None = None
+    code: int = 2
+
+
+def template(id: str, text: str | bytes, says: str, extra: dict[str, str] | None = None) -> Case:
+    """A template folder holding one bad file; creating a task from it must fail."""
+    return Case(
+        id,
+        ("--templates", "{dir}/t", "task", "create", "x", "--namespace", "bad"),
+        says,
+        files={"t/x.yaml": text, **(extra or {})},
+    )
+
+
+def create(id: str, context: str, says: str, files: dict[str, str | bytes] | None = None) -> Case:
+    return Case(
+        id,
+        ("task", "create", "flaky_chain", "--namespace", "testing", "--context", context),
+        says,
+        files=files or {},
+    )
+
+
+HEAD = "name: x\nnamespace_name: bad\nversion: 1.0.0\n"
+STEP = "steps:\n  - name: a\n    handler: { callable: testing_scripted }\n"
+BOMB = (
+    HEAD
+    + 'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 9))
+    + STEP
+    + "    handler_config: *a8\n"
+)
+DEEP = '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
+BIG = '{"blob": "' + "x" * 1_100_000 + '"}'
+
+
+def newer_schema(db: Path, _: Path) -> None:
+    cx = sqlite3.connect(db)
+    cx.execute("PRAGMA user_version = 99")
+    cx.close()
+
+
+def not_sqlite(db: Path, _: Path) -> None:
+    db.write_text("these are my notes, not a database\n" * 100)
+
+
+def corrupt(db: Path, _: Path) -> None:
+    db.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 40)
+
+
+TEMPLATES = [
+    template("yaml-indentation", HEAD + "  steps: []\n", "YAML syntax error"),
+    template("yaml-unclosed-bracket", HEAD + "steps: [\n", "YAML syntax error"),
+    template("yaml-unclosed-quote", HEAD + 'description: "oops\n' + STEP, "YAML syntax error"),
+    template(
+        "yaml-python-object",
+        HEAD.replace("x\n", "!!python/object/apply:os.system ['touch {dir}/pwned']\n", 1) + STEP,
+        "remove the tag",
+    ),
+    template("yaml-python-name", HEAD + "description: !!python/name:os.system\n" + STEP, "tag"),
+    template("yaml-two-documents", HEAD + STEP + "---\n" + HEAD + STEP, "one YAML document"),
+    template("yaml-duplicate-key", HEAD + "name: y\n" + STEP, "name"),
+    template("yaml-alias-bomb", BOMB, "aliases expand to over"),
+    template("yaml-not-utf8", HEAD.encode() + b"description: caf\xe9\n" + STEP.encode(), "UTF-8"),
+    template("schema-not-a-mapping", "- a\n- b\n", "must be a YAML mapping"),
+    template("schema-empty-file", "", "is empty"),
+    template("schema-missing-name", "namespace_name: bad\nversion: 1.0.0\n" + STEP, "name"),
+    template("schema-name-is-a-list", HEAD.replace("name: x", "name: [x]", 1) + STEP, "name"),
+    template("schema-step-not-a-mapping", HEAD + "steps:\n  - just a string\n", "step"),
+    template("schema-empty-callable", HEAD + STEP.replace("testing_scripted", "''"), "callable"),
+    template(
+        "schema-attempts-not-a-number",
+        HEAD + STEP + "    retry: { max_attempts: three }\n",
+        "max_attempts",
+    ),
+    template("schema-backoff-kind", HEAD + STEP + "    retry: { backoff: sideways }\n", "backoff"),
+    template("schema-negative-timeout", HEAD + STEP + "    timeout_seconds: -5\n", "timeout"),
+    template(
+        "graph-cycle",
+        HEAD + STEP + "    dependencies: [b]\n"
+        "  - name: b\n    handler: { callable: h }\n    dependencies: [a]\n",
+        "cycle",
+    ),
+    template("graph-self-dependency", HEAD + STEP + "    dependencies: [a]\n", "depends on itself"),
+    template("graph-missing-step", HEAD + STEP + "    dependencies: [ghost]\n", "not a step"),
+    template(
+        "graph-duplicate-step",
+        HEAD + STEP + "  - name: a\n    handler: { callable: h }\n",
+        "used twice",
+    ),
+    template(
+        "catalog-same-template-twice",
+        HEAD + STEP,
+        "already defines",
+        extra={"t/copy.yaml": HEAD + STEP},
+    ),
+    Case(
+        "catalog-folder-missing",
+        ("--templates", "{dir}/nope", "template", "list"),
+        "does not exist",
+    ),
+]
+
+CONTEXTS = [
+    create("context-not-json", "{oops", "--context is not valid JSON"),
+    create("context-an-array", "[1, 2]", "--context must be a JSON object"),
+    create("context-a-string", '"text"', "--context must be a JSON object"),
+    create("context-nan", '{"ratio": NaN}', "NaN, which is not JSON"),
+    create("context-infinity", '{"ratio": -Infinity}', "-Infinity, which is not JSON"),
+    create("context-too-deep", "@{dir}/deep.json", "nested too deeply", {"deep.json": DEEP}),
+    create(
+        "context-oversized", "@{dir}/big.json", "over the 1000000 byte limit", {"big.json": BIG}
+    ),
+    create("context-lone-surrogate", '{"name": "\\ud800"}', "not valid Unicode"),
+    create("context-file-missing", "@{dir}/nope.json", "cannot read --context file"),
+    create("context-file-a-folder", "@{dir}", "cannot read --context file"),
+    create(
+        "context-file-not-utf8",
+        "@{dir}/latin1.json",
+        "not UTF-8",
+        {"latin1.json": b'{"name": "caf\xe9"}'},
+    ),
+]
+
+ARGUMENTS = [
+    Case("uuid-unknown", ("task", "get", "0000dead"), "no task matches '0000dead'"),
+    Case("uuid-not-hex", ("task", "get", "zz-not-hex"), "is not a task uuid"),
+    Case("uuid-ambiguous", ("task", "get", "{prefix}"), "matches"),
+    Case("uuid-newline", ("task", "get", "ab\ncd"), "is not a task uuid"),
+    Case("give-up-pending-task", ("task", "give-up", "{pending}"), "blocked_by_failures"),
+    Case("give-up-complete-task", ("task", "give-up", "{complete}"), "blocked_by_failures"),
+    Case("cancel-complete-task", ("task", "cancel", "{complete}"), "complete"),
+    Case(
+        "reset-complete-step",
+        ("task", "reset-step", "{complete}", "first", "--reason", "r"),
+        "complete",
+    ),
+    Case(
+        "reset-pending-step",
+        ("task", "reset-step", "{pending}", "first", "--reason", "r"),
+        "reset-step needs a step in error",
+    ),
+    Case(
+        "resolve-unknown-step",
+        ("task", "resolve-step", "{blocked}", "ghost", "--reason", "r"),
+        "has no step 'ghost'",
+    ),
+    Case(
+        "complete-step-result-not-json",
+        ("task", "complete-step", "{blocked}", "first", "--result", "{x", "--reason", "r"),
+        "--result is not valid JSON",
+    ),
+    Case(
+        "complete-step-result-array",
+        ("task", "complete-step", "{blocked}", "first", "--result", "[]", "--reason", "r"),
+        "--result must be a JSON object",
+    ),
+    Case(
+        "complete-step-result-oversized",
+        (
+            "task",
+            "complete-step",
+            "{blocked}",
+            "first",
+            "--result",
+            "@{dir}/big.json",
+            "--reason",
+            "r",
+        ),
+        "over the 1000000 byte limit",
+        files={"big.json": BIG},
+    ),
+    Case("step-audit-unknown-step", ("task", "step-audit", "{blocked}", "ghost"), "no step"),
+    Case("unknown-command", ("task", "frobnicate"), "invalid choice"),
+    Case("missing-namespace", ("task", "create", "flaky_chain"), "--namespace"),
+    Case("missing-reason", ("task", "reset-step", "{blocked}", "first"), "--reason"),
+    Case("limit-zero", ("task", "list", "--limit", "0"), "--limit must be at least 1"),
+    Case("limit-not-a-number", ("task", "list", "--limit", "many"), "invalid int value"),
+    Case("status-unknown", ("task", "list", "--status", "finished"), "is not a task status"),
+    Case("concurrency-zero", ("worker", "--concurrency", "0"), "--concurrency must be at least 1"),
+    Case("lease-zero", ("worker", "--lease-seconds", "0"), "--lease-seconds must be positive"),
+    Case("template-unknown", ("task", "create", "nope", "--namespace", "testing"), "no template"),
+    Case(
+        "template-version-unknown",
+        ("task", "create", "flaky_chain", "--namespace", "testing", "--version", "9.9.9"),
+        "its versions are",
+    ),
+    Case("argument-not-utf8", ("task", "list", "--namespace", "caf\udce9"), "not UTF-8"),
+    Case(
+        "handlers-no-such-module",
+        ("--handlers", "no_such_module_anywhere", "worker"),
+        "cannot import",
+    ),
+    Case(
+        "handlers-not-python",
+        ("--handlers", "{dir}/notes.txt", "worker"),
+        "is not a .py file",
+        files={"notes.txt": "hello"},
+    ),
+    Case(
+        "handlers-syntax-error",
+        ("--handlers", "{dir}/broken_handlers.py", "worker"),
+        "SyntaxError",
+        files={"broken_handlers.py": "def oops(:\n"},
+    ),
+    Case(
+        "handlers-raise-on-import",
+        ("--handlers", "{dir}/angry_handlers.py", "worker"),
+        "RuntimeError: no config",
+        files={"angry_handlers.py": "raise RuntimeError('no config')\n"},
+    ),
+]
+
+DATABASES = [
+    Case(
+        "db-newer-schema",
+        ("task", "list"),
+        "newer than this tasker understands",
+        setup=newer_schema,
+    ),
+    Case("db-not-sqlite", ("task", "list"), "is not a tasker database", setup=not_sqlite),
+    Case("db-corrupt", ("task", "list"), "is not a tasker database", setup=corrupt),
+    Case("db-is-a-folder", ("--db", "{dir}", "task", "list"), "is a folder"),
+    Case("db-folder-missing", ("--db", "{dir}/nope/x.db", "task", "list"), "does not exist"),
+]
+
+CASES = [*TEMPLATES, *CONTEXTS, *ARGUMENTS, *DATABASES]
