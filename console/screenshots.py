@@ -1,0 +1,112 @@
+"""``make screenshots``: SVGs of the console over the showcase database, into ``screenshots/``.
+
+The showcase (``console.showcase``) is the same database on every run and the console's clock
+stands still, so the images change only when the console or the workflows do.
+Usage: ``python -m console.screenshots [FOLDER]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from console.app import ConsoleApp
+from console.showcase import OPERATOR, Showcase, build_showcase, showcase_clock
+from console.widgets.step_detail import StepDetail
+from console.widgets.steps_table import StepsTable
+from console.widgets.task_table import TaskTable
+from engine.api import open_engine
+
+SIZE = (150, 44)
+WAIT_S = 30.0
+TITLE = "tasker console"
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    what: str
+    task_role: str | None = None  # the showcase task to select first
+    keys: tuple[str, ...] = ()
+
+
+SHOTS = (
+    Shot("task-list", "the task list, with the newest task open"),
+    Shot("retry-countdown", "a diamond checkout counting down to a retry", "waiting"),
+    Shot("blocked-task", "a checkout blocked by a declined card", "declined"),
+    Shot("new-task", "the new-task dialog", "declined", ("n",)),
+    Shot("help", "every key and state glyph", None, ("question_mark",)),
+)
+
+
+async def _until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the console never showed {what}")
+        await pilot.pause(0.05)
+
+
+async def _settle_on(pilot: Pilot, app: ConsoleApp, role: str | None, showcase: Showcase) -> None:
+    """Wait for the list, select the task, wait until its steps and history are shown."""
+    main = app.screen
+    table = main.query_one(TaskTable)
+    await _until(pilot, lambda: table.row_count == len(showcase.tasks), "every task")
+    if role is not None:
+        table.move_cursor(row=table.get_row_index(showcase.tasks[role]))
+    detail = main.query_one(StepDetail)
+
+    def shown() -> bool:
+        return (
+            main.query_one(StepsTable).task_uuid == table.selected_uuid
+            and detail.shown is not None
+            and "loading…" not in str(getattr(detail.shown, "renderables", ""))
+            and main.transitions.get((table.selected_uuid, main.selected_step)) is not None
+        )
+
+    await _until(pilot, shown, "the selected task")
+
+
+async def take(showcase: Showcase, shot: Shot) -> str:
+    """The SVG of one shot, with ids that do not change from run to run."""
+    async with open_engine(showcase.db, clock=showcase_clock(showcase)) as engine:
+        app = ConsoleApp(engine, db_label="showcase.db", operator=OPERATOR, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await _settle_on(pilot, app, shot.task_role, showcase)
+            await pilot.press(*shot.keys)
+            await pilot.pause(0.2)
+            await pilot.wait_for_scheduled_animations()
+            svg = app.export_screenshot(title=TITLE, simplify=True)
+    return re.sub(r"\bterminal-\d+", f"terminal-{shot.name}", svg)
+
+
+async def write_screenshots(folder: Path) -> list[tuple[Path, str]]:
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        showcase = await build_showcase(Path(scratch) / "showcase.db")
+        written = []
+        for shot in SHOTS:
+            path = folder / f"{shot.name}.svg"
+            path.write_text(await take(showcase, shot))
+            written.append((path, shot.what))
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    folder = Path(args[0]) if args else Path("screenshots")
+    for path, what in asyncio.run(write_screenshots(folder)):
+        print(f"{path}  {what}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
