@@ -1,0 +1,25 @@
+"""``make screenshots`` writes each documented screen, showing what its name promises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from console.screenshots import SHOTS, main
+
+
+def text_of(svg: str) -> str:
+    return svg.replace("&#160;", " ")
+
+
+def test_make_screenshots_writes_every_screen(tmp_path: Path, capsys) -> None:
+    assert main([str(tmp_path)]) == 0
+    written = {path.stem: text_of(path.read_text()) for path in tmp_path.glob("*.svg")}
+    assert set(written) == {shot.name for shot in SHOTS}
+    assert len(capsys.readouterr().out.splitlines()) == len(SHOTS)
+    assert "tasks 12" in written["task-list"]
+    assert "retry in 1.3s" in written["retry-countdown"]
+    assert "Retry-After 2 s" in written["retry-countdown"]
+    assert "PERMANENT PAYMENT_DECLINED" in written["blocked-task"]
+    assert "New task" in written["new-task"]
+    assert "Task states" in written["help"]
+    assert "tok_test_declined" not in written["blocked-task"], "secrets stay masked"
