@@ -383,4 +383,6 @@ async def task_action(tx: Tx, task_uuid: str, action: str, now: int, by: str, re
     else:
         raise ValueError(f"unknown task action {action}")
     await tx.run("UPDATE steps SET ready_at = NULL WHERE task_uuid = %s", (task_uuid,))
-    await touch_task(tx, task_uuid, updated_at=now)
+    # Cancelling moves failed steps to cancelled: none is left in error to count.
+    cancelled = {"failed_steps": 0} if action == "cancel" else {}
+    await touch_task(tx, task_uuid, updated_at=now, **cancelled)

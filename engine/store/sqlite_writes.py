@@ -291,4 +291,5 @@ def _task_action(
     else:
         raise ValueError(f"unknown task action {action}")
     cx.execute("UPDATE steps SET ready_at = NULL WHERE task_uuid = ?", (task_uuid,))
-    touch_task(cx, task_uuid, now)
+    # Cancelling moves failed steps to cancelled: none is left in error to count.
+    touch_task(cx, task_uuid, now, failed=0 if action == "cancel" else None)
