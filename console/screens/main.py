@@ -138,7 +138,7 @@ class MainScreen(OperatorActions, Screen):
         table.show(message.rows, self.console_app.now_ms(), message.complete)
         self.show_header(message.counts)
         self.show_list_title()
-        if self.pending_select and self.pending_select in table.rows_by_uuid:
+        if self.pending_select and table.has_row(self.pending_select):
             table.move_cursor(row=table.get_row_index(self.pending_select))
             self.pending_select = None
         selected = table.selected_uuid
@@ -272,8 +272,8 @@ class MainScreen(OperatorActions, Screen):
     @on(DataTable.RowHighlighted, "#steps")
     def step_highlighted(self, event: DataTable.RowHighlighted) -> None:
         name = event.row_key.value
-        if name == self.selected_step:
-            return
+        if name == self.selected_step or event.cursor_row != event.data_table.cursor_row:
+            return  # unchanged, or stale: the table was rebuilt and the cursor moved on
         self.selected_step = name
         self.show_dag()
         self.show_step()
@@ -343,7 +343,7 @@ class MainScreen(OperatorActions, Screen):
         self.notify(message.text)
         if message.task_uuid:
             table = self.query_one(TaskTable)
-            if message.task_uuid in table.rows_by_uuid:
+            if table.has_row(message.task_uuid):
                 table.move_cursor(row=table.get_row_index(message.task_uuid))
                 self.load_task(message.task_uuid)
             else:

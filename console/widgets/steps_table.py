@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
@@ -30,6 +31,10 @@ COLUMNS = (
     ("message", "message"),
 )
 MESSAGE_WIDTH = 48
+
+
+def cell_width(value: Any) -> int:
+    return cell_len(value.plain if isinstance(value, Text) else str(value))
 
 
 def delay_rule(step: dict[str, Any]) -> str:
@@ -88,18 +93,18 @@ class StepsTable(DataTable):
         self._shown: dict[str, tuple[Any, ...]] = {}
         self.task_uuid: str | None = None
         self.secrets: tuple[str, ...] = ()  # context values masked in messages
+        self._widths: list[int] = []
 
     def on_mount(self) -> None:
-        self._add_columns()
+        self._set_columns([cell_len(label) for _, label in COLUMNS])
 
-    def _add_columns(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
-
-    def _start_over(self) -> None:
-        """Empty, with columns as narrow as their labels: widths follow the task shown."""
+    def _set_columns(self, widths: list[int]) -> None:
+        """Empty the table and size each column: fixed widths, so the table is laid out the
+        moment it is filled (widths measured later would depend on when the screen paints)."""
         self.clear(columns=True)
-        self._add_columns()
+        for (key, label), width in zip(COLUMNS, widths, strict=True):
+            self.add_column(label, key=key, width=width)
+        self._widths = widths
         self._shown = {}
 
     @property
@@ -115,22 +120,32 @@ class StepsTable(DataTable):
         now_ms: int,
         secrets: tuple[str, ...] | None = None,
     ) -> None:
+        """Show the task's steps: cells change in place; the table is rebuilt (keeping the
+        selected step) for another task, other steps, or a value wider than its column."""
         if secrets is not None:
             self.secrets = secrets
-        if task_uuid != self.task_uuid or [s["name"] for s in steps] != list(self._shown):
-            self._start_over()
-            self.task_uuid = task_uuid
         self.steps = {s["name"]: s for s in steps}
-        for step in steps:
-            cells = step_cells(step, now_ms, self.secrets)
-            old = self._shown.get(step["name"])
-            if old is None:
-                self.add_row(*cells, key=step["name"])
-            else:
-                for (column, _), before, after in zip(COLUMNS, old, cells, strict=True):
+        cells = {s["name"]: step_cells(s, now_ms, self.secrets) for s in steps}
+        widths = [
+            max([cell_len(label), *(cell_width(row[i]) for row in cells.values())])
+            for i, (_, label) in enumerate(COLUMNS)
+        ]
+        same_rows = task_uuid == self.task_uuid and list(cells) == list(self._shown)
+        if same_rows and all(w <= old for w, old in zip(widths, self._widths, strict=True)):
+            for name, row in cells.items():
+                for (column, _), before, after in zip(COLUMNS, self._shown[name], row, strict=True):
                     if before != after:
-                        self.update_cell(step["name"], column, after, update_width=True)
-            self._shown[step["name"]] = cells
+                        self.update_cell(name, column, after)
+                self._shown[name] = row
+            return
+        keep = self.selected_step if task_uuid == self.task_uuid else None
+        self.task_uuid = task_uuid
+        self._set_columns(widths)
+        for name, row in cells.items():
+            self.add_row(*row, key=name)
+            self._shown[name] = row
+        if keep in self._shown:
+            self.move_cursor(row=self.get_row_index(keep), scroll=False)
 
     def tick(self, now_ms: int) -> None:
         """Move the retry countdowns and running durations on."""
@@ -139,6 +154,6 @@ class StepsTable(DataTable):
             self.show(self.task_uuid or "", list(self.steps.values()), now_ms)
 
     def reset(self) -> None:
-        self._start_over()
+        self._set_columns(self._widths)
         self.steps = {}
         self.task_uuid = None

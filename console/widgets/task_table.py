@@ -22,6 +22,8 @@ COLUMNS = (
     ("initiator", "initiator"),
 )
 STATE_PREFIX = "state:"
+FIRST_ROWS = 100  # added at once: more than a tall terminal shows
+CHUNK_ROWS = 250  # then added per turn of the event loop: about 40 ms of measuring each
 
 
 class KeyedText(Text):
@@ -72,7 +74,9 @@ class TaskTable(DataTable):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.rows_by_uuid: dict[str, dict[str, Any]] = {}
-        self._shown: dict[str, tuple[Any, ...]] = {}
+        self._shown: dict[str, tuple[Any, ...]] = {}  # rows in the table, by task uuid
+        self._backlog: list[str] = []  # matching rows still to add, in display order
+        self._waiting: set[str] = set()  # the same, for lookups
         self.query_text = ""
         self.sort_column = "age"
         self.sort_reverse = False
@@ -107,31 +111,75 @@ class TaskTable(DataTable):
         """Apply fetched rows: a complete fetch also drops tasks that left the window."""
         rows = list(rows)
         if complete:
+            fetched = {row["task_uuid"] for row in rows}
+            for uuid in [u for u in self.rows_by_uuid if u not in fetched]:
+                self._drop(uuid)
             self.rows_by_uuid = {}
         for row in rows:
             self.rows_by_uuid[row["task_uuid"]] = row
-        self._apply(now_ms, rows if not complete else self.rows_by_uuid.values())
+        self._place(rows, now_ms)
 
     def set_query(self, query: str, now_ms: int) -> None:
         self.query_text = query.strip()
-        self._apply(now_ms, self.rows_by_uuid.values())
+        for uuid in [u for u in (*self._shown, *self._waiting) if not self._wanted(u)]:
+            self._drop(uuid)
+        self._place(self.rows_by_uuid.values(), now_ms)
 
-    def _apply(self, now_ms: int, candidates: Iterable[dict[str, Any]]) -> None:
-        selected = self.selected_uuid
-        wanted = {u for u, r in self.rows_by_uuid.items() if matches(r, self.query_text)}
-        for uuid in [u for u in self._shown if u not in wanted]:
+    def has_row(self, uuid: str) -> bool:
+        """True when the task is in the table now (not filtered out, not still to be added)."""
+        return uuid in self._shown
+
+    @property
+    def rows_to_come(self) -> int:
+        """Rows fetched and matching but not in the table yet (added a chunk at a time)."""
+        return len(self._waiting)
+
+    def _wanted(self, uuid: str) -> bool:
+        row = self.rows_by_uuid.get(uuid)
+        return row is not None and matches(row, self.query_text)
+
+    def _drop(self, uuid: str) -> None:
+        self._waiting.discard(uuid)
+        if self._shown.pop(uuid, None) is not None:
             self.remove_row(uuid)
-            del self._shown[uuid]
-        added = False
-        for row in candidates:
+
+    def _place(self, rows: Iterable[dict[str, Any]], now_ms: int) -> None:
+        """Update the rows on screen; add new ones, the first screenful at once and the rest a
+        chunk per turn of the event loop (measuring 10,000 rows at once froze the console)."""
+        fresh = []
+        for row in rows:
             uuid = row["task_uuid"]
-            if uuid not in wanted:
-                continue
-            added |= self._put(uuid, self.cells(row, now_ms))
-        for uuid in wanted - self._shown.keys():
-            added |= self._put(uuid, self.cells(self.rows_by_uuid[uuid], now_ms))
-        if added:
-            self.resort(selected)
+            if not matches(row, self.query_text):
+                self._drop(uuid)
+            elif uuid in self._shown:
+                self._put(uuid, self.cells(row, now_ms))
+            elif uuid not in self._waiting:
+                fresh.append(row)
+        if not fresh:
+            return
+        fresh.sort(key=lambda row: sort_value(row, self.sort_column), reverse=self.sort_reverse)
+        selected = self.selected_uuid
+        for row in fresh[:FIRST_ROWS]:
+            self._put(row["task_uuid"], self.cells(row, now_ms))
+        self.resort(selected)
+        later = [row["task_uuid"] for row in fresh[FIRST_ROWS:]]
+        if later:
+            self._backlog += later
+            self._waiting.update(later)
+            self.call_after_refresh(self._add_backlog, now_ms)
+
+    def _add_backlog(self, now_ms: int) -> None:
+        """Add the next chunk of waiting rows, then let the screen paint before the next."""
+        chunk, self._backlog = self._backlog[:CHUNK_ROWS], self._backlog[CHUNK_ROWS:]
+        for uuid in chunk:
+            if uuid in self._waiting:
+                self._waiting.discard(uuid)
+                self._put(uuid, self.cells(self.rows_by_uuid[uuid], now_ms))
+        if self._backlog:
+            self.call_after_refresh(self._add_backlog, now_ms)
+        else:
+            self._waiting.clear()
+            self.resort(self.selected_uuid)  # rows that arrived meanwhile may sort among them
 
     def _put(self, uuid: str, cells: tuple[Any, ...]) -> bool:
         old = self._shown.get(uuid)
@@ -194,5 +242,11 @@ class TaskTable(DataTable):
             return sort_value(self.rows_by_uuid[cells[0].task_uuid], self.sort_column)
 
         self.sort(key=key, reverse=self.sort_reverse)
+        if self._backlog:  # still to come: in the new order too
+            self._backlog = [u for u in self._backlog if u in self._waiting]
+            self._backlog.sort(
+                key=lambda u: sort_value(self.rows_by_uuid[u], self.sort_column),
+                reverse=self.sort_reverse,
+            )
         if keep in self._shown:
             self.move_cursor(row=self.get_row_index(keep), scroll=False)

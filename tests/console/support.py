@@ -85,7 +85,7 @@ async def loaded(pilot: Pilot) -> None:
 async def select_task(pilot: Pilot, uuid: str) -> None:
     """Move the list's cursor to the task and wait for its steps."""
     app = pilot.app
-    await until(pilot, lambda: uuid in tasks(app).rows_by_uuid, f"task {uuid}")
+    await until(pilot, lambda: tasks(app).has_row(uuid), f"task {uuid}")
     tasks(app).focus()
     tasks(app).move_cursor(row=tasks(app).get_row_index(uuid))
     await until(

@@ -210,7 +210,7 @@ async def test_changes_made_elsewhere_update_rows_in_place_and_keep_the_selectio
             "user_registration", "microservices", {"email": "x@example.com", "full_name": "X"}
         )
         uuid = made.task["task_uuid"]
-        await until(pilot, lambda: uuid in tasks(app).rows_by_uuid, "the new task")
+        await until(pilot, lambda: tasks(app).has_row(uuid), "the new task")
         assert shown_order(app)[0] == uuid
         assert tasks(app).selected_uuid == showcase.tasks["declined"]
 
