@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from console.app import ConsoleApp
 
 LIST_LIMIT = 10_000  # the newest tasks loaded at start; tasks created later join the list
+FIRST_PAGE = 100  # read first, so the first screen does not wait for the whole list
+FIRST_PAGE_ONLY = -1  # the cursor of that first page: the feed starts after the whole list
 
 
 ATTENTION = ("error", "waiting_for_retry", "in_progress")  # what an operator opens a task for
@@ -116,7 +118,14 @@ class MainScreen(OperatorActions, Screen):
         try:
             if self.cursor is None:
                 cursor = await engine.change_cursor()
-                rows, complete, changed = await engine.list_tasks(limit=LIST_LIMIT), True, set()
+                first = await engine.list_tasks(limit=FIRST_PAGE)
+                if len(first) == FIRST_PAGE:  # a screenful now, the rest in a second read
+                    counts = await engine.task_counts()
+                    self.post_message(TasksRefreshed(first, counts, True, set(), FIRST_PAGE_ONLY))
+                    rows = await engine.list_tasks(limit=LIST_LIMIT)
+                else:
+                    rows = first
+                complete, changed = True, set()
             else:
                 cursor, changed_list = await engine.changes_since(self.cursor)
                 if not changed_list:
@@ -133,7 +142,8 @@ class MainScreen(OperatorActions, Screen):
 
     @on(TasksRefreshed)
     def tasks_refreshed(self, message: TasksRefreshed) -> None:
-        self.cursor = max(self.cursor or 0, message.cursor)
+        if message.cursor != FIRST_PAGE_ONLY:
+            self.cursor = max(self.cursor or 0, message.cursor)
         table = self.query_one(TaskTable)
         table.show(message.rows, self.console_app.now_ms(), message.complete)
         self.show_header(message.counts)

@@ -38,6 +38,8 @@ def task_label(row: dict[str, Any]) -> str:
 
 def matches(row: dict[str, Any], query: str) -> bool:
     """Every word must match: ``state:error`` (or a bare state name) the state, others any text."""
+    if not query:
+        return True
     haystack = " ".join(
         str(row.get(k) or "") for k in ("task_uuid", "namespace", "name", "version", "initiator")
     ).lower()
