@@ -174,9 +174,9 @@ def test_no_event_sequence_breaks_the_state_machines_or_the_audit_trail(
 
 
 @pytest.mark.slow
-@settings(max_examples=1_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(EVENT, max_size=60))
-def test_a_thousand_longer_event_sequences_keep_the_machines_and_the_audit_trail(
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(EVENT, max_size=50))
+def test_five_hundred_longer_event_sequences_keep_the_machines_and_the_audit_trail(
     events: list[tuple[Any, ...]],
 ) -> None:
     check_stories(events)
