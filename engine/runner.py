@@ -16,6 +16,7 @@ from engine.clock import Clock
 from engine.handlers.context import StepContext
 from engine.handlers.invoke import handler_not_found_outcome
 from engine.handlers.registry import HandlerNotFound, HandlerRegistry
+from engine.ids import short_id
 from engine.outcomes import ErrorType, Outcome, StepError
 from engine.store import ClaimedStep, Store
 from engine.store.base import AttemptResult
@@ -68,7 +69,7 @@ class StepRunner:
             log.info(
                 "%s %s/%s attempt %d → %s",
                 "←" if outcome.ok else "!",
-                claimed.task_uuid[:8],
+                short_id(claimed.task_uuid),
                 claimed.name,
                 claimed.attempts,
                 decision.to_state if stored else "discarded",

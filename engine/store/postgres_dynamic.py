@@ -13,6 +13,7 @@ from typing import Any
 
 from engine import dynamic
 from engine.decisions import InvalidOutcome
+from engine.ids import short_id
 from engine.store import expansion_rows
 from engine.store.expansion_rows import AUDIT_INSERT_COLUMNS, STEP_INSERT_COLUMNS
 from engine.store.moves import dumps
@@ -82,7 +83,7 @@ async def close_creators(
         except InvalidOutcome:
             if strict:
                 raise
-            log.warning("step %s of task %s: outcome ignored", name, task_uuid[:8])
+            log.warning("step %s of task %s: outcome ignored", name, short_id(task_uuid))
             grown = dynamic.expansion_after(template, existing, name, None)
         writes = expansion_rows.rows_for(template, task_uuid, current, grown, name, now, by)
         if not writes.empty:

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from engine.decisions import InvalidOutcome
+from engine.ids import short_id
 from engine.states import TERMINAL_STEP_STATES, TERMINAL_TASK_STATES, IllegalTransition
 from engine.states import StepState as S
 from engine.states import TaskState as T
@@ -324,7 +325,7 @@ async def step_action(
     task = await _locked_task(tx, task_uuid)
     if T(task["status"]) in TERMINAL_TASK_STATES:
         raise IllegalAction(
-            f"task {task_uuid[:8]} is {task['status']}; step actions need an unfinished task"
+            f"task {short_id(task_uuid)} is {task['status']}; step actions need an unfinished task"
         )
     row = await tx.one(
         "SELECT * FROM steps WHERE task_uuid = %s AND name = %s", (task_uuid, step_name)
@@ -334,7 +335,7 @@ async def step_action(
             "SELECT name FROM steps WHERE task_uuid = %s ORDER BY position", (task_uuid,)
         )
         raise StepNotFound(
-            f"task {task_uuid[:8]} has no step '{step_name}'; "
+            f"task {short_id(task_uuid)} has no step '{step_name}'; "
             f"its steps: {', '.join(r['name'] for r in names)}"
         )
     move = moves.step_action_move(row, action, now, by, reason, results)
@@ -343,7 +344,7 @@ async def step_action(
     except IllegalTransition:
         needs = moves.STEP_ACTIONS[action][1]
         raise IllegalAction(
-            f"step '{step_name}' of task {task_uuid[:8]} is {row['state']}; {needs}"
+            f"step '{step_name}' of task {short_id(task_uuid)} is {row['state']}; {needs}"
         ) from None
     if action in ("resolve", "complete"):  # a decision or batchable step closed by hand
         try:
@@ -356,7 +357,7 @@ async def step_action(
 async def task_action(tx: Tx, task_uuid: str, action: str, now: int, by: str, reason: str) -> None:
     task = await _locked_task(tx, task_uuid)
     state = T(task["status"])
-    short = task_uuid[:8]
+    short = short_id(task_uuid)
     if action == "cancel":
         if state in TERMINAL_TASK_STATES:
             raise IllegalAction(f"task {short} is {state}; only unfinished tasks can be cancelled")

@@ -6,6 +6,7 @@ import sqlite3
 from typing import Any
 
 from engine.decisions import InvalidOutcome
+from engine.ids import short_id
 from engine.states import TERMINAL_STEP_STATES, TERMINAL_TASK_STATES, IllegalTransition
 from engine.states import StepState as S
 from engine.states import TaskState as T
@@ -233,7 +234,7 @@ def _step_action(
     task = _task_row(cx, task_uuid)
     if T(task["status"]) in TERMINAL_TASK_STATES:
         raise IllegalAction(
-            f"task {task_uuid[:8]} is {task['status']}; step actions need an unfinished task"
+            f"task {short_id(task_uuid)} is {task['status']}; step actions need an unfinished task"
         )
     row = cx.execute(
         "SELECT * FROM steps WHERE task_uuid = ? AND name = ?", (task_uuid, step_name)
@@ -246,7 +247,7 @@ def _step_action(
             )
         ]
         raise StepNotFound(
-            f"task {task_uuid[:8]} has no step '{step_name}'; its steps: {', '.join(names)}"
+            f"task {short_id(task_uuid)} has no step '{step_name}'; its steps: {', '.join(names)}"
         )
     move = moves.step_action_move(row, action, now, by, reason, results)
     try:
@@ -254,7 +255,7 @@ def _step_action(
     except IllegalTransition:
         needs = moves.STEP_ACTIONS[action][1]
         raise IllegalAction(
-            f"step '{step_name}' of task {task_uuid[:8]} is {row['state']}; {needs}"
+            f"step '{step_name}' of task {short_id(task_uuid)} is {row['state']}; {needs}"
         ) from None
     if action in ("resolve", "complete"):  # a decision or batchable step closed by hand
         try:
@@ -269,7 +270,7 @@ def _task_action(
 ) -> None:
     task = _task_row(cx, task_uuid)
     state = T(task["status"])
-    short = task_uuid[:8]
+    short = short_id(task_uuid)
     if action == "cancel":
         if state in TERMINAL_TASK_STATES:
             raise IllegalAction(f"task {short} is {state}; only unfinished tasks can be cancelled")

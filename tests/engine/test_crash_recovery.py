@@ -27,6 +27,18 @@ def worker_command(db: Path, *extra: str) -> list[str]:
     return [*cmd, "worker", "--concurrency", "4", "--lease-seconds", "1", "--quiet", *extra]
 
 
+def _runs(runlog: Path) -> int:
+    return len(runlog.read_text().splitlines()) if runlog.exists() else 0
+
+
+def _wait_until(condition, proc: subprocess.Popen, limit_s: float = 60) -> None:
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        assert proc.poll() is None, "the worker exited before running a step"
+        assert time.monotonic() < deadline, "the worker ran no step within a minute"
+        time.sleep(0.005)
+
+
 def test_sigkill_mid_run_then_restart_completes_every_task_once(tmp_path: Path) -> None:
     db, runlog = tmp_path / "crash.db", tmp_path / "runs.log"
     for n in range(TASKS):
@@ -52,8 +64,12 @@ def test_sigkill_mid_run_then_restart_completes_every_task_once(tmp_path: Path) 
     env = {**os.environ, "TASKER_TEST_RUNLOG": str(runlog), "TASKER_TEST_STEP_SLEEP": "0.03"}
     rng = random.Random(42)
     for _ in range(KILLS):
+        runs_before = _runs(runlog)
         proc = subprocess.Popen(worker_command(db), env=env, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.6, 1.2))
+        # Kill at a random instant once this worker is running steps (start-up takes longer
+        # on a busy machine; a kill before the first step would prove nothing).
+        _wait_until(lambda n=runs_before: _runs(runlog) > n, proc)
+        time.sleep(rng.uniform(0.0, 0.15))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     finished = subprocess.run(
