@@ -15,8 +15,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from bench import bulk, engine_chain, floor, latency, memory, peers, report, throughput
+from bench import console, engine_chain, floor, latency, memory, peers, report, throughput
 
 OUT = Path(__file__).parent
 WORKERS = (1, 2, 4)
@@ -88,10 +89,17 @@ def measure(runs: int, chains: int, sequential: int, big: int) -> dict:
     return r
 
 
-def large_database(tmp: Path, tasks: int) -> dict[str, float]:
-    """A worker's peak memory over a database of ``tasks`` tasks (one in ten still to run)."""
-    path = bulk.build(tmp / "large.db", tasks)
-    return {"tasks": tasks, "worker_peak_rss_mb": memory.worker_peak_rss_mb(path)}
+def large_database(tmp: Path, tasks: int) -> dict[str, Any]:
+    """The console at 10k and ``tasks`` tasks, and the memory of a console and of a worker
+    over the large database (one task in ten still to run; the worker runs them last)."""
+    small, large = console.build_databases(tmp, 10_000, tasks)
+    figures = console.measure(small, large)
+    return {
+        "tasks": tasks,
+        "console": figures,
+        "console_peak_rss_mb": memory.console_peak_rss_mb(large),
+        "worker_peak_rss_mb": memory.worker_peak_rss_mb(large),
+    }
 
 
 def _cpus() -> int:

@@ -72,5 +72,19 @@ def markdown(r: dict[str, Any]) -> str:
             f"| database of {large['tasks']:,} tasks (one in ten left to run) | |",
             "|---|---|",
             f"| peak memory of a worker running them | {large['worker_peak_rss_mb']:.0f} MB |",
+            f"| peak memory of the console, newest 10,000 listed | "
+            f"{large['console_peak_rss_mb']:.0f} MB |",
+        ]
+        c = large["console"]
+        lines += [
+            "",
+            "| console | 10k tasks | " + f"{large['tasks'] // 1000}k tasks |",
+            "|---|---|---|",
+            f"| first screen (fresh process) | {c['first_screen_s_10k']:.2f} s | "
+            f"{c['first_screen_s_100k']:.2f} s |",
+            f"| list query (newest 10,000) | {c['list_query_ms_10k']:.0f} ms | "
+            f"{c['list_query_ms_100k']:.0f} ms |",
+            f"| counts per state | {c['counts_ms_10k']:.1f} ms | {c['counts_ms_100k']:.1f} ms |",
+            f"| refresh cycle, 20 tasks changed | {c['refresh_ms_10k']:.1f} ms | – |",
         ]
     return "\n".join(lines)

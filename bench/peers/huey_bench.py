@@ -11,21 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import sys
 import threading
 import time
 
-from huey import SqliteHuey
 from huey.consumer import Consumer
-
-huey = SqliteHuey("bench", filename=os.environ.get("HUEY_BENCH_DB", "huey-bench.db"))
-
-
-@huey.task()
-def stage(span: list[float] | None = None) -> list[float]:
-    """A no-op stage that carries [first stage's start, this stage's end] down the pipeline."""
-    now = time.time()
-    return [span[0] if span else now, now]
+from huey_tasks import huey, stage  # a module, so the consumer finds the same names
 
 
 def _pipeline():
@@ -44,12 +37,14 @@ def _consumer(workers: int, worker_type: str) -> Consumer:
     return consumer
 
 
-def _wait(result, poll_s: float = 0.0002) -> list[float]:
-    while True:
+def _wait(result, poll_s: float = 0.0002, deadline_s: float = 120.0) -> list[float]:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
         value = result.get(preserve=True)
         if value is not None:
             return value
         time.sleep(poll_s)
+    raise SystemExit(f"huey: no result within {deadline_s:.0f} s; is the consumer running?")
 
 
 def seq(runs: int = 100) -> dict[str, float]:
@@ -67,11 +62,22 @@ def seq(runs: int = 100) -> dict[str, float]:
 
 def throughput(workers: int, chains: int) -> dict[str, float]:
     finals = [list(huey.enqueue(_pipeline()))[-1] for _ in range(chains)]
-    consumer = _consumer(workers, "process")
-    thread = threading.Thread(target=consumer.run, daemon=True)
-    thread.start()
-    spans = [_wait(result, 0.01) for result in finals]
-    consumer.stop(graceful=True)
+    # The consumer as Huey deploys it: its own command, K worker processes, nothing inherited
+    # from this process's open database connection.
+    consumer = subprocess.Popen(
+        [
+            os.path.join(os.path.dirname(sys.executable), "huey_consumer"),
+            "huey_tasks.huey", "-k", "process", "-w", str(workers),
+            "-d", "0.005", "-b", "1.15", "-m", "0.05", "-q",
+        ],
+        cwd=os.path.dirname(os.path.abspath(__file__)),
+        env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.abspath(__file__))},
+    )
+    try:
+        spans = [_wait(result, 0.01) for result in finals]
+    finally:
+        consumer.send_signal(signal.SIGINT)
+        consumer.wait(timeout=60)
     first = min(s[0] for s in spans)
     last = max(s[1] for s in spans)
     return {"chains_per_s": chains / (last - first)}
