@@ -29,6 +29,7 @@ KEYS = (
     ("v", "reveal / mask sensitive context values"),
     ("space", "pause / resume the embedded worker"),
     ("s", "sort the task list by the next column"),
+    ("e", "in the graph: unfold / fold the clones of batch steps"),
     ("click a column", "sort the task list by it (again: reverse)"),
     ("esc", "close the filter; back to the task list"),
     ("?", "this help"),
@@ -75,6 +76,14 @@ class HelpScreen(ModalScreen[None]):
                 Text(
                     "Destructive actions ask for a reason, recorded with your name in each "
                     "step's transition history (step detail pane).",
+                    style="dim",
+                )
+            )
+            yield Static(
+                Text(
+                    "In the graph, steps created at run time: dimmed = not created yet, "
+                    "struck through = a decision did not choose it, one box \"name ×n\" = the "
+                    "clones of a batch step (e unfolds them).",
                     style="dim",
                 )
             )
