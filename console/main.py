@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from console.app import ConsoleApp
 
@@ -14,7 +13,7 @@ from console.app import ConsoleApp
 async def console_session(args: argparse.Namespace) -> AsyncIterator[ConsoleApp]:
     """The console app over ``args.db``, with its embedded worker running unless
     ``args.no_worker``; both are closed when the block ends."""
-    from engine.api import open_engine
+    from engine.api import database_label, open_engine
     from engine.cli.errors import UsageError
     from engine.embedded import EmbeddedWorker
 
@@ -35,7 +34,7 @@ async def console_session(args: argparse.Namespace) -> AsyncIterator[ConsoleApp]
             )
             worker.start()
         try:
-            yield ConsoleApp(engine, embedded_worker=worker, db_label=Path(args.db).name)
+            yield ConsoleApp(engine, embedded_worker=worker, db_label=database_label(args.db))
         finally:
             if worker is not None:
                 worker.stop()

@@ -15,7 +15,7 @@ from engine.handlers.loading import import_handler_modules
 from engine.handlers.registry import HandlerRegistry
 from engine.ids import short_id
 from engine.json_limits import MAX_CONTEXT_BYTES, MAX_RESULT_BYTES, NotStorable, stored_size
-from engine.store import Store, TaskPlan, open_store
+from engine.store import Store, TaskPlan, is_postgres, open_store, sqlite_path
 from engine.templates import TaskTemplate, TemplateCatalog
 from engine.worker import Worker
 
@@ -35,6 +35,15 @@ def _check_storable(value: Any, what: str, limit: int) -> None:
 class TaskCreated:
     task: dict[str, Any]
     created: bool
+
+
+def database_label(db: str | Path) -> str:
+    """How a database is named on screen: its file name, or its URL without the password."""
+    if is_postgres(str(db)):
+        from engine.store.postgres import label_of
+
+        return label_of(str(db))
+    return Path(sqlite_path(str(db))).name
 
 
 def default_operator() -> str:
