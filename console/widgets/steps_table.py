@@ -8,6 +8,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
+from console.dag_dynamic import batch_groups
 from console.formatting import (
     NOT_CREATED,
     attempts_text,
@@ -84,6 +85,12 @@ def step_cells(step: dict[str, Any], now_ms: int, secrets: tuple[str, ...] = ())
     )
 
 
+def worker_templates(steps: list[dict[str, Any]]) -> set[str]:
+    """Batch worker templates that have clones: never run themselves, so not a row."""
+    states = {s["name"]: s.get("current_state", NOT_CREATED) for s in steps}
+    return set(batch_groups([(s["name"], s.get("dependencies") or []) for s in steps], states))
+
+
 class StepsTable(DataTable):
     """One row per step (named key), updated in place as the task moves."""
 
@@ -125,7 +132,12 @@ class StepsTable(DataTable):
         if secrets is not None:
             self.secrets = secrets
         self.steps = {s["name"]: s for s in steps}
-        cells = {s["name"]: step_cells(s, now_ms, self.secrets) for s in steps}
+        templates = worker_templates(steps)  # their clones have rows; the graph keeps them
+        cells = {
+            s["name"]: step_cells(s, now_ms, self.secrets)
+            for s in steps
+            if s["name"] not in templates
+        }
         widths = [
             max([cell_len(label), *(cell_width(row[i]) for row in cells.values())])
             for i, (_, label) in enumerate(COLUMNS)

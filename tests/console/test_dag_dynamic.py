@@ -10,6 +10,7 @@ from console.dag_dynamic import SKIPPED, dynamic_view
 from console.dag_render import dag_picture
 from console.formatting import NOT_CREATED
 from console.widgets.dag_view import DagView
+from console.widgets.steps_table import StepsTable
 from engine.api import Engine
 from tests.console.support import console, loaded, select_step, select_task, until
 
@@ -122,6 +123,11 @@ async def test_the_console_draws_a_decision_and_a_batch_the_engine_ran(
         await select_task(pilot, batch.task["task_uuid"])
         await until(pilot, lambda: "process_csv_batch ×4" in dag_text(app), "the batch group")
         assert "process_csv_batch_001" not in dag_text(app)
+        rows = [key.value for key in app.screen.query_one(StepsTable).rows]
+        assert "process_csv_batch" not in rows, "a worker template is not a step of its own"
+        assert [r for r in rows if r.startswith("process_csv_batch_")] == [
+            f"process_csv_batch_00{n}" for n in range(1, 5)
+        ]
         app.screen.query_one(DagView).focus()
         await pilot.press("e")
         await until(pilot, lambda: "process_csv_batch_004" in dag_text(app), "the clones")
