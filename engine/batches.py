@@ -19,7 +19,7 @@ from engine import expansion, lifecycle
 from engine.decisions import InvalidOutcome
 from engine.outcomes import Outcome
 from engine.states import StepState
-from engine.templates.models import StepType, TaskTemplate
+from engine.templates.models import BatchConfiguration, StepType, TaskTemplate
 
 OUTCOME_KEY = "batch_processing_outcome"
 CREATE_BATCHES = "create_batches"
@@ -35,6 +35,7 @@ NO_OP_BATCH_ID = "000"
 CONTINUE_ON_FAILURE = "continue_on_failure"
 FAIL_FAST = "fail_fast"
 ISOLATE = "isolate"
+DEFAULT_PARALLELISM = 10  # Tasker's default for batch_config.parallelism
 CHECKPOINT_YIELD = "checkpoint_yield"
 CHECKPOINT_HISTORY = 50  # the newest yields kept in a checkpoint's history
 
@@ -113,14 +114,26 @@ def worker_template(template: TaskTemplate, batchable: str, outcome: BatchOutcom
 
 def batch_settings(template: TaskTemplate, batchable: str, worker: str) -> dict[str, str]:
     """``{cursor_field, failure_strategy}`` from the worker's or the batchable's batch_config."""
+    config = batch_config(template, batchable, worker)
+    if config is not None:
+        return {"cursor_field": config.cursor_field, "failure_strategy": config.failure_strategy}
+    return {"cursor_field": "id", "failure_strategy": CONTINUE_ON_FAILURE}
+
+
+def batch_parallelism(template: TaskTemplate, batchable: str, worker: str) -> int:
+    """How many clones of the batch may run (or wait to) at once: batch_config.parallelism."""
+    config = batch_config(template, batchable, worker)
+    return config.parallelism if config is not None else DEFAULT_PARALLELISM
+
+
+def batch_config(
+    template: TaskTemplate, batchable: str, worker: str
+) -> BatchConfiguration | None:
     for name in (worker, batchable):
         config = template.step(name).batch_config
         if config is not None:
-            return {
-                "cursor_field": config.cursor_field,
-                "failure_strategy": config.failure_strategy,
-            }
-    return {"cursor_field": "id", "failure_strategy": CONTINUE_ON_FAILURE}
+            return config
+    return None
 
 
 def instance_name(worker: str, number: int) -> str:
@@ -149,6 +162,7 @@ def clones(
         cursors = outcome.cursors
         numbers = range(1, len(cursors) + 1)
     settings = batch_settings(template, batchable, worker)
+    parallelism = batch_parallelism(template, batchable, worker)
     out = []
     for number, cursor in zip(numbers, cursors, strict=True):
         inputs = {
@@ -160,6 +174,7 @@ def clones(
             },
             "batch_metadata": dict(settings),
             "is_no_op": outcome.kind == NO_BATCHES,
+            "parallelism": parallelism,
         }
         out.append(
             expansion.NewStep(

@@ -25,6 +25,8 @@ class StepRow:
     next_retry_at_ms: int | None
     isolated: bool = False  # a batch worker (failure_strategy isolate): its error blocks only
     # its dependents while the rest of the task can still move
+    batch: str | None = None  # a batch worker clone: its worker template
+    parallelism: int | None = None  # how many clones of its batch may be out at once
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,14 @@ def evaluate(task_state: TaskState, steps: Sequence[StepRow], now_ms: int) -> Ev
                 new_state = TaskState.PENDING
     parked = new_state in TERMINAL_TASK_STATES or new_state is TaskState.BLOCKED_BY_FAILURES
     changes: dict[str, int | None] = {}
+    out = _clones_out(steps)
     for step, view in zip(steps, views, strict=True):
         if parked:
             wanted = None
         elif step.state is StepState.PENDING and view.dependencies_met:
-            wanted = step.ready_at_ms if step.ready_at_ms is not None else now_ms
+            wanted = step.ready_at_ms
+            if wanted is None and _may_release(step, out):
+                wanted = now_ms
         elif step.state is StepState.WAITING_FOR_RETRY:
             wanted = step.next_retry_at_ms if step.next_retry_at_ms is not None else now_ms
         else:
@@ -78,6 +83,29 @@ def evaluate(task_state: TaskState, steps: Sequence[StepRow], now_ms: int) -> Ev
         completed_steps=sum(1 for s in steps if s.state in SATISFIES_DEPENDENCIES),
         failed_steps=sum(1 for s in steps if s.state is StepState.ERROR),
     )
+
+
+def _clones_out(steps: Sequence[StepRow]) -> dict[str, int]:
+    """Per batch: clones running, waiting for a retry, or already released to the workers."""
+    out: dict[str, int] = {}
+    for s in steps:
+        if s.batch is not None and (
+            s.state in (StepState.IN_PROGRESS, StepState.WAITING_FOR_RETRY)
+            or (s.state is StepState.PENDING and s.ready_at_ms is not None)
+        ):
+            out[s.batch] = out.get(s.batch, 0) + 1
+    return out
+
+
+def _may_release(step: StepRow, out: dict[str, int]) -> bool:
+    """A pending step whose dependencies are met becomes claimable, unless it is a clone of a
+    batch that already has ``parallelism`` clones out (it waits for one of them to finish)."""
+    if step.batch is None or step.parallelism is None:
+        return True
+    if out.get(step.batch, 0) >= step.parallelism:
+        return False
+    out[step.batch] = out.get(step.batch, 0) + 1
+    return True
 
 
 def _around_isolated_failures(steps: Sequence[StepRow], views: list[StepView]) -> TaskState:

@@ -7,12 +7,13 @@ backend applies exactly the same changes.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine import lifecycle, retry
+from engine import lifecycle, readiness, retry
 from engine.outcomes import ErrorType, Outcome, StepError
 from engine.states import StepState as S
 from engine.store.base import ClaimedStep
@@ -24,6 +25,29 @@ CLAIM_REASON = "claimed by worker"
 
 def dumps(value: Any) -> str | None:
     return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
+def step_row(row: Row, dependencies: tuple[str, ...]) -> readiness.StepRow:
+    """What readiness needs of a stored step (``dependencies`` already parsed)."""
+    batch = row["template_step"]
+    return readiness.StepRow(
+        row["step_uuid"],
+        row["name"],
+        S(row["state"]),
+        dependencies,
+        row["ready_at"],
+        row["next_retry_at"],
+        row["failure_strategy"] == "isolate",
+        batch,
+        None if batch is None else _parallelism(row["inputs"]),
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _parallelism(inputs: str | None) -> int | None:
+    """A clone's batch parallelism from its inputs (None: not capped, as before it was kept)."""
+    value = json.loads(inputs).get("parallelism") if inputs else None
+    return value if isinstance(value, int) and value > 0 else None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from psycopg import AsyncConnection
 
 from engine import readiness
 from engine.states import StepState, TaskState, check_step, check_task
-from engine.store.moves import Move, Row, dumps
+from engine.store.moves import Move, Row, dumps, step_row
 
 STEP_COLUMNS = "step_uuid, task_uuid, name, state, dependencies, ready_at, next_retry_at"
 
@@ -177,22 +177,14 @@ async def reevaluate(tx: Tx, task_uuid: str, now_ms: int, by: str, reason: str) 
     """Recompute readiness, counters and the task's state after one of its steps moved."""
     rows = await tx.all(
         "SELECT t.status AS task_status, s.step_uuid, s.name, s.state, s.dependencies,"
-        " s.ready_at, s.next_retry_at, s.failure_strategy FROM tasks t"
+        " s.ready_at, s.next_retry_at, s.failure_strategy, s.template_step, s.inputs FROM tasks t"
         " LEFT JOIN steps s ON s.task_uuid = t.task_uuid WHERE t.task_uuid = %s"
         " ORDER BY s.position FOR UPDATE OF t",
         (task_uuid,),
     )
     task_state = TaskState(rows[0]["task_status"])
     steps = [
-        readiness.StepRow(
-            r["step_uuid"],
-            r["name"],
-            StepState(r["state"]),
-            tuple(json.loads(r["dependencies"])),
-            r["ready_at"],
-            r["next_retry_at"],
-            r["failure_strategy"] == "isolate",
-        )
+        step_row(r, tuple(json.loads(r["dependencies"])))
         for r in rows
         if r["step_uuid"] is not None
     ]

@@ -12,9 +12,11 @@ from typing import Any
 
 from engine import readiness
 from engine.states import StepState, TaskState, check_step, check_task
+from engine.store import moves
 
 STEP_COLUMNS = (
-    "step_uuid, task_uuid, name, state, dependencies, ready_at, next_retry_at, failure_strategy"
+    "step_uuid, task_uuid, name, state, dependencies, ready_at, next_retry_at, failure_strategy,"
+    " template_step, inputs"
 )
 
 
@@ -115,18 +117,7 @@ def reevaluate(
     rows = cx.execute(
         f"SELECT {STEP_COLUMNS} FROM steps WHERE task_uuid = ? ORDER BY position", (task_uuid,)
     ).fetchall()
-    steps = [
-        readiness.StepRow(
-            r["step_uuid"],
-            r["name"],
-            StepState(r["state"]),
-            _dependencies(r["dependencies"]),
-            r["ready_at"],
-            r["next_retry_at"],
-            r["failure_strategy"] == "isolate",
-        )
-        for r in rows
-    ]
+    steps = [moves.step_row(r, _dependencies(r["dependencies"])) for r in rows]
     result = readiness.evaluate(task_state, steps, now_ms)
     for step_uuid, ready_at in result.ready_at.items():
         cx.execute("UPDATE steps SET ready_at = ? WHERE step_uuid = ?", (ready_at, step_uuid))

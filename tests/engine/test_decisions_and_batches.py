@@ -159,6 +159,7 @@ async def test_batches_run_as_clones_and_the_convergence_aggregates(engine: Engi
         "cursor": {"batch_id": "004", "start_cursor": 30, "end_cursor": 35, "batch_size": 5},
         "batch_metadata": {"cursor_field": "row", "failure_strategy": "continue_on_failure"},
         "is_no_op": False,
+        "parallelism": 10,
     }
     summary = step(task, "aggregate")["results"]
     assert summary["total_processed"] == 35 and summary["batch_count"] == 4
@@ -242,3 +243,21 @@ async def test_a_retried_worker_resumes_from_its_last_checkpoint(engine: Engine)
     assert [h["cursor"] for h in checkpoint["history"]] == [10, 20]
     audit = await engine.step_audit(task["task_uuid"], "process_001")
     assert [a["to_state"] for a in audit].count("in_progress") == 2  # yields cost no attempt
+
+
+async def test_no_more_clones_run_at_once_than_the_batch_parallelism(
+    engine: Engine, db: str | Path
+) -> None:
+    task = await run(engine, "batch_parallelism", {"items": 35, "batch_size": 5}, concurrency=8)
+    assert task["status"] == "complete"
+    assert len([n for n in names(task) if n.startswith("process_")]) == 7
+    moves = rows(
+        db,
+        "SELECT step_name, from_state, to_state FROM step_transitions"
+        f" WHERE task_uuid = '{task['task_uuid']}' AND step_name LIKE 'process_%' ORDER BY id",
+    )
+    running, most = 0, 0
+    for _, from_state, to_state in moves:
+        running += (to_state == "in_progress") - (from_state == "in_progress")
+        most = max(most, running)
+    assert most == 2, f"{most} clones ran at once under parallelism 2 (worker concurrency 8)"

@@ -200,6 +200,7 @@ def test_batches_clone_the_worker_and_create_the_convergence() -> None:
         "cursor": {"batch_id": "002", "start_cursor": 10, "end_cursor": 20, "batch_size": 10},
         "batch_metadata": {"cursor_field": "row", "failure_strategy": "isolate"},
         "is_no_op": False,
+        "parallelism": 10,
     }
     assert made["worker_003"].failure_strategy == "isolate"
     assert made["aggregate"].dependencies == ("worker_001", "worker_002", "worker_003")

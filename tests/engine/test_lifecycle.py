@@ -111,3 +111,39 @@ def test_readiness_follows_dependencies_and_parks_blocked_tasks() -> None:
 def test_a_new_task_stays_pending_until_a_step_is_claimed() -> None:
     result = evaluate(TaskState.PENDING, [row("a", StepState.PENDING)], NOW)
     assert result.task_state is TaskState.PENDING and result.ready_at == {"a": NOW}
+
+
+def clone(name: str, state: StepState, ready: int | None = None, cap: int = 2) -> StepRow:
+    return StepRow(name, name, state, ("analyze",), ready, None, False, "process", cap)
+
+
+def test_a_batch_releases_no_more_clones_than_its_parallelism() -> None:
+    S, T = StepState, TaskState
+    analyzed = [row("analyze", S.COMPLETE)]
+    fresh = [*analyzed, *(clone(f"process_00{n}", S.PENDING) for n in range(1, 6))]
+    result = evaluate(T.STEPS_IN_PROCESS, fresh, NOW)
+    assert result.ready_at == {"process_001": NOW, "process_002": NOW}
+
+    # one running, one waiting for its retry: both hold a place; nothing more is released
+    busy = [
+        *analyzed,
+        clone("process_001", S.IN_PROGRESS),
+        clone("process_002", S.WAITING_FOR_RETRY),
+        *(clone(f"process_00{n}", S.PENDING) for n in range(3, 6)),
+    ]
+    assert evaluate(T.STEPS_IN_PROCESS, busy, NOW).ready_at == {"process_002": NOW}
+
+    # one finished: the next clone in order takes its place, released ones keep their time
+    moved = [
+        *analyzed,
+        clone("process_001", S.COMPLETE),
+        clone("process_002", S.PENDING, ready=NOW - 5),
+        *(clone(f"process_00{n}", S.PENDING) for n in range(3, 6)),
+    ]
+    assert evaluate(T.STEPS_IN_PROCESS, moved, NOW).ready_at == {"process_003": NOW}
+
+
+def test_steps_that_are_not_clones_are_never_held_back() -> None:
+    S, T = StepState, TaskState
+    steps = [row("a", S.COMPLETE), *(row(f"b{n}", S.PENDING, ("a",)) for n in range(20))]
+    assert len(evaluate(T.STEPS_IN_PROCESS, steps, NOW).ready_at) == 20
