@@ -5,7 +5,7 @@ A batchable handler's results carry ``batch_processing_outcome``: ``{"type": "cr
 "worker_template_name", "cursor_configs": [{batch_id, start_cursor, end_cursor, batch_size}],
 "total_items"}`` or ``{"type": "no_batches"}``. Each cursor becomes a clone of the worker
 template named ``{template}_001``, ``{template}_002``…, whose ``inputs`` hold ``{cursor,
-batch_metadata: {cursor_field, failure_strategy}, is_no_op}``. ``no_batches`` makes one no-op
+batch_metadata: {cursor_field, failure_strategy}, is_no_op, parallelism}``. ``no_batches`` makes one no-op
 clone ``{template}_000`` so the graph keeps its shape and the convergence step still runs.
 """
 
@@ -35,7 +35,6 @@ NO_OP_BATCH_ID = "000"
 CONTINUE_ON_FAILURE = "continue_on_failure"
 FAIL_FAST = "fail_fast"
 ISOLATE = "isolate"
-DEFAULT_PARALLELISM = 10  # Tasker's default for batch_config.parallelism
 CHECKPOINT_YIELD = "checkpoint_yield"
 CHECKPOINT_HISTORY = 50  # the newest yields kept in a checkpoint's history
 
@@ -89,13 +88,18 @@ def read_outcome(step_name: str, results: Mapping[str, Any] | None) -> BatchOutc
     )
 
 
-def worker_template(template: TaskTemplate, batchable: str, outcome: BatchOutcome) -> str:
-    """The batch_worker step to clone: the one named, else the batchable's only worker."""
-    workers = [
+def workers_after(template: TaskTemplate, batchable: str) -> list[str]:
+    """The batch_worker steps that depend on ``batchable``, in template order."""
+    return [
         s.name
         for s in template.steps
         if s.type is StepType.BATCH_WORKER and batchable in s.dependencies
     ]
+
+
+def worker_template(template: TaskTemplate, batchable: str, outcome: BatchOutcome) -> str:
+    """The batch_worker step to clone: the one named, else the batchable's only worker."""
+    workers = workers_after(template, batchable)
     if outcome.worker_template is None:
         if len(workers) == 1:
             return workers[0]
@@ -112,28 +116,13 @@ def worker_template(template: TaskTemplate, batchable: str, outcome: BatchOutcom
     return outcome.worker_template
 
 
-def batch_settings(template: TaskTemplate, batchable: str, worker: str) -> dict[str, str]:
-    """``{cursor_field, failure_strategy}`` from the worker's or the batchable's batch_config."""
-    config = batch_config(template, batchable, worker)
-    if config is not None:
-        return {"cursor_field": config.cursor_field, "failure_strategy": config.failure_strategy}
-    return {"cursor_field": "id", "failure_strategy": CONTINUE_ON_FAILURE}
-
-
-def batch_parallelism(template: TaskTemplate, batchable: str, worker: str) -> int:
-    """How many clones of the batch may run (or wait to) at once: batch_config.parallelism."""
-    config = batch_config(template, batchable, worker)
-    return config.parallelism if config is not None else DEFAULT_PARALLELISM
-
-
-def batch_config(
-    template: TaskTemplate, batchable: str, worker: str
-) -> BatchConfiguration | None:
+def batch_config(template: TaskTemplate, batchable: str, worker: str) -> BatchConfiguration:
+    """The worker's batch_config, else the batchable's, else Tasker's defaults."""
     for name in (worker, batchable):
         config = template.step(name).batch_config
         if config is not None:
             return config
-    return None
+    return BatchConfiguration(worker_template=worker)
 
 
 def instance_name(worker: str, number: int) -> str:
@@ -145,11 +134,7 @@ def clones(
 ) -> list[expansion.NewStep]:
     """The worker rows an outcome asks for (their dependencies are set by expansion)."""
     if outcome.kind == NO_BATCHES:
-        workers = [
-            s.name
-            for s in template.steps
-            if s.type is StepType.BATCH_WORKER and batchable in s.dependencies
-        ]
+        workers = workers_after(template, batchable)
         if not workers:
             return []
         worker = workers[0]
@@ -161,8 +146,8 @@ def clones(
         worker = worker_template(template, batchable, outcome)
         cursors = outcome.cursors
         numbers = range(1, len(cursors) + 1)
-    settings = batch_settings(template, batchable, worker)
-    parallelism = batch_parallelism(template, batchable, worker)
+    config = batch_config(template, batchable, worker)
+    settings = {"cursor_field": config.cursor_field, "failure_strategy": config.failure_strategy}
     out = []
     for number, cursor in zip(numbers, cursors, strict=True):
         inputs = {
@@ -174,7 +159,7 @@ def clones(
             },
             "batch_metadata": dict(settings),
             "is_no_op": outcome.kind == NO_BATCHES,
-            "parallelism": parallelism,
+            "parallelism": config.parallelism,
         }
         out.append(
             expansion.NewStep(
