@@ -2,8 +2,7 @@
 
 The runner checks a creator's outcome before it is stored (``checked_outcome``: a wrong name is
 a permanent error of that step, so the store never half-creates a branch); the store asks
-``expansion_after`` which rows a finished creator adds, inside the transaction that finishes it;
-views ask ``template_overlay`` which template steps exist, may still exist, or never will.
+``expansion_after`` which rows a finished creator adds, inside the transaction that finishes it.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from typing import Any
 
 from engine import batches, decisions, expansion
 from engine.decisions import InvalidOutcome
+from engine.ids import short_id
 from engine.outcomes import ErrorType, Outcome, StepError
 from engine.states import StepState
 from engine.templates.models import StepDefinition, StepType, TaskTemplate
@@ -92,24 +92,22 @@ def expansion_after(
     return expansion.expand(template, rows)  # closed without an outcome: re-wire only
 
 
-# How a template step stands in a task, for views: the DAG shows all three.
-CREATED = "created"  # the step (or a clone of it) exists
-NOT_YET_CREATED = "not_yet_created"  # an unfinished creator may still create it
-SKIPPED = "skipped"  # nothing will create it any more (a branch not taken)
-
-
-def template_overlay(
-    template: TaskTemplate, rows: Sequence[expansion.ExistingStep]
-) -> dict[str, str]:
-    """For each template step (in template order): created, not_yet_created or skipped."""
-    instantiated = {r.template_step for r in rows}
-    possible = expansion.possible_later(template, rows)
-    out = {}
-    for step in template.steps:
-        if step.name in instantiated:
-            out[step.name] = CREATED
-        elif step.name in possible:
-            out[step.name] = NOT_YET_CREATED
-        else:
-            out[step.name] = SKIPPED
-    return out
+def expansion_or_rewire(
+    template: TaskTemplate,
+    rows: Sequence[expansion.ExistingStep],
+    finished: str,
+    results: Mapping[str, Any] | None,
+    *,
+    strict: bool,
+    task_uuid: str,
+) -> expansion.Expansion:
+    """``expansion_after`` as a store applies it: an unusable outcome raises InvalidOutcome
+    when ``strict`` (operator input); otherwise it creates nothing (the runner already
+    refused it) and the task's pending steps are only re-wired."""
+    try:
+        return expansion_after(template, rows, finished, results)
+    except InvalidOutcome:
+        if strict:
+            raise
+        log.warning("step %s of task %s: outcome ignored", finished, short_id(task_uuid))
+        return expansion_after(template, rows, finished, None)

@@ -7,20 +7,15 @@ inside the transaction that finished the creator, with the task's row already lo
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from typing import Any
 
 from engine import dynamic
-from engine.decisions import InvalidOutcome
-from engine.ids import short_id
 from engine.store import expansion_rows
 from engine.store.expansion_rows import AUDIT_INSERT_COLUMNS, STEP_INSERT_COLUMNS
 from engine.store.moves import dumps
 from engine.store.postgres_tx import Tx, touch_task
 from engine.templates.models import TaskTemplate
-
-log = logging.getLogger("tasker.store")
 
 _STEP_TYPES = {
     "position": "integer",
@@ -78,13 +73,9 @@ async def close_creators(
             (task_uuid,),
         )
         existing = expansion_rows.existing_steps(current)
-        try:
-            grown = dynamic.expansion_after(template, existing, name, results)
-        except InvalidOutcome:
-            if strict:
-                raise
-            log.warning("step %s of task %s: outcome ignored", name, short_id(task_uuid))
-            grown = dynamic.expansion_after(template, existing, name, None)
+        grown = dynamic.expansion_or_rewire(
+            template, existing, name, results, strict=strict, task_uuid=task_uuid
+        )
         writes = expansion_rows.rows_for(template, task_uuid, current, grown, name, now, by)
         if not writes.empty:
             await _apply(tx, task_uuid, writes, now)

@@ -6,20 +6,15 @@ the creator, so the branch or the batch appears in the same commit as the step t
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from engine import dynamic
-from engine.decisions import InvalidOutcome
-from engine.ids import short_id
 from engine.store import expansion_rows
 from engine.store.expansion_rows import AUDIT_INSERT_COLUMNS, STEP_INSERT_COLUMNS
 from engine.store.sqlite_tx import dumps, touch_task
 from engine.templates.models import TaskTemplate
-
-log = logging.getLogger("tasker.store")
 
 _INSERT_STEP = (
     f"INSERT INTO steps ({', '.join(STEP_INSERT_COLUMNS)})"
@@ -61,13 +56,9 @@ def close_creators(
             (task_uuid,),
         ).fetchall()
         existing = expansion_rows.existing_steps(current)
-        try:
-            grown = dynamic.expansion_after(template, existing, name, results)
-        except InvalidOutcome:
-            if strict:
-                raise
-            log.warning("step %s of task %s: outcome ignored", name, short_id(task_uuid))
-            grown = dynamic.expansion_after(template, existing, name, None)
+        grown = dynamic.expansion_or_rewire(
+            template, existing, name, results, strict=strict, task_uuid=task_uuid
+        )
         writes = expansion_rows.rows_for(template, task_uuid, current, grown, name, now, by)
         if not writes.empty:
             _apply(cx, task_uuid, writes, now)
