@@ -14,6 +14,7 @@ from typing import Any
 
 from engine import dynamic, expansion, ids, lifecycle, plan, retry
 from engine.states import StepState
+from engine.store.moves import dumps
 from engine.templates.models import StepType, TaskTemplate
 
 Row = Mapping[str, Any]
@@ -25,10 +26,6 @@ COLUMNS = "step_uuid, name, template_step, state, dependencies, results, positio
 def closes_creator(decision: lifecycle.Decision) -> bool:
     """Cheap test on the hot path: may this completed attempt create steps?"""
     return decision.to_state is StepState.COMPLETE and dynamic.has_outcome(decision.results)
-
-
-def dumps(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, separators=(",", ":"))
 
 
 def existing_steps(rows: Iterable[Row]) -> list[expansion.ExistingStep]:

@@ -13,15 +13,12 @@ from typing import Any
 from engine import readiness
 from engine.states import StepState, TaskState, check_step, check_task
 from engine.store import moves
+from engine.store.moves import dumps
 
 STEP_COLUMNS = (
     "step_uuid, task_uuid, name, state, dependencies, ready_at, next_retry_at, failure_strategy,"
     " template_step, inputs"
 )
-
-
-def dumps(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, separators=(",", ":"))
 
 
 def move_step(
