@@ -9,27 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from engine.masking import (
-    MASK,
-    MIN_SECRET_LENGTH,
-    is_sensitive,
-    mask_value,
-    masked,
-    masked_text,
-    secret_values,
-)
+from engine.masking import masked, masked_text, secret_values
 
-__all__ = [
-    "MASK",
-    "MIN_SECRET_LENGTH",
-    "displayed",
-    "displayed_json",
-    "is_sensitive",
-    "mask_value",
-    "masked",
-    "masked_text",
-    "secret_values",
-]
+__all__ = ["displayed", "displayed_json", "masked_text", "secret_values"]
 
 
 def displayed(value: Any, reveal: bool = False) -> Any:
