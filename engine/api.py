@@ -136,7 +136,7 @@ class Engine:
         source_system: str | None = None,
         reason: str | None = None,
     ) -> list[tuple[str, bool]]:
-        """Create one task per context in a single transaction, as ``create_task`` would one
+        """Create one task per context, a transaction per thousand, as ``create_task`` would one
         by one (duplicates give the existing uuid, created False): for imports and benchmarks."""
         template = self.catalog.get(namespace, name, version)
         now = self.clock.now_ms()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from engine import expansion
+from engine import batches, expansion
 from engine.handlers.base import StepHandler
 from engine.handlers.context import StepContext
 from engine.handlers.decision import DecisionPointOutcome
@@ -30,25 +30,21 @@ def first_branch(template: TaskTemplate, decision: str) -> str | None:
 
 def two_batches(template: TaskTemplate, batchable: str) -> dict[str, Any]:
     """The results of a stub analyzer: two one-item batches of its first batch_worker."""
-    workers = [
-        s.name
-        for s in template.steps
-        if s.type is StepType.BATCH_WORKER and batchable in s.dependencies
-    ]
+    workers = batches.workers_after(template, batchable)
     if not workers:
-        return {"batch_processing_outcome": {"type": "no_batches"}, "reason": "no worker"}
+        return {batches.OUTCOME_KEY: {"type": batches.NO_BATCHES}, "reason": "no worker"}
     cursors = [
         {"batch_id": f"{n:03d}", "start_cursor": n - 1, "end_cursor": n, "batch_size": 1}
         for n in (1, 2)
     ]
     outcome = {
-        "type": "create_batches",
+        "type": batches.CREATE_BATCHES,
         "worker_template_name": workers[0],
         "worker_count": 2,
         "cursor_configs": cursors,
         "total_items": 2,
     }
-    return {"batch_processing_outcome": outcome, "worker_count": 2, "total_items": 2}
+    return {batches.OUTCOME_KEY: outcome, "worker_count": 2, "total_items": 2}
 
 
 class StubHandler(StepHandler):
