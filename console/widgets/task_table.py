@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -77,8 +78,7 @@ class TaskTable(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.rows_by_uuid: dict[str, dict[str, Any]] = {}
         self._shown: dict[str, tuple[Any, ...]] = {}  # rows in the table, by task uuid
-        self._backlog: list[str] = []  # matching rows still to add, in display order
-        self._waiting: set[str] = set()  # the same, for lookups
+        self._waiting: dict[str, None] = {}  # matching rows still to add, in display order
         self.query_text = ""
         self.sort_column = "age"
         self.sort_reverse = False
@@ -141,7 +141,7 @@ class TaskTable(DataTable):
         return row is not None and matches(row, self.query_text)
 
     def _drop(self, uuid: str) -> None:
-        self._waiting.discard(uuid)
+        self._waiting.pop(uuid, None)
         if self._shown.pop(uuid, None) is not None:
             self.remove_row(uuid)
 
@@ -166,21 +166,17 @@ class TaskTable(DataTable):
         self.resort(selected)
         later = [row["task_uuid"] for row in fresh[FIRST_ROWS:]]
         if later:
-            self._backlog += later
-            self._waiting.update(later)
+            self._waiting.update(dict.fromkeys(later))
             self.call_after_refresh(self._add_backlog, now_ms)
 
     def _add_backlog(self, now_ms: int) -> None:
         """Add the next chunk of waiting rows, then let the screen paint before the next."""
-        chunk, self._backlog = self._backlog[:CHUNK_ROWS], self._backlog[CHUNK_ROWS:]
-        for uuid in chunk:
-            if uuid in self._waiting:
-                self._waiting.discard(uuid)
-                self._put(uuid, self.cells(self.rows_by_uuid[uuid], now_ms))
-        if self._backlog:
+        for uuid in list(itertools.islice(self._waiting, CHUNK_ROWS)):
+            del self._waiting[uuid]
+            self._put(uuid, self.cells(self.rows_by_uuid[uuid], now_ms))
+        if self._waiting:
             self.call_after_refresh(self._add_backlog, now_ms)
         else:
-            self._waiting.clear()
             self.resort(self.selected_uuid)  # rows that arrived meanwhile may sort among them
 
     def _put(self, uuid: str, cells: tuple[Any, ...]) -> bool:
@@ -244,11 +240,12 @@ class TaskTable(DataTable):
             return sort_value(self.rows_by_uuid[cells[0].task_uuid], self.sort_column)
 
         self.sort(key=key, reverse=self.sort_reverse)
-        if self._backlog:  # still to come: in the new order too
-            self._backlog = [u for u in self._backlog if u in self._waiting]
-            self._backlog.sort(
+        if self._waiting:  # still to come: in the new order too
+            order = sorted(
+                self._waiting,
                 key=lambda u: sort_value(self.rows_by_uuid[u], self.sort_column),
                 reverse=self.sort_reverse,
             )
+            self._waiting = dict.fromkeys(order)
         if keep in self._shown:
             self.move_cursor(row=self.get_row_index(keep), scroll=False)
