@@ -2,15 +2,14 @@
 steps not created yet, and batch worker clones folded into one group box.
 
 Input is what the main screen passes the pane: every template step and every created step
-as ``(name, dependencies)``, with the created ones' states and ``not_created`` for the rest.
-A batch worker template shows as ``not_created`` beside its clones ``{template}_001…``; the
-clones fold into the template's box (``process ×4 2/4``) unless the group is expanded.
+as ``(name, dependencies)``, with the created ones' states and ``not_created`` for the rest,
+and each batch worker clone's template step (``template_step`` of its row). The clones fold
+into their template's box (``process ×4 2/4``) unless the group is expanded.
 A step nothing can create any more (all it waits for finished or was skipped) is ``skipped``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -19,7 +18,6 @@ from console.formatting import NOT_CREATED
 SKIPPED = "skipped"  # a branch not taken: nothing will create this step any more
 DAG_LOOK = {SKIPPED: ("–", "dim strike")}
 FINISHED = frozenset({"complete", "resolved_manually", "cancelled"})
-_CLONE = re.compile(r"^(?P<template>.+)_(?P<number>\d{3,})$")
 # A group's state: the most pressing of its clones' states (first found wins).
 _GROUP_PRIORITY = ("error", "in_progress", "waiting_for_retry", "pending", "enqueued")
 
@@ -44,15 +42,14 @@ class DynamicView:
         return name
 
 
-def batch_groups(steps: Steps, states: Mapping[str, str]) -> dict[str, list[str]]:
-    """Worker templates (not created themselves) and the clones made of them, in order."""
-    names = [name for name, _ in steps]
-    templates = {n for n in names if states.get(n, NOT_CREATED) == NOT_CREATED}
+def batch_groups(steps: Steps, template_of: Mapping[str, str]) -> dict[str, list[str]]:
+    """Worker templates shown among ``steps`` and the clones made of them, in order."""
+    names = {name for name, _ in steps}
     groups: dict[str, list[str]] = {}
-    for name in names:
-        match = _CLONE.match(name)
-        if match and match["template"] in templates:
-            groups.setdefault(match["template"], []).append(name)
+    for name, _ in steps:
+        template = template_of.get(name, name)
+        if template != name and template in names:
+            groups.setdefault(template, []).append(name)
     return groups
 
 
@@ -95,10 +92,11 @@ def dynamic_view(
     states: Mapping[str, str],
     expanded: bool | set[str] = False,
     selected: str | None = None,
+    template_of: Mapping[str, str] | None = None,
 ) -> DynamicView:
     """Fold each batch group unless ``expanded`` (True: all; a set: those templates) or the
     selected step is one of its clones; mark skipped branches."""
-    groups = batch_groups(steps, states)
+    groups = batch_groups(steps, template_of or {})
     folded = frozenset(
         template
         for template, clones in groups.items()

@@ -239,6 +239,7 @@ class MainScreen(OperatorActions, Screen):
             [(name, s.get("dependencies") or []) for name, s in steps.items()],
             {name: s.get("current_state", NOT_CREATED) for name, s in steps.items()},
             self.selected_step,
+            {name: s["template_step"] for name, s in steps.items() if s.get("template_step")},
         )
 
     def show_step(self) -> None:

@@ -44,18 +44,21 @@ class DagView(ScrollableContainer, can_focus=True):
         steps: Sequence[tuple[str, Sequence[str]]],
         states: Mapping[str, str],
         selected: str | None,
+        template_of: Mapping[str, str],
     ) -> None:
-        self._shown = (steps, states, selected)
+        """``template_of``: each batch worker clone's template step."""
+        self._shown = (steps, states, selected, template_of)
         drawn = (
             tuple((n, tuple(d)) for n, d in steps),
             tuple(sorted(states.items())),
             selected,
+            tuple(sorted(template_of.items())),
             self.batches_expanded,
         )
         if drawn == self._drawn:
             return  # nothing changed: skip the repaint
         self._drawn = drawn
-        self.view = dynamic_view(steps, states, self.batches_expanded, selected)
+        self.view = dynamic_view(steps, states, self.batches_expanded, selected, template_of)
         selected = self.view.shown_as(selected)
         self.picture = dag_picture(self.view.steps, self.view.states, selected, self.view.labels)
         self.query_one("#dag-picture", Static).update(

@@ -8,7 +8,6 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
-from console.dag_dynamic import batch_groups
 from console.formatting import (
     NOT_CREATED,
     attempts_text,
@@ -87,8 +86,7 @@ def step_cells(step: dict[str, Any], now_ms: int, secrets: tuple[str, ...] = ())
 
 def worker_templates(steps: list[dict[str, Any]]) -> set[str]:
     """Batch worker templates that have clones: never run themselves, so not a row."""
-    states = {s["name"]: s.get("current_state", NOT_CREATED) for s in steps}
-    return set(batch_groups([(s["name"], s.get("dependencies") or []) for s in steps], states))
+    return {s["template_step"] for s in steps if s.get("template_step", s["name"]) != s["name"]}
 
 
 class StepsTable(DataTable):

@@ -66,10 +66,11 @@ BATCH_STATES = {
     "process_csv_batch_003": "in_progress",
     "process_csv_batch_004": "pending",
 }
+BATCH_TEMPLATE_OF = {f"process_csv_batch_00{i}": "process_csv_batch" for i in range(1, 5)}
 
 
 def test_batch_clones_fold_into_one_box_with_their_progress() -> None:
-    view = dynamic_view(BATCH_STEPS, BATCH_STATES)
+    view = dynamic_view(BATCH_STEPS, BATCH_STATES, template_of=BATCH_TEMPLATE_OF)
     assert view.steps == [
         ("analyze_csv", []),
         ("process_csv_batch", ["analyze_csv"]),
@@ -83,7 +84,7 @@ def test_batch_clones_fold_into_one_box_with_their_progress() -> None:
 
 
 def test_an_expanded_batch_shows_every_clone_wired_to_the_convergence() -> None:
-    view = dynamic_view(BATCH_STEPS, BATCH_STATES, expanded=True)
+    view = dynamic_view(BATCH_STEPS, BATCH_STATES, expanded=True, template_of=BATCH_TEMPLATE_OF)
     names = [n for n, _ in view.steps]
     assert "process_csv_batch" not in names
     assert names[-4:] == [f"process_csv_batch_00{i}" for i in range(1, 5)]
@@ -91,9 +92,10 @@ def test_an_expanded_batch_shows_every_clone_wired_to_the_convergence() -> None:
         f"process_csv_batch_00{i}" for i in range(1, 5)
     ]
     # selecting one clone unfolds its batch too
-    assert dynamic_view(BATCH_STEPS, BATCH_STATES, selected="process_csv_batch_002").folded == (
-        frozenset()
+    chosen = dynamic_view(
+        BATCH_STEPS, BATCH_STATES, selected="process_csv_batch_002", template_of=BATCH_TEMPLATE_OF
     )
+    assert chosen.folded == frozenset()
 
 
 def dag_text(app) -> str:  # type: ignore[no-untyped-def]
