@@ -59,6 +59,25 @@ def _creator_label(template: TaskTemplate, creator: str) -> str:
     return f"{'decision' if kind is StepType.DECISION else 'batchable step'} {creator}"
 
 
+def writes_after(
+    template: TaskTemplate,
+    task_uuid: str,
+    current: list[Row],
+    creator: str,
+    results: dict[str, Any] | None,
+    now: int,
+    by: str,
+    *,
+    strict: bool,
+) -> ExpansionRows:
+    """Everything a store writes when ``creator`` (already final in ``current``, the task's
+    rows read as ``COLUMNS``) stops creating; see ``dynamic.expansion_or_rewire``."""
+    grown = dynamic.expansion_or_rewire(
+        template, existing_steps(current), creator, results, strict=strict, task_uuid=task_uuid
+    )
+    return rows_for(template, task_uuid, current, grown, creator, now, by)
+
+
 def rows_for(
     template: TaskTemplate,
     task_uuid: str,

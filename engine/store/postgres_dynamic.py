@@ -72,11 +72,9 @@ async def close_creators(
             f"SELECT {expansion_rows.COLUMNS} FROM steps WHERE task_uuid = %s ORDER BY position",
             (task_uuid,),
         )
-        existing = expansion_rows.existing_steps(current)
-        grown = dynamic.expansion_or_rewire(
-            template, existing, name, results, strict=strict, task_uuid=task_uuid
+        writes = expansion_rows.writes_after(
+            template, task_uuid, current, name, results, now, by, strict=strict
         )
-        writes = expansion_rows.rows_for(template, task_uuid, current, grown, name, now, by)
         if not writes.empty:
             await _apply(tx, task_uuid, writes, now)
 

@@ -55,11 +55,9 @@ def close_creators(
             f"SELECT {expansion_rows.COLUMNS} FROM steps WHERE task_uuid = ? ORDER BY position",
             (task_uuid,),
         ).fetchall()
-        existing = expansion_rows.existing_steps(current)
-        grown = dynamic.expansion_or_rewire(
-            template, existing, name, results, strict=strict, task_uuid=task_uuid
+        writes = expansion_rows.writes_after(
+            template, task_uuid, current, name, results, now, by, strict=strict
         )
-        writes = expansion_rows.rows_for(template, task_uuid, current, grown, name, now, by)
         if not writes.empty:
             _apply(cx, task_uuid, writes, now)
 
