@@ -28,6 +28,7 @@ class WriteMixin:
     async def _write(self, fn: Any, *args: Any) -> Any: ...  # provided by SqliteStore
     async def _write_if(self, check: Any, fn: Any, *args: Any) -> Any: ...  # ditto
     async def _call(self, fn: Any, *args: Any) -> Any: ...  # provided by SqliteStore
+    async def _write_inline(self, check: Any, fn: Any, *args: Any) -> Any: ...  # ditto
 
     async def create_task(self, plan: TaskPlan, now_ms: int) -> tuple[str, bool]:
         return await self._write(_create_task, plan, now_ms)
@@ -37,7 +38,7 @@ class WriteMixin:
     ) -> list[ClaimedStep]:
         if limit <= 0:
             return []
-        return await self._write_if(
+        return await self._write_inline(
             attempts.any_ready, attempts.claim_ready, worker_id, now_ms, limit, lease_ms
         )
 
@@ -49,8 +50,8 @@ class WriteMixin:
         claim_limit: int = 0,
         lease_ms: int = 30_000,
     ) -> tuple[list[bool], list[ClaimedStep]]:
-        return await self._write(
-            attempts.finish_attempts, results, now_ms, by, claim_limit, lease_ms
+        return await self._write_inline(
+            None, attempts.finish_attempts, results, now_ms, by, claim_limit, lease_ms
         )
 
     async def renew_leases(

@@ -1,0 +1,83 @@
+"""The SQLite worker hot path runs on the event loop's thread: it waits for another
+connection's write lock without stopping the loop, and gives up in one line after the wait."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from engine.store import StoreError, open_store
+from engine.store import sqlite as sqlite_store
+from tests.store.support import T0, plan, success
+
+
+async def _ticks_while(work: asyncio.Future, interval_s: float = 0.005) -> int:
+    """How many times the loop ran another coroutine before ``work`` finished."""
+    ticks = 0
+    while not work.done():
+        await asyncio.sleep(interval_s)
+        ticks += 1
+    return ticks
+
+
+async def test_a_claim_waits_for_another_connections_lock_while_the_loop_runs_on(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "tasker.db"
+    store = await open_store(str(path))
+    try:
+        made = plan({"a": (), "b": ("a",)})
+        await store.create_task(made, T0)
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        claim = asyncio.ensure_future(store.claim_ready("w1", T0, 5, 1000))
+        release = asyncio.get_running_loop().call_later(0.2, holder.execute, "COMMIT")
+        ticks = await _ticks_while(claim)
+        release.cancel()
+        holder.close()
+        [a] = claim.result()
+        assert a.name == "a"
+        assert ticks >= 10  # the loop kept running for the 0.2 s the lock was held
+        stored, [b] = await store.finish_attempts([success(a, {"x": 1})], T0 + 1, "w1", 4)
+        assert stored == [True] and b.dependency_results["a"]["result"] == {"x": 1}
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as side:  # what the hot path wrote is committed, on disk
+        states = dict(side.execute("SELECT name, state FROM steps"))
+    assert states == {"a": "complete", "b": "in_progress"}
+
+
+async def test_a_lock_held_past_the_wait_is_one_line_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_store, "BUSY_TIMEOUT_MS", 100)
+    path = tmp_path / "tasker.db"
+    store = await open_store(str(path))
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        await store.create_task(plan({"only": ()}), T0)
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError, match="is busy"):
+            await store.claim_ready("w1", T0, 5, 1000)
+        holder.execute("ROLLBACK")
+        [claimed] = await store.claim_ready("w1", T0, 5, 1000)  # nothing was half-claimed
+        assert claimed.attempts == 1 and claimed.run_count == 1
+    finally:
+        holder.close()
+        await store.close()
+
+
+async def test_an_in_memory_database_runs_the_hot_path_on_its_one_connection() -> None:
+    store = await open_store(":memory:")
+    try:
+        made = plan({"a": (), "b": ("a",)})
+        await store.create_task(made, T0)
+        [a] = await store.claim_ready("w1", T0, 5, 1000)
+        _, [b] = await store.finish_attempts([success(a)], T0 + 1, "w1", 4)
+        await store.finish_attempts([success(b)], T0 + 2, "w1")
+        assert (await store.get_task(made.task_uuid))["status"] == "complete"
+    finally:
+        await store.close()
