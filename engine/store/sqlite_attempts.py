@@ -133,8 +133,9 @@ def finish_attempts(
     stored: list[bool] = []
     reasons: dict[str, list[str]] = {}
     creators: dict[str, list[tuple[str, dict[str, Any] | None]]] = {}
+    rows = _steps_by_uuid(cx, [result.step_uuid for result in results])
     for result in results:
-        row = cx.execute("SELECT * FROM steps WHERE step_uuid = ?", (result.step_uuid,)).fetchone()
+        row = rows.get(result.step_uuid)
         reason = None
         if (
             row is not None
@@ -156,3 +157,17 @@ def finish_attempts(
         for task_uuid, why in reasons.items()
     }
     return stored, claim_ready(cx, by, now, claim_limit, lease_ms, evaluated)
+
+
+SQLITE_MAX_PARAMETERS = 999  # the lowest limit any SQLite build has
+
+
+def _steps_by_uuid(cx: sqlite3.Connection, step_uuids: list[str]) -> dict[str, sqlite3.Row]:
+    """The rows of ``step_uuids``, one query per 999 of them."""
+    rows: dict[str, sqlite3.Row] = {}
+    for start in range(0, len(step_uuids), SQLITE_MAX_PARAMETERS):
+        chunk = step_uuids[start : start + SQLITE_MAX_PARAMETERS]
+        marks = ",".join("?" * len(chunk))
+        for row in cx.execute(f"SELECT * FROM steps WHERE step_uuid IN ({marks})", chunk):
+            rows[row["step_uuid"]] = row
+    return rows

@@ -15,9 +15,10 @@ from engine.states import StepState, TaskState, check_step, check_task
 from engine.store import moves
 from engine.store.moves import dumps
 
-STEP_COLUMNS = (
-    "step_uuid, task_uuid, name, state, dependencies, ready_at, next_retry_at, failure_strategy,"
-    " template_step, inputs"
+STEP_COLUMNS = (  # what readiness reads of a task's steps
+    "steps.step_uuid, steps.task_uuid, steps.name, steps.state, steps.dependencies,"
+    " steps.ready_at, steps.next_retry_at, steps.failure_strategy, steps.template_step,"
+    " steps.inputs"
 )
 
 
@@ -108,12 +109,9 @@ def reevaluate(
     cx: sqlite3.Connection, task_uuid: str, now_ms: int, by: str, reason: str
 ) -> TaskState:
     """Recompute readiness, counters and the task's state after one of its steps moved."""
-    task_state = TaskState(
-        cx.execute("SELECT status FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()[0]
-    )
-    rows = cx.execute(
-        f"SELECT {STEP_COLUMNS} FROM steps WHERE task_uuid = ? ORDER BY position", (task_uuid,)
-    ).fetchall()
+    rows = cx.execute(_STEPS_WITH_TASK_STATUS, (task_uuid,)).fetchall()
+    status = rows[0]["task_status"] if rows else _task_status(cx, task_uuid)
+    task_state = TaskState(status)
     steps = [moves.step_row(r, _dependencies(r["dependencies"])) for r in rows]
     result = readiness.evaluate(task_state, steps, now_ms)
     for step_uuid, ready_at in result.ready_at.items():
@@ -122,6 +120,17 @@ def reevaluate(
         move_task(cx, task_uuid, task_state, result.task_state, now_ms, by, reason)
     touch_task(cx, task_uuid, now_ms, result.completed_steps, result.failed_steps)
     return result.task_state
+
+
+_STEPS_WITH_TASK_STATUS = (
+    f"SELECT {STEP_COLUMNS}, tasks.status AS task_status FROM steps"
+    " JOIN tasks ON tasks.task_uuid = steps.task_uuid"
+    " WHERE steps.task_uuid = ? ORDER BY steps.position"
+)
+
+
+def _task_status(cx: sqlite3.Connection, task_uuid: str) -> str:
+    return cx.execute("SELECT status FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()[0]
 
 
 def touch_task(
