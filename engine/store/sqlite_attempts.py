@@ -35,12 +35,13 @@ def claim_ready(
     limit: int,
     lease_ms: int,
     evaluated: dict[str, T] | None = None,
+    task_rows: dict[str, list[sqlite3.Row]] | None = None,
 ) -> list[ClaimedStep]:
     """Claim up to ``limit`` ready steps, oldest first.
 
     ``evaluated``: tasks already re-evaluated in this transaction and the state they got; a
     task already in ``steps_in_process`` keeps it when one of its steps starts, so it is not
-    evaluated again.
+    evaluated again. ``task_rows``: step rows (with results) those re-evaluations read.
     """
     if limit <= 0:
         return []
@@ -72,20 +73,25 @@ def claim_ready(
             touch_task(cx, task_uuid, now)  # a start changes no state or counter: stamp only
         else:
             reevaluate(cx, task_uuid, now, worker_id, "a step started")
-    return [claimed_step(cx, row) for row in claimed]
+    task_rows = task_rows or {}
+    return [claimed_step(cx, row, task_rows.get(row["task_uuid"])) for row in claimed]
 
 
-def claimed_step(cx: sqlite3.Connection, row: sqlite3.Row) -> ClaimedStep:
-    """What the handler of a just-claimed step needs: the context and every ancestor's results."""
+def claimed_step(
+    cx: sqlite3.Connection, row: sqlite3.Row, task_rows: list[sqlite3.Row] | None = None
+) -> ClaimedStep:
+    """What the handler of a just-claimed step needs: the context and every ancestor's results.
+
+    ``task_rows``: the task's step rows with their results, if this transaction read them
+    after its last change to a result.
+    """
     task = {"context": row["task_context"], "template_id": row["task_template_id"]}
-    siblings = {
-        r["name"]: r
-        for r in cx.execute(
+    if task_rows is None:
+        task_rows = cx.execute(
             "SELECT name, dependencies, results FROM steps WHERE task_uuid = ?",
             (row["task_uuid"],),
-        )
-    }
-    return moves.claimed_step(row, task, siblings)
+        ).fetchall()
+    return moves.claimed_step(row, task, {r["name"]: r for r in task_rows})
 
 
 def move_by_decision(
@@ -152,11 +158,12 @@ def finish_attempts(
                 )
     for task_uuid, finished in creators.items():  # decision branches and batch workers
         sqlite_dynamic.close_creators(cx, task_uuid, finished, now, by)
+    task_rows: dict[str, list[sqlite3.Row]] = {}
     evaluated = {
-        task_uuid: reevaluate(cx, task_uuid, now, by, "; ".join(why))
+        task_uuid: reevaluate(cx, task_uuid, now, by, "; ".join(why), task_rows)
         for task_uuid, why in reasons.items()
     }
-    return stored, claim_ready(cx, by, now, claim_limit, lease_ms, evaluated)
+    return stored, claim_ready(cx, by, now, claim_limit, lease_ms, evaluated, task_rows)
 
 
 SQLITE_MAX_PARAMETERS = 999  # the lowest limit any SQLite build has

@@ -83,15 +83,27 @@ def move_task(
     by: str,
     reason: str,
     metadata: dict[str, Any] | None = None,
+    counters: tuple[int, int] | None = None,
 ) -> None:
-    """Set a task's state (checked against the table) and write its audit row."""
+    """Set a task's state (checked against the table) and write its audit row.
+
+    ``counters``: the task's new completed and failed step counts; with them, the same
+    statement stamps the task as changed (what ``touch_task`` does).
+    """
     check_task(task_uuid, from_state, to_state)
     done = now_ms if to_state in (TaskState.COMPLETE, TaskState.RESOLVED_MANUALLY) else None
-    cx.execute(
-        "UPDATE tasks SET status = ?, completed_at = COALESCE(?, completed_at) "
-        "WHERE task_uuid = ? AND status = ?",
-        (to_state.value, done, task_uuid, from_state.value),
-    )
+    if counters is None:
+        cx.execute(
+            "UPDATE tasks SET status = ?, completed_at = COALESCE(?, completed_at) "
+            "WHERE task_uuid = ? AND status = ?",
+            (to_state.value, done, task_uuid, from_state.value),
+        )
+    else:
+        cx.execute(
+            "UPDATE tasks SET status = ?, completed_at = COALESCE(?, completed_at),"
+            f" {_TOUCH} WHERE task_uuid = ? AND status = ?",
+            (to_state.value, done, now_ms, *counters, task_uuid, from_state.value),
+        )
     cx.execute(
         "INSERT INTO task_transitions (task_uuid, from_state, to_state, at, by, reason, metadata)"
         " VALUES (?,?,?,?,?,?,?)",
@@ -106,10 +118,22 @@ def _dependencies(text: str) -> tuple[str, ...]:
 
 
 def reevaluate(
-    cx: sqlite3.Connection, task_uuid: str, now_ms: int, by: str, reason: str
+    cx: sqlite3.Connection,
+    task_uuid: str,
+    now_ms: int,
+    by: str,
+    reason: str,
+    keep_rows: dict[str, list[sqlite3.Row]] | None = None,
 ) -> TaskState:
-    """Recompute readiness, counters and the task's state after one of its steps moved."""
-    rows = cx.execute(_STEPS_WITH_TASK_STATUS, (task_uuid,)).fetchall()
+    """Recompute readiness, counters and the task's state after one of its steps moved.
+
+    ``keep_rows``: where to keep the task's step rows, results included, for the claims that
+    follow in the same transaction (they hand ancestors' results to the handlers).
+    """
+    query = _STEPS_WITH_RESULTS if keep_rows is not None else _STEPS_WITH_TASK_STATUS
+    rows = cx.execute(query, (task_uuid,)).fetchall()
+    if keep_rows is not None:
+        keep_rows[task_uuid] = rows
     status = rows[0]["task_status"] if rows else _task_status(cx, task_uuid)
     task_state = TaskState(status)
     steps = [moves.step_row(r, _dependencies(r["dependencies"])) for r in rows]
@@ -117,13 +141,22 @@ def reevaluate(
     for step_uuid, ready_at in result.ready_at.items():
         cx.execute("UPDATE steps SET ready_at = ? WHERE step_uuid = ?", (ready_at, step_uuid))
     if result.task_state is not task_state:
-        move_task(cx, task_uuid, task_state, result.task_state, now_ms, by, reason)
-    touch_task(cx, task_uuid, now_ms, result.completed_steps, result.failed_steps)
+        counters = (result.completed_steps, result.failed_steps)
+        move_task(
+            cx, task_uuid, task_state, result.task_state, now_ms, by, reason, counters=counters
+        )
+    else:
+        touch_task(cx, task_uuid, now_ms, result.completed_steps, result.failed_steps)
     return result.task_state
 
 
 _STEPS_WITH_TASK_STATUS = (
     f"SELECT {STEP_COLUMNS}, tasks.status AS task_status FROM steps"
+    " JOIN tasks ON tasks.task_uuid = steps.task_uuid"
+    " WHERE steps.task_uuid = ? ORDER BY steps.position"
+)
+_STEPS_WITH_RESULTS = (
+    f"SELECT {STEP_COLUMNS}, steps.results, tasks.status AS task_status FROM steps"
     " JOIN tasks ON tasks.task_uuid = steps.task_uuid"
     " WHERE steps.task_uuid = ? ORDER BY steps.position"
 )
@@ -142,9 +175,12 @@ def touch_task(
 ) -> None:
     """Stamp the task as changed (updated_at and the change feed's sequence number)."""
     cx.execute(
-        "UPDATE tasks SET updated_at = ?, completed_steps = COALESCE(?, completed_steps),"
-        " failed_steps = COALESCE(?, failed_steps),"
-        " change_seq = (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM tasks)"
-        " WHERE task_uuid = ?",
-        (now_ms, completed, failed, task_uuid),
+        f"UPDATE tasks SET {_TOUCH} WHERE task_uuid = ?", (now_ms, completed, failed, task_uuid)
     )
+
+
+_TOUCH = (  # parameters: updated_at, completed_steps, failed_steps (None: unchanged)
+    "updated_at = ?, completed_steps = COALESCE(?, completed_steps),"
+    " failed_steps = COALESCE(?, failed_steps),"
+    " change_seq = (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM tasks)"
+)

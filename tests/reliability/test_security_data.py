@@ -120,7 +120,7 @@ SQL_FRAGMENTS = {
     "_recordset(AUDIT_INSERT_COLUMNS, _AUDIT_TYPES)",
     "', '.join((':' + c for c in STEP_INSERT_COLUMNS))",
     "', '.join((':' + c for c in AUDIT_INSERT_COLUMNS))", "' AND '.join(where)", "update",
-    "' SKIP LOCKED' if skip_locked else ''", "f', {sets}' if sets else ''",
+    "' SKIP LOCKED' if skip_locked else ''", "f', {sets}' if sets else ''", "_TOUCH",
 }  # fmt: skip
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|PRAGMA|CREATE|DROP|ALTER|WHERE|VALUES)\b")
 
