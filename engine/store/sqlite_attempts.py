@@ -15,7 +15,13 @@ from engine.states import StepState as S
 from engine.states import TaskState as T
 from engine.store import expansion_rows, moves, sqlite_dynamic
 from engine.store.base import AttemptResult, ClaimedStep
-from engine.store.sqlite_tx import move_step, reevaluate, touch_task
+from engine.store.sqlite_tx import (
+    SQLITE_MAX_PARAMETERS,
+    move_step,
+    reevaluate,
+    tasks_rows,
+    touch_tasks,
+)
 
 
 def any_ready(cx: sqlite3.Connection, worker_id: str, now: int, limit: int, lease_ms: int) -> bool:
@@ -39,9 +45,8 @@ def claim_ready(
 ) -> list[ClaimedStep]:
     """Claim up to ``limit`` ready steps, oldest first.
 
-    ``evaluated``: tasks already re-evaluated in this transaction and the state they got; a
-    task already in ``steps_in_process`` keeps it when one of its steps starts, so it is not
-    evaluated again. ``task_rows``: step rows (with results) those re-evaluations read.
+    ``evaluated``: tasks already re-evaluated (and stamped) in this transaction and the state
+    they got; ``task_rows``: the step rows, results included, those re-evaluations read.
     """
     if limit <= 0:
         return []
@@ -65,32 +70,25 @@ def claim_ready(
         )
         if moved:
             claimed.append(row)
-    evaluated = evaluated or {}
-    for task_uuid, task_status in {r["task_uuid"]: r["task_status"] for r in claimed}.items():
-        if evaluated.get(task_uuid) is T.STEPS_IN_PROCESS:
-            continue  # re-evaluated and stamped in this transaction already
-        if task_status == T.STEPS_IN_PROCESS:
-            touch_task(cx, task_uuid, now)  # a start changes no state or counter: stamp only
-        else:
-            reevaluate(cx, task_uuid, now, worker_id, "a step started")
-    task_rows = task_rows or {}
-    return [claimed_step(cx, row, task_rows.get(row["task_uuid"])) for row in claimed]
+    statuses = {r["task_uuid"]: r["task_status"] for r in claimed}
+    # A start changes no state or counter of a task already running: it is only stamped
+    # (unless re-evaluated in this transaction already); any other task is re-evaluated.
+    to_evaluate = [t for t, status in statuses.items() if status != T.STEPS_IN_PROCESS]
+    to_stamp = [t for t, status in statuses.items() if status == T.STEPS_IN_PROCESS]
+    known = task_rows or {}
+    # Read after the claims, so the re-evaluations see these steps in progress.
+    fresh = tasks_rows(cx, [t for t in statuses if t in to_evaluate or t not in known])
+    for task_uuid in to_evaluate:
+        reevaluate(cx, task_uuid, now, worker_id, "a step started", fresh.get(task_uuid, []))
+    touch_tasks(cx, [t for t in to_stamp if t not in (evaluated or {})], now)
+    rows_of = {**known, **fresh}
+    return [claimed_step(row, rows_of[row["task_uuid"]]) for row in claimed]
 
 
-def claimed_step(
-    cx: sqlite3.Connection, row: sqlite3.Row, task_rows: list[sqlite3.Row] | None = None
-) -> ClaimedStep:
-    """What the handler of a just-claimed step needs: the context and every ancestor's results.
-
-    ``task_rows``: the task's step rows with their results, if this transaction read them
-    after its last change to a result.
-    """
+def claimed_step(row: sqlite3.Row, task_rows: list[sqlite3.Row]) -> ClaimedStep:
+    """What the handler of a just-claimed step needs: the context and every ancestor's results
+    (``task_rows``: the task's step rows, results included, read after its last result)."""
     task = {"context": row["task_context"], "template_id": row["task_template_id"]}
-    if task_rows is None:
-        task_rows = cx.execute(
-            "SELECT name, dependencies, results FROM steps WHERE task_uuid = ?",
-            (row["task_uuid"],),
-        ).fetchall()
     return moves.claimed_step(row, task, {r["name"]: r for r in task_rows})
 
 
@@ -158,15 +156,12 @@ def finish_attempts(
                 )
     for task_uuid, finished in creators.items():  # decision branches and batch workers
         sqlite_dynamic.close_creators(cx, task_uuid, finished, now, by)
-    task_rows: dict[str, list[sqlite3.Row]] = {}
+    task_rows = tasks_rows(cx, list(reasons))
     evaluated = {
-        task_uuid: reevaluate(cx, task_uuid, now, by, "; ".join(why), task_rows)
+        task_uuid: reevaluate(cx, task_uuid, now, by, "; ".join(why), task_rows.get(task_uuid, []))
         for task_uuid, why in reasons.items()
     }
     return stored, claim_ready(cx, by, now, claim_limit, lease_ms, evaluated, task_rows)
-
-
-SQLITE_MAX_PARAMETERS = 999  # the lowest limit any SQLite build has
 
 
 def _steps_by_uuid(cx: sqlite3.Connection, step_uuids: list[str]) -> dict[str, sqlite3.Row]:

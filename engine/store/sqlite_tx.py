@@ -123,17 +123,15 @@ def reevaluate(
     now_ms: int,
     by: str,
     reason: str,
-    keep_rows: dict[str, list[sqlite3.Row]] | None = None,
+    rows: list[sqlite3.Row] | None = None,
 ) -> TaskState:
     """Recompute readiness, counters and the task's state after one of its steps moved.
 
-    ``keep_rows``: where to keep the task's step rows, results included, for the claims that
-    follow in the same transaction (they hand ancestors' results to the handlers).
+    ``rows``: the task's step rows as ``tasks_rows`` read them after the move (read here when
+    not given).
     """
-    query = _STEPS_WITH_RESULTS if keep_rows is not None else _STEPS_WITH_TASK_STATUS
-    rows = cx.execute(query, (task_uuid,)).fetchall()
-    if keep_rows is not None:
-        keep_rows[task_uuid] = rows
+    if rows is None:
+        rows = cx.execute(_STEPS_WITH_TASK_STATUS, (task_uuid,)).fetchall()
     status = rows[0]["task_status"] if rows else _task_status(cx, task_uuid)
     task_state = TaskState(status)
     steps = [moves.step_row(r, _dependencies(r["dependencies"])) for r in rows]
@@ -155,11 +153,25 @@ _STEPS_WITH_TASK_STATUS = (
     " JOIN tasks ON tasks.task_uuid = steps.task_uuid"
     " WHERE steps.task_uuid = ? ORDER BY steps.position"
 )
-_STEPS_WITH_RESULTS = (
-    f"SELECT {STEP_COLUMNS}, steps.results, tasks.status AS task_status FROM steps"
-    " JOIN tasks ON tasks.task_uuid = steps.task_uuid"
-    " WHERE steps.task_uuid = ? ORDER BY steps.position"
-)
+
+SQLITE_MAX_PARAMETERS = 999  # the lowest limit any SQLite build has
+
+
+def tasks_rows(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, list[sqlite3.Row]]:
+    """Each task's step rows in position order, results and the task's status included: what
+    ``reevaluate`` and a claimed step's ancestors need, one query for up to 999 tasks."""
+    found: dict[str, list[sqlite3.Row]] = {}
+    for start in range(0, len(task_uuids), SQLITE_MAX_PARAMETERS):
+        chunk = task_uuids[start : start + SQLITE_MAX_PARAMETERS]
+        marks = ",".join("?" * len(chunk))
+        query = (
+            f"SELECT {STEP_COLUMNS}, steps.results, tasks.status AS task_status FROM steps"
+            " JOIN tasks ON tasks.task_uuid = steps.task_uuid"
+            f" WHERE steps.task_uuid IN ({marks}) ORDER BY steps.task_uuid, steps.position"
+        )
+        for row in cx.execute(query, chunk):
+            found.setdefault(row["task_uuid"], []).append(row)
+    return found
 
 
 def _task_status(cx: sqlite3.Connection, task_uuid: str) -> str:
@@ -177,6 +189,16 @@ def touch_task(
     cx.execute(
         f"UPDATE tasks SET {_TOUCH} WHERE task_uuid = ?", (now_ms, completed, failed, task_uuid)
     )
+
+
+def touch_tasks(cx: sqlite3.Connection, task_uuids: list[str], now_ms: int) -> None:
+    """``touch_task`` without counters for many tasks, one statement per 999."""
+    for start in range(0, len(task_uuids), SQLITE_MAX_PARAMETERS):
+        chunk = task_uuids[start : start + SQLITE_MAX_PARAMETERS]
+        marks = ",".join("?" * len(chunk))
+        cx.execute(
+            f"UPDATE tasks SET {_TOUCH} WHERE task_uuid IN ({marks})", (now_ms, None, None, *chunk)
+        )
 
 
 _TOUCH = (  # parameters: updated_at, completed_steps, failed_steps (None: unchanged)
