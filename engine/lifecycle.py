@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine import retry
 from engine.outcomes import Outcome, StepError
@@ -66,8 +66,7 @@ def decide(
     )
 
 
-@dataclass(frozen=True)
-class StepView:
+class StepView(NamedTuple):  # a tuple: one is built per step of every re-evaluation
     """What the task-state derivation needs to know of one step."""
 
     state: StepState

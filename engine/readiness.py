@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from engine.lifecycle import StepView, derive_task_state
 from engine.states import SATISFIES_DEPENDENCIES, TERMINAL_TASK_STATES, StepState, TaskState
 
 
-@dataclass(frozen=True)
-class StepRow:
+class StepRow(NamedTuple):  # a tuple, not a dataclass: built for every step of every re-evaluation
     """The columns of a step that readiness depends on."""
 
     step_uuid: str

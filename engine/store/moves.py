@@ -27,13 +27,16 @@ def dumps(value: Any) -> str | None:
     return None if value is None else json.dumps(value, separators=(",", ":"))
 
 
+_STATES = {state.value: state for state in S}  # a dict lookup: S(text) costs ten times more
+
+
 def step_row(row: Row, dependencies: tuple[str, ...]) -> readiness.StepRow:
     """What readiness needs of a stored step (``dependencies`` already parsed)."""
     batch = row["template_step"]
     return readiness.StepRow(
         row["step_uuid"],
         row["name"],
-        S(row["state"]),
+        _STATES[row["state"]],
         dependencies,
         row["ready_at"],
         row["next_retry_at"],
