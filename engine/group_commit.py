@@ -25,6 +25,7 @@ class GroupCommit:
         reserve_slots: Callable[[int], int],
         release_slots: Callable[[int], None],
         start: Callable[[ClaimedStep], None],
+        settled: Callable[[str], None] = lambda step_uuid: None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -33,6 +34,7 @@ class GroupCommit:
         self._reserve = reserve_slots
         self._release = release_slots
         self._start = start
+        self._settled = settled  # told of each step whose result is written (or failed)
         self._queue: list[tuple[AttemptResult, asyncio.Future[bool]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -63,14 +65,16 @@ class GroupCommit:
                     self._lease_ms,
                 )
             except Exception as exc:  # the store failed: every step of the batch hears of it
-                for _, future in batch:
+                for result, future in batch:
                     if not future.done():
+                        self._settled(result.step_uuid)
                         future.set_exception(exc)
                 continue
             finally:
                 self._release(slots)
             for step in claimed:
                 self._start(step)
-            for (_, future), ok in zip(batch, stored, strict=True):
+            for (result, future), ok in zip(batch, stored, strict=True):
                 if not future.done():
+                    self._settled(result.step_uuid)
                     future.set_result(ok)

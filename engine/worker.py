@@ -57,15 +57,30 @@ class Worker:
         self._running: dict[str, asyncio.Task[bool]] = {}
         self._wake = asyncio.Event()
         self._reserved = 0  # slots promised to claims that are being written right now
+        # Steps whose result is written but whose task has not yet ended: their slots are free
+        # already, so the write that stored them can claim their successors at once.
+        self._settled: set[str] = set()
         self._stopping = False
         self._commits = GroupCommit(
-            store, clock, self.worker_id, lease_ms, self._reserve_after, self._release, self._start
+            store,
+            clock,
+            self.worker_id,
+            lease_ms,
+            self._reserve_after,
+            self._release,
+            self._start,
+            self._settled.add,
         )
         self._next_heartbeat_ms = 0
 
     @property
     def running_count(self) -> int:
         return len(self._running)
+
+    @property
+    def _busy(self) -> int:
+        """Slots taken: steps running, less those whose result is already written."""
+        return len(self._running) - len(self._settled)
 
     def wake(self) -> None:
         """Look for work now (a task was created or an operator acted in this process)."""
@@ -100,7 +115,7 @@ class Worker:
             await self._drain()
 
     async def _claim(self) -> int:
-        free = self.concurrency - len(self._running) - self._reserved
+        free = self.concurrency - self._busy - self._reserved
         if self.paused or free <= 0:
             return 0
         self._reserved += free
@@ -123,6 +138,7 @@ class Worker:
 
         def done(finished: asyncio.Task[bool], step_uuid: str = claimed.step_uuid) -> None:
             self._running.pop(step_uuid, None)
+            self._settled.discard(step_uuid)
             self._wake.set()
             if not finished.cancelled() and finished.exception() is not None:
                 log.error("step %s failed inside the engine: %r", step_uuid, finished.exception())
@@ -133,7 +149,7 @@ class Worker:
         """Reserve the slots free once ``finishing`` running steps have left (0 when paused)."""
         if self.paused or self._stopping:
             return 0
-        free = max(0, self.concurrency - len(self._running) - self._reserved + finishing)
+        free = max(0, self.concurrency - self._busy - self._reserved + finishing)
         self._reserved += free
         return free
 
