@@ -19,6 +19,7 @@ from engine.store.sqlite_tx import (
     SQLITE_MAX_PARAMETERS,
     move_step,
     reevaluate,
+    tasks_results,
     tasks_rows,
     touch_tasks,
 )
@@ -75,13 +76,13 @@ def claim_ready(
     # (unless re-evaluated in this transaction already); any other task is re-evaluated.
     to_evaluate = [t for t, status in statuses.items() if status != T.STEPS_IN_PROCESS]
     to_stamp = [t for t, status in statuses.items() if status == T.STEPS_IN_PROCESS]
-    known = task_rows or {}
     # Read after the claims, so the re-evaluations see these steps in progress.
-    fresh = tasks_rows(cx, [t for t in statuses if t in to_evaluate or t not in known])
+    fresh = tasks_rows(cx, to_evaluate)
     for task_uuid in to_evaluate:
         reevaluate(cx, task_uuid, now, worker_id, "a step started", fresh.get(task_uuid, []))
     touch_tasks(cx, [t for t in to_stamp if t not in (evaluated or {})], now)
-    rows_of = {**known, **fresh}
+    rows_of = {**(task_rows or {}), **fresh}
+    rows_of.update(tasks_results(cx, [t for t in to_stamp if t not in rows_of]))
     return [claimed_step(row, rows_of[row["task_uuid"]]) for row in claimed]
 
 
