@@ -16,7 +16,7 @@ from engine.states import TaskState as T
 from engine.store import expansion_rows, moves, sqlite_dynamic
 from engine.store.base import AttemptResult, ClaimedStep
 from engine.store.sqlite_tx import (
-    SQLITE_MAX_PARAMETERS,
+    chunks,
     move_step,
     reevaluate,
     tasks_results,
@@ -52,7 +52,10 @@ def claim_ready(
     if limit <= 0:
         return []
     rows = cx.execute(
-        "SELECT steps.*, tasks.status AS task_status, tasks.context AS task_context,"
+        "SELECT steps.step_uuid, steps.task_uuid, steps.name, steps.state, steps.attempts,"
+        " steps.run_count, steps.max_attempts, steps.retry_policy, steps.timeout_ms,"
+        " steps.dependencies, steps.template_step, steps.inputs, steps.checkpoint,"
+        " steps.failure_strategy, tasks.status AS task_status, tasks.context AS task_context,"
         " tasks.template_id AS task_template_id FROM steps JOIN tasks USING (task_uuid)"
         " WHERE steps.ready_at IS NOT NULL AND steps.ready_at <= ? ORDER BY steps.ready_at"
         " LIMIT ?",
@@ -138,7 +141,7 @@ def finish_attempts(
     stored: list[bool] = []
     reasons: dict[str, list[str]] = {}
     creators: dict[str, list[tuple[str, dict[str, Any] | None]]] = {}
-    rows = _steps_by_uuid(cx, [result.step_uuid for result in results])
+    rows = _finishing_steps(cx, [result.step_uuid for result in results])
     for result in results:
         row = rows.get(result.step_uuid)
         reason = None
@@ -165,12 +168,15 @@ def finish_attempts(
     return stored, claim_ready(cx, by, now, claim_limit, lease_ms, evaluated, task_rows)
 
 
-def _steps_by_uuid(cx: sqlite3.Connection, step_uuids: list[str]) -> dict[str, sqlite3.Row]:
-    """The rows of ``step_uuids``, one query per 999 of them."""
+def _finishing_steps(cx: sqlite3.Connection, step_uuids: list[str]) -> dict[str, sqlite3.Row]:
+    """What storing an attempt's result reads of its step (``move_step``, ``decision_move``),
+    one query per 999 steps."""
     rows: dict[str, sqlite3.Row] = {}
-    for start in range(0, len(step_uuids), SQLITE_MAX_PARAMETERS):
-        chunk = step_uuids[start : start + SQLITE_MAX_PARAMETERS]
-        marks = ",".join("?" * len(chunk))
-        for row in cx.execute(f"SELECT * FROM steps WHERE step_uuid IN ({marks})", chunk):
+    for chunk, marks in chunks(step_uuids):
+        query = (
+            "SELECT step_uuid, task_uuid, name, state, run_count, cancel_requested, results"
+            f" FROM steps WHERE step_uuid IN ({marks})"
+        )
+        for row in cx.execute(query, chunk):
             rows[row["step_uuid"]] = row
     return rows

@@ -162,7 +162,7 @@ def tasks_rows(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, list[
     """Each task's step rows in position order, results and the task's status included: what
     ``reevaluate`` and a claimed step's ancestors need, one query for up to 999 tasks."""
     found: dict[str, list[sqlite3.Row]] = {}
-    for chunk, marks in _chunks(task_uuids):
+    for chunk, marks in chunks(task_uuids):
         query = (
             f"SELECT {STEP_COLUMNS}, steps.results, tasks.status AS task_status FROM steps"
             " JOIN tasks ON tasks.task_uuid = steps.task_uuid"
@@ -177,7 +177,7 @@ def tasks_results(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, li
     """Each task's step names, dependencies and results: a claimed step's ancestors' results,
     read at half the cost of ``tasks_rows``."""
     found: dict[str, list[sqlite3.Row]] = {}
-    for chunk, marks in _chunks(task_uuids):
+    for chunk, marks in chunks(task_uuids):
         query = (
             f"SELECT task_uuid, name, dependencies, results FROM steps WHERE task_uuid IN ({marks})"
         )
@@ -186,7 +186,7 @@ def tasks_results(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, li
     return found
 
 
-def _chunks(values: list[str]) -> Iterator[tuple[list[str], str]]:
+def chunks(values: list[str]) -> Iterator[tuple[list[str], str]]:
     """``values`` in runs of at most 999, each with its "?,?,…" placeholders."""
     for start in range(0, len(values), SQLITE_MAX_PARAMETERS):
         chunk = values[start : start + SQLITE_MAX_PARAMETERS]
@@ -212,7 +212,7 @@ def touch_task(
 
 def touch_tasks(cx: sqlite3.Connection, task_uuids: list[str], now_ms: int) -> None:
     """``touch_task`` without counters for many tasks, one statement per 999."""
-    for chunk, marks in _chunks(task_uuids):
+    for chunk, marks in chunks(task_uuids):
         cx.execute(
             f"UPDATE tasks SET {_TOUCH} WHERE task_uuid IN ({marks})", (now_ms, None, None, *chunk)
         )
