@@ -16,6 +16,7 @@ from engine.states import TaskState as T
 from engine.store import expansion_rows, moves, sqlite_dynamic
 from engine.store.base import AttemptResult, ClaimedStep
 from engine.store.sqlite_tx import (
+    Moves,
     chunks,
     move_step,
     reevaluate,
@@ -61,19 +62,12 @@ def claim_ready(
         " LIMIT ?",
         (now, limit),
     ).fetchall()
-    claimed = []
+    claims = Moves(now, worker_id)
     for row in rows:
-        moved = move_step(
-            cx,
-            row,
-            S.IN_PROGRESS,
-            now,
-            worker_id,
-            moves.CLAIM_REASON,
-            **moves.claim_columns(row, worker_id, now, lease_ms),
-        )
-        if moved:
-            claimed.append(row)
+        claim = moves.claim_columns(row, worker_id, now, lease_ms)
+        claims.add(row, S.IN_PROGRESS, moves.CLAIM_REASON, **claim)
+    claims.write(cx)
+    claimed = rows
     statuses = {r["task_uuid"]: r["task_status"] for r in claimed}
     # A start changes no state or counter of a task already running: it is only stamped
     # (unless re-evaluated in this transaction already); any other task is re-evaluated.
@@ -142,22 +136,23 @@ def finish_attempts(
     reasons: dict[str, list[str]] = {}
     creators: dict[str, list[tuple[str, dict[str, Any] | None]]] = {}
     rows = _finishing_steps(cx, [result.step_uuid for result in results])
+    finished = Moves(now, by)
     for result in results:
-        row = rows.get(result.step_uuid)
-        reason = None
-        if (
+        row = rows.pop(result.step_uuid, None)  # popped: a second result for a step is stale
+        owns_step = (
             row is not None
             and row["state"] == S.IN_PROGRESS
             and row["run_count"] == result.run_count
-        ):
-            reason = move_by_decision(cx, row, result.decision, now, by)
-        stored.append(reason is not None)
-        if reason is not None:
-            reasons.setdefault(row["task_uuid"], []).append(reason)
-            if expansion_rows.closes_creator(result.decision):
-                creators.setdefault(row["task_uuid"], []).append(
-                    (row["name"], result.decision.results)
-                )
+        )
+        stored.append(owns_step)
+        if not owns_step:
+            continue
+        move = moves.decision_move(row, result.decision, now)
+        finished.add(row, move.to_state, move.reason, move.metadata, **move.columns)
+        reasons.setdefault(row["task_uuid"], []).append(f"step {row['name']} {move.to_state.value}")
+        if expansion_rows.closes_creator(result.decision):
+            creators.setdefault(row["task_uuid"], []).append((row["name"], result.decision.results))
+    finished.write(cx)
     for task_uuid, finished in creators.items():  # decision branches and batch workers
         sqlite_dynamic.close_creators(cx, task_uuid, finished, now, by)
     task_rows = tasks_rows(cx, list(reasons))

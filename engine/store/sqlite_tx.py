@@ -75,6 +75,62 @@ def move_step(
     return True
 
 
+class Moves:
+    """Compare-and-set moves of steps this transaction read after taking the write lock, so no
+    other actor can have moved them: each move is checked against the state table at once and
+    written with the others, one ``executemany`` per statement shape plus one for the audit."""
+
+    def __init__(self, now_ms: int, by: str) -> None:
+        self.now_ms = now_ms
+        self.by = by
+        self._updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        self._audit: list[tuple[Any, ...]] = []
+
+    def add(
+        self,
+        step: sqlite3.Row,
+        to_state: StepState,
+        reason: str,
+        metadata: dict[str, Any] | None = None,
+        **columns: Any,
+    ) -> None:
+        from_state = StepState(step["state"])
+        check_step(step["name"], from_state, to_state)
+        params = {
+            **columns,
+            "to_state": to_state.value,
+            "now": self.now_ms,
+            "step_uuid": step["step_uuid"],
+            "from_state": from_state.value,
+        }
+        self._updates.setdefault(tuple(columns), []).append(params)
+        attempt = columns.get("run_count", step["run_count"])
+        self._audit.append(
+            (step["task_uuid"], step["step_uuid"], step["name"], from_state.value,
+             to_state.value, attempt, self.now_ms, self.by, reason, dumps(metadata))
+        )  # fmt: skip
+
+    def write(self, cx: sqlite3.Connection) -> None:
+        for names, params in self._updates.items():
+            sets = "".join(f", {name} = :{name}" for name in names)
+            sql = (
+                f"UPDATE steps SET state = :to_state, updated_at = :now{sets}"
+                " WHERE step_uuid = :step_uuid AND state = :from_state"
+            )
+            changed = cx.executemany(sql, params).rowcount
+            if changed != len(params):  # the rows were read under this write lock
+                raise RuntimeError(f"{len(params) - changed} step(s) changed under the lock")
+        cx.executemany(_STEP_AUDIT, self._audit)
+        self._updates.clear()
+        self._audit.clear()
+
+
+_STEP_AUDIT = (
+    "INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state, to_state,"
+    " attempt, at, by, reason, metadata) VALUES (?,?,?,?,?,?,?,?,?,?)"
+)
+
+
 def move_task(
     cx: sqlite3.Connection,
     task_uuid: str,
