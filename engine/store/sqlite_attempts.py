@@ -52,7 +52,7 @@ def claim_ready(
     """
     if limit <= 0:
         return []
-    rows = cx.execute(
+    claimed = cx.execute(
         "SELECT steps.step_uuid, steps.task_uuid, steps.name, steps.state, steps.attempts,"
         " steps.run_count, steps.max_attempts, steps.retry_policy, steps.timeout_ms,"
         " steps.dependencies, steps.template_step, steps.inputs, steps.checkpoint,"
@@ -62,12 +62,11 @@ def claim_ready(
         " LIMIT ?",
         (now, limit),
     ).fetchall()
-    claims = Moves(now, worker_id)
-    for row in rows:
+    claims = Moves(now, worker_id)  # read under this transaction's write lock: all succeed
+    for row in claimed:
         claim = moves.claim_columns(row, worker_id, now, lease_ms)
         claims.add(row, S.IN_PROGRESS, moves.CLAIM_REASON, **claim)
     claims.write(cx)
-    claimed = rows
     statuses = {r["task_uuid"]: r["task_status"] for r in claimed}
     # A start changes no state or counter of a task already running: it is only stamped
     # (unless re-evaluated in this transaction already); any other task is re-evaluated.

@@ -57,8 +57,7 @@ def move_step(
         return False
     attempt = columns.get("run_count", step["run_count"])
     cx.execute(
-        "INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state, to_state,"
-        " attempt, at, by, reason, metadata) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        _STEP_AUDIT,
         (
             step["task_uuid"],
             step["step_uuid"],
