@@ -25,7 +25,7 @@ class GroupCommit:
         reserve_slots: Callable[[int], int],
         release_slots: Callable[[int], None],
         start: Callable[[ClaimedStep], None],
-        settled: Callable[[str], None] = lambda step_uuid: None,
+        settled: Callable[[str], None],
     ) -> None:
         self._store = store
         self._clock = clock

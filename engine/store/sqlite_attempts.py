@@ -135,7 +135,7 @@ def finish_attempts(
     reasons: dict[str, list[str]] = {}
     creators: dict[str, list[tuple[str, dict[str, Any] | None]]] = {}
     rows = _finishing_steps(cx, [result.step_uuid for result in results])
-    finished = Moves(now, by)
+    stored_moves = Moves(now, by)
     for result in results:
         row = rows.pop(result.step_uuid, None)  # popped: a second result for a step is stale
         owns_step = (
@@ -147,11 +147,11 @@ def finish_attempts(
         if not owns_step:
             continue
         move = moves.decision_move(row, result.decision, now)
-        finished.add(row, move.to_state, move.reason, move.metadata, **move.columns)
+        stored_moves.add(row, move.to_state, move.reason, move.metadata, **move.columns)
         reasons.setdefault(row["task_uuid"], []).append(f"step {row['name']} {move.to_state.value}")
         if expansion_rows.closes_creator(result.decision):
             creators.setdefault(row["task_uuid"], []).append((row["name"], result.decision.results))
-    finished.write(cx)
+    stored_moves.write(cx)
     for task_uuid, finished in creators.items():  # decision branches and batch workers
         sqlite_dynamic.close_creators(cx, task_uuid, finished, now, by)
     task_rows = tasks_rows(cx, list(reasons))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine import readiness
@@ -35,42 +35,14 @@ def move_step(
     **columns: Any,
 ) -> bool:
     """Compare-and-set a step's state with its audit row; False when another actor won."""
-    from_state = StepState(step["state"])
-    check_step(step["name"], from_state, to_state)
-    sets = ", ".join(f"{name} = :{name}" for name in columns)
-    sql = (
-        "UPDATE steps SET state = :to_state, updated_at = :now"
-        + (f", {sets}" if sets else "")
-        + " WHERE step_uuid = :step_uuid AND state = :from_state"
-    )
-    params = {
-        **columns,
-        "to_state": to_state.value,
-        "now": now_ms,
-        "step_uuid": step["step_uuid"],
-        "from_state": from_state.value,
-    }
+    params, audit = _checked_move(step, to_state, now_ms, by, reason, metadata, columns)
+    sql = _update_sql(tuple(columns))
     if expect_run_count is not None:
         sql += " AND run_count = :run_count"
         params["run_count"] = expect_run_count
     if cx.execute(sql, params).rowcount == 0:
         return False
-    attempt = columns.get("run_count", step["run_count"])
-    cx.execute(
-        _STEP_AUDIT,
-        (
-            step["task_uuid"],
-            step["step_uuid"],
-            step["name"],
-            from_state.value,
-            to_state.value,
-            attempt,
-            now_ms,
-            by,
-            reason,
-            dumps(metadata),
-        ),
-    )
+    cx.execute(_STEP_AUDIT, audit)
     return True
 
 
@@ -93,35 +65,54 @@ class Moves:
         metadata: dict[str, Any] | None = None,
         **columns: Any,
     ) -> None:
-        from_state = StepState(step["state"])
-        check_step(step["name"], from_state, to_state)
-        params = {
-            **columns,
-            "to_state": to_state.value,
-            "now": self.now_ms,
-            "step_uuid": step["step_uuid"],
-            "from_state": from_state.value,
-        }
+        params, audit = _checked_move(
+            step, to_state, self.now_ms, self.by, reason, metadata, columns
+        )
         self._updates.setdefault(tuple(columns), []).append(params)
-        attempt = columns.get("run_count", step["run_count"])
-        self._audit.append(
-            (step["task_uuid"], step["step_uuid"], step["name"], from_state.value,
-             to_state.value, attempt, self.now_ms, self.by, reason, dumps(metadata))
-        )  # fmt: skip
+        self._audit.append(audit)
 
     def write(self, cx: sqlite3.Connection) -> None:
         for names, params in self._updates.items():
-            sets = "".join(f", {name} = :{name}" for name in names)
-            sql = (
-                f"UPDATE steps SET state = :to_state, updated_at = :now{sets}"
-                " WHERE step_uuid = :step_uuid AND state = :from_state"
-            )
-            changed = cx.executemany(sql, params).rowcount
+            changed = cx.executemany(_update_sql(names), params).rowcount
             if changed != len(params):  # the rows were read under this write lock
                 raise RuntimeError(f"{len(params) - changed} step(s) changed under the lock")
         cx.executemany(_STEP_AUDIT, self._audit)
         self._updates.clear()
         self._audit.clear()
+
+
+def _checked_move(
+    step: sqlite3.Row,
+    to_state: StepState,
+    now_ms: int,
+    by: str,
+    reason: str,
+    metadata: dict[str, Any] | None,
+    columns: dict[str, Any],
+) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """A move checked against the state table: its UPDATE's parameters and its audit row."""
+    from_state = StepState(step["state"])
+    check_step(step["name"], from_state, to_state)
+    params = {
+        **columns,
+        "to_state": to_state.value,
+        "now": now_ms,
+        "step_uuid": step["step_uuid"],
+        "from_state": from_state.value,
+    }
+    attempt = columns.get("run_count", step["run_count"])
+    audit = (step["task_uuid"], step["step_uuid"], step["name"], from_state.value,
+             to_state.value, attempt, now_ms, by, reason, dumps(metadata))  # fmt: skip
+    return params, audit
+
+
+def _update_sql(names: tuple[str, ...]) -> str:
+    """The compare-and-set UPDATE of a step's state and ``names`` (named parameters)."""
+    sets = "".join(f", {name} = :{name}" for name in names)
+    return (
+        f"UPDATE steps SET state = :to_state, updated_at = :now{sets}"
+        " WHERE step_uuid = :step_uuid AND state = :from_state"
+    )
 
 
 _STEP_AUDIT = (
@@ -187,7 +178,7 @@ def reevaluate(
     not given).
     """
     if rows is None:
-        rows = cx.execute(_STEPS_WITH_TASK_STATUS, (task_uuid,)).fetchall()
+        rows = tasks_rows(cx, [task_uuid]).get(task_uuid, [])
     status = rows[0]["task_status"] if rows else _task_status(cx, task_uuid)
     task_state = TaskState(status)
     steps = [moves.step_row(r, _dependencies(r["dependencies"])) for r in rows]
@@ -204,39 +195,42 @@ def reevaluate(
     return result.task_state
 
 
-_STEPS_WITH_TASK_STATUS = (
-    f"SELECT {STEP_COLUMNS}, tasks.status AS task_status FROM steps"
-    " JOIN tasks ON tasks.task_uuid = steps.task_uuid"
-    " WHERE steps.task_uuid = ? ORDER BY steps.position"
-)
-
 SQLITE_MAX_PARAMETERS = 999  # the lowest limit any SQLite build has
 
 
 def tasks_rows(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, list[sqlite3.Row]]:
     """Each task's step rows in position order, results and the task's status included: what
     ``reevaluate`` and a claimed step's ancestors need, one query for up to 999 tasks."""
-    found: dict[str, list[sqlite3.Row]] = {}
-    for chunk, marks in chunks(task_uuids):
-        query = (
+    return _by_task(
+        cx,
+        task_uuids,
+        lambda marks: (
             f"SELECT {STEP_COLUMNS}, steps.results, tasks.status AS task_status FROM steps"
             " JOIN tasks ON tasks.task_uuid = steps.task_uuid"
             f" WHERE steps.task_uuid IN ({marks}) ORDER BY steps.task_uuid, steps.position"
-        )
-        for row in cx.execute(query, chunk):
-            found.setdefault(row["task_uuid"], []).append(row)
-    return found
+        ),
+    )
 
 
 def tasks_results(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, list[sqlite3.Row]]:
     """Each task's step names, dependencies and results: a claimed step's ancestors' results,
     read at half the cost of ``tasks_rows``."""
+    return _by_task(
+        cx,
+        task_uuids,
+        lambda marks: (
+            f"SELECT task_uuid, name, dependencies, results FROM steps WHERE task_uuid IN ({marks})"
+        ),
+    )
+
+
+def _by_task(
+    cx: sqlite3.Connection, task_uuids: list[str], query: Callable[[str], str]
+) -> dict[str, list[sqlite3.Row]]:
+    """The rows ``query(placeholders)`` reads for ``task_uuids``, grouped by their task_uuid."""
     found: dict[str, list[sqlite3.Row]] = {}
     for chunk, marks in chunks(task_uuids):
-        query = (
-            f"SELECT task_uuid, name, dependencies, results FROM steps WHERE task_uuid IN ({marks})"
-        )
-        for row in cx.execute(query, chunk):
+        for row in cx.execute(query(marks), chunk):
             found.setdefault(row["task_uuid"], []).append(row)
     return found
 
