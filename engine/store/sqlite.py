@@ -17,7 +17,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -200,20 +200,19 @@ class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin, sqlite_bulk.
             if check is None:
                 return await self._write(fn, *args)
             return await self._write_if(check, fn, *args)
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-        wait = FIRST_WAIT_S
+        waits = _lock_waits()
         while True:
             try:
                 if check is None:
                     return _in_transaction(cx, fn, args)
                 return _if_then_in_transaction(cx, check, fn, args)  # type: ignore[return-value]
             except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or cx.in_transaction or time.monotonic() > deadline:
+                pause = _retry_after(exc, cx, waits)
+                if pause is None:
                     raise _friendly(self.path, exc) from None
             except sqlite3.Error as exc:
                 raise _friendly(self.path, exc) from None
-            await asyncio.sleep(wait * random.uniform(0.5, 1.5))
-            wait = min(wait * 2, LONGEST_WAIT_S)
+            await asyncio.sleep(pause)
 
 
 def _if_then_in_transaction(
@@ -230,19 +229,37 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def _patiently(fn: Callable[..., R], cx: sqlite3.Connection, args: tuple[Any, ...]) -> R:
-    """Run ``fn(cx, *args)``, retrying for up to BUSY_TIMEOUT_MS while another process holds
-    the write lock. Safe: a call that met a busy lock changed nothing (it was rolled back)."""
+def _lock_waits() -> Iterator[float]:
+    """The pauses between attempts at a busy write lock: jittered (waiters do not wake in
+    step), doubling up to LONGEST_WAIT_S, for BUSY_TIMEOUT_MS in all."""
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     wait = FIRST_WAIT_S
+    while time.monotonic() <= deadline:
+        yield wait * random.uniform(0.5, 1.5)
+        wait = min(wait * 2, LONGEST_WAIT_S)
+
+
+def _retry_after(
+    exc: sqlite3.OperationalError, cx: sqlite3.Connection, waits: Iterator[float]
+) -> float | None:
+    """How long to pause before trying again; None when it is not worth it (not a busy lock,
+    a transaction left open, the wait used up). A call that met a busy lock changed nothing
+    (it was rolled back), so trying again is safe."""
+    return next(waits, None) if _is_busy(exc) and not cx.in_transaction else None
+
+
+def _patiently(fn: Callable[..., R], cx: sqlite3.Connection, args: tuple[Any, ...]) -> R:
+    """Run ``fn(cx, *args)``, retrying for up to BUSY_TIMEOUT_MS while another process holds
+    the write lock."""
+    waits = _lock_waits()
     while True:
         try:
             return fn(cx, *args)
         except sqlite3.OperationalError as exc:
-            if not _is_busy(exc) or cx.in_transaction or time.monotonic() > deadline:
+            pause = _retry_after(exc, cx, waits)
+            if pause is None:
                 raise
-        time.sleep(wait * random.uniform(0.5, 1.5))  # jitter: waiters do not wake in step
-        wait = min(wait * 2, LONGEST_WAIT_S)
+        time.sleep(pause)
 
 
 def _in_transaction(cx: sqlite3.Connection, fn: Callable[..., R], args: tuple[Any, ...]) -> R:
