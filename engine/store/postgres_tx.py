@@ -17,8 +17,6 @@ from engine import readiness
 from engine.states import StepState, TaskState, check_step, check_task
 from engine.store.moves import Move, Row, dumps, step_row
 
-STEP_COLUMNS = "step_uuid, task_uuid, name, state, dependencies, ready_at, next_retry_at"
-
 # The SQL type of each step column a move may set.
 COLUMN_TYPES = {
     "attempts": "integer",
