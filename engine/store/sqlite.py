@@ -3,8 +3,9 @@
 Each write transaction runs as one function on aiosqlite's connection thread, so a state
 change, its audit row, its results and the task's re-evaluation cost one thread hop.
 
-The worker's hot path (claiming steps, storing attempt results) skips even that hop: it runs
-on a second connection, on the event loop's own thread. Its transactions are short (a commit
+The worker's hot path (claiming steps, storing attempt results), task creation and the small
+reads around them (one task's view, the ready list) skip even that hop: they run on a second
+connection, on the event loop's own thread. Its transactions are short (a commit
 without fsync under WAL + synchronous=NORMAL), cheaper than a hop there and back (0.1-0.3 ms),
 and a lock held by another connection is waited for with ``asyncio.sleep``, never by blocking
 the loop. An in-memory database has no second connection and keeps every call on the thread.
@@ -195,17 +196,29 @@ class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin, sqlite_bulk.
         Only for short transactions: the loop waits while one runs. A lock another connection
         holds is retried after an ``asyncio.sleep``, so the loop runs on meanwhile.
         """
-        cx = self._inline
-        if cx is None:
+        if self._inline is None:
             if check is None:
                 return await self._write(fn, *args)
             return await self._write_if(check, fn, *args)
+        if check is None:
+            return await self._on_loop(_in_transaction, fn, args)
+        return await self._on_loop(_if_then_in_transaction, check, fn, args)  # type: ignore[return-value]
+
+    async def _read_inline(self, fn: Callable[..., R], *args: Any) -> R:
+        """``fn(connection, *args)`` on the loop's own thread: only for reads of a few rows
+        (one indexed lookup, one task), cheaper there than a hop to aiosqlite's thread."""
+        if self._inline is None:
+            return await self._call(fn, *args)
+        return await self._on_loop(fn, *args)
+
+    async def _on_loop(self, fn: Callable[..., R], *args: Any) -> R:
+        """Run ``fn(inline connection, *args)`` now, retrying a busy lock after a pause."""
+        cx = self._inline
+        assert cx is not None
         waits = _lock_waits()
         while True:
             try:
-                if check is None:
-                    return _in_transaction(cx, fn, args)
-                return _if_then_in_transaction(cx, check, fn, args)  # type: ignore[return-value]
+                return fn(cx, *args)
             except sqlite3.OperationalError as exc:
                 pause = _retry_after(exc, cx, waits)
                 if pause is None:

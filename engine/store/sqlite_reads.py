@@ -13,6 +13,7 @@ TASK_LIST_COLUMNS = views.TASK_LIST_COLUMNS
 
 class ReadMixin:
     async def _call(self, fn: Any, *args: Any) -> Any: ...  # provided by SqliteStore
+    async def _read_inline(self, fn: Any, *args: Any) -> Any: ...  # ditto
 
     async def template_definition(self, template_id: str) -> str:
         return await self._call(_template_definition, template_id)
@@ -21,7 +22,7 @@ class ReadMixin:
         return await self._call(_resolve_task_uuid, prefix)
 
     async def get_task(self, task_uuid: str) -> dict[str, Any]:
-        return await self._call(_get_task, task_uuid)
+        return await self._read_inline(_get_task, task_uuid)
 
     async def list_tasks(
         self, namespace: str | None, status: str | None, limit: int, offset: int = 0
@@ -41,15 +42,11 @@ class ReadMixin:
         return await self._call(_task_counts)
 
     async def next_ready_at(self) -> int | None:
-        return await self._call(
-            lambda cx: cx.execute(
-                "SELECT MIN(ready_at) FROM steps WHERE ready_at IS NOT NULL"
-            ).fetchone()[0]
-        )
+        return await self._read_inline(_next_ready_at)
 
     async def has_live_work(self) -> bool:
         """True while any step is running, runnable or waiting for a retry."""
-        return await self._call(_has_live_work)
+        return await self._read_inline(_has_live_work)
 
     async def change_cursor(self) -> int:
         return await self._call(
@@ -157,6 +154,10 @@ def _task_audit(cx: sqlite3.Connection, task_uuid: str) -> list[dict[str, Any]]:
 
 def _task_counts(cx: sqlite3.Connection) -> dict[str, int]:
     return {r[0]: r[1] for r in cx.execute("SELECT status, COUNT(*) FROM tasks GROUP BY status")}
+
+
+def _next_ready_at(cx: sqlite3.Connection) -> int | None:
+    return cx.execute("SELECT MIN(ready_at) FROM steps WHERE ready_at IS NOT NULL").fetchone()[0]
 
 
 def _has_live_work(cx: sqlite3.Connection) -> bool:

@@ -31,7 +31,7 @@ class WriteMixin:
     async def _write_inline(self, check: Any, fn: Any, *args: Any) -> Any: ...  # ditto
 
     async def create_task(self, plan: TaskPlan, now_ms: int) -> tuple[str, bool]:
-        return await self._write(_create_task, plan, now_ms)
+        return await self._write_inline(None, _create_task, plan, now_ms)
 
     async def claim_ready(
         self, worker_id: str, now_ms: int, limit: int, lease_ms: int

@@ -1,5 +1,6 @@
-"""The SQLite worker hot path runs on the event loop's thread: it waits for another
-connection's write lock without stopping the loop, and gives up in one line after the wait."""
+"""The SQLite worker hot path (and task creation, a task's view, the ready-list reads) runs on
+the event loop's thread: it waits for another connection's write lock without stopping the
+loop, and gives up in one line after the wait."""
 
 from __future__ import annotations
 
@@ -48,6 +49,34 @@ async def test_a_claim_waits_for_another_connections_lock_while_the_loop_runs_on
     with sqlite3.connect(path) as side:  # what the hot path wrote is committed, on disk
         states = dict(side.execute("SELECT name, state FROM steps"))
     assert states == {"a": "complete", "b": "in_progress"}
+
+
+async def test_creation_waits_for_the_lock_while_reads_see_what_was_committed(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "tasker.db"
+    store = await open_store(str(path))
+    try:
+        first = plan({"a": ()})
+        await store.create_task(first, T0)
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        holder.execute("UPDATE steps SET ready_at = ?", (T0 - 50,))  # not committed yet
+        second = plan({"a": ()}, context={"n": 2})
+        creating = asyncio.ensure_future(store.create_task(second, T0))
+        release = asyncio.get_running_loop().call_later(0.2, holder.execute, "ROLLBACK")
+        # While the lock is held, reads on the same loop answer from the committed state.
+        assert (await store.get_task(first.task_uuid))["task_uuid"] == first.task_uuid
+        assert await store.next_ready_at() == T0
+        assert await store.has_live_work()
+        ticks = await _ticks_while(creating)
+        release.cancel()
+        holder.close()
+        assert creating.result() == (second.task_uuid, True)
+        assert ticks >= 10
+        assert (await store.get_task(second.task_uuid))["status"] == "pending"
+    finally:
+        await store.close()
 
 
 async def test_a_lock_held_past_the_wait_is_one_line_and_changes_nothing(
