@@ -36,6 +36,11 @@ def any_ready(cx: sqlite3.Connection, worker_id: str, now: int, limit: int, leas
     )
 
 
+Claim = tuple[sqlite3.Row, list[sqlite3.Row]]  # a claimed step's row (as read before the
+# claim) and its task's step rows with their results: ``claimed_steps`` makes ClaimedSteps of
+# them once the transaction has committed, so the write lock is not held for that work
+
+
 def claim_ready(
     cx: sqlite3.Connection,
     worker_id: str,
@@ -44,7 +49,7 @@ def claim_ready(
     lease_ms: int,
     evaluated: dict[str, T] | None = None,
     task_rows: dict[str, list[sqlite3.Row]] | None = None,
-) -> list[ClaimedStep]:
+) -> list[Claim]:
     """Claim up to ``limit`` ready steps, oldest first.
 
     ``evaluated``: tasks already re-evaluated (and stamped) in this transaction and the state
@@ -79,14 +84,19 @@ def claim_ready(
     touch_tasks(cx, [t for t in to_stamp if t not in (evaluated or {})], now)
     rows_of = {**(task_rows or {}), **fresh}
     rows_of.update(tasks_results(cx, [t for t in to_stamp if t not in rows_of]))
-    return [claimed_step(row, rows_of[row["task_uuid"]]) for row in claimed]
+    return [(row, rows_of[row["task_uuid"]]) for row in claimed]
 
 
-def claimed_step(row: sqlite3.Row, task_rows: list[sqlite3.Row]) -> ClaimedStep:
-    """What the handler of a just-claimed step needs: the context and every ancestor's results
-    (``task_rows``: the task's step rows, results included, read after its last result)."""
-    task = {"context": row["task_context"], "template_id": row["task_template_id"]}
-    return moves.claimed_step(row, task, {r["name"]: r for r in task_rows})
+def claimed_steps(claims: list[Claim]) -> list[ClaimedStep]:
+    """What the handlers of just-claimed steps need: the context and every ancestor's results."""
+    return [
+        moves.claimed_step(
+            row,
+            {"context": row["task_context"], "template_id": row["task_template_id"]},
+            {r["name"]: r for r in task_rows},
+        )
+        for row, task_rows in claims
+    ]
 
 
 def move_by_decision(
@@ -125,7 +135,7 @@ def finish_attempts(
     by: str,
     claim_limit: int,
     lease_ms: int,
-) -> tuple[list[bool], list[ClaimedStep]]:
+) -> tuple[list[bool], list[Claim]]:
     """Store a batch of attempt results, then claim up to ``claim_limit`` ready steps.
 
     A result whose attempt no longer owns its step (an operator or a recovery moved it first)

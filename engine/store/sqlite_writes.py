@@ -38,9 +38,10 @@ class WriteMixin:
     ) -> list[ClaimedStep]:
         if limit <= 0:
             return []
-        return await self._write_inline(
+        claims = await self._write_inline(
             attempts.any_ready, attempts.claim_ready, worker_id, now_ms, limit, lease_ms
         )
+        return attempts.claimed_steps(claims)
 
     async def finish_attempts(
         self,
@@ -50,9 +51,10 @@ class WriteMixin:
         claim_limit: int = 0,
         lease_ms: int = 30_000,
     ) -> tuple[list[bool], list[ClaimedStep]]:
-        return await self._write_inline(
+        stored, claims = await self._write_inline(
             None, attempts.finish_attempts, results, now_ms, by, claim_limit, lease_ms
         )
+        return stored, attempts.claimed_steps(claims)
 
     async def renew_leases(
         self, worker_id: str, step_uuids: list[str], lease_until_ms: int
