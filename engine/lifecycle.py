@@ -81,15 +81,15 @@ def derive_task_state(steps: Iterable[StepView]) -> TaskState:
     waiting_for_dependencies.
     """
     views = list(steps)
-    states = [v.state for v in views]
-    if any(s is StepState.ERROR for s in states):
+    states = {v.state for v in views}
+    if StepState.ERROR in states:
         return TaskState.BLOCKED_BY_FAILURES
-    if all(s in SATISFIES_DEPENDENCIES for s in states):
+    if states <= SATISFIES_DEPENDENCIES:
         return TaskState.COMPLETE
-    if any(s is StepState.IN_PROGRESS for s in states) or any(
-        v.state is StepState.PENDING and v.dependencies_met for v in views
+    if StepState.IN_PROGRESS in states or any(
+        v.dependencies_met and v.state is StepState.PENDING for v in views
     ):
         return TaskState.STEPS_IN_PROCESS
-    if any(s is StepState.WAITING_FOR_RETRY for s in states):
+    if StepState.WAITING_FOR_RETRY in states:
         return TaskState.WAITING_FOR_RETRY
     return TaskState.WAITING_FOR_DEPENDENCIES

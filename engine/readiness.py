@@ -7,7 +7,6 @@ and writes back what it returns.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from engine.lifecycle import StepView, derive_task_state
@@ -29,12 +28,11 @@ class StepRow(NamedTuple):  # a tuple, not a dataclass: built for every step of 
     parallelism: int | None = None  # how many clones of its batch may be out at once
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NamedTuple):  # a tuple: one is built per re-evaluation
     """What a task re-evaluation decided."""
 
     task_state: TaskState
-    ready_at: dict[str, int | None] = field(default_factory=dict)  # step_uuid -> new ready_at
+    ready_at: dict[str, int | None]  # step_uuid -> new ready_at
     completed_steps: int = 0
     failed_steps: int = 0
 
@@ -46,11 +44,8 @@ def evaluate(task_state: TaskState, steps: Sequence[StepRow], now_ms: int) -> Ev
     resolved, or waiting for retry (``ready_at`` = its ``next_retry_at``). Steps of a blocked or
     finished task are parked (``ready_at`` NULL) so no worker picks them up.
     """
-    by_name = {s.name: s.state for s in steps}
-    views = [
-        StepView(s.state, all(by_name.get(d) in SATISFIES_DEPENDENCIES for d in s.dependencies))
-        for s in steps
-    ]
+    satisfied = {s.name for s in steps if s.state in SATISFIES_DEPENDENCIES}
+    views = [StepView(s.state, satisfied.issuperset(s.dependencies)) for s in steps]
     if task_state in TERMINAL_TASK_STATES:
         new_state = task_state
     else:
@@ -65,24 +60,21 @@ def evaluate(task_state: TaskState, steps: Sequence[StepRow], now_ms: int) -> Ev
     changes: dict[str, int | None] = {}
     out = _clones_out(steps)
     for step, view in zip(steps, views, strict=True):
+        state = step.state
         if parked:
             wanted = None
-        elif step.state is StepState.PENDING and view.dependencies_met:
+        elif state is StepState.PENDING and view.dependencies_met:
             wanted = step.ready_at_ms
             if wanted is None and _may_release(step, out):
                 wanted = now_ms
-        elif step.state is StepState.WAITING_FOR_RETRY:
+        elif state is StepState.WAITING_FOR_RETRY:
             wanted = step.next_retry_at_ms if step.next_retry_at_ms is not None else now_ms
         else:
             wanted = None
         if wanted != step.ready_at_ms:
             changes[step.step_uuid] = wanted
-    return Evaluation(
-        task_state=new_state,
-        ready_at=changes,
-        completed_steps=sum(1 for s in steps if s.state in SATISFIES_DEPENDENCIES),
-        failed_steps=sum(1 for s in steps if s.state is StepState.ERROR),
-    )
+    failed = sum(1 for s in steps if s.state is StepState.ERROR)
+    return Evaluation(new_state, changes, len(satisfied), failed)
 
 
 def _clones_out(steps: Sequence[StepRow]) -> dict[str, int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,18 @@ CLAIM_REASON = "claimed by worker"
 
 def dumps(value: Any) -> str | None:
     return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
+@functools.lru_cache(maxsize=4096)
+def dependencies(text: str) -> tuple[str, ...]:
+    """A stored dependency list (JSON text), parsed once per distinct list: the tasks of one
+    template repeat the same few."""
+    return tuple(json.loads(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _retry_policy(text: str) -> dict[str, Any]:
+    return json.loads(text)
 
 
 _STATES = {state.value: state for state in S}  # a dict lookup: S(text) costs ten times more
@@ -152,21 +164,21 @@ def step_action_move(
     return Move(to_state, reason, columns, metadata)
 
 
-def ancestor_results(dependencies: list[str], siblings: Mapping[str, Row]) -> dict[str, Any]:
+def ancestor_results(parents: Sequence[str], siblings: Mapping[str, Row]) -> dict[str, Any]:
     """Every ancestor's results (not only the direct parents'), by step name.
 
     ``siblings`` maps each step name of the task to a row with ``dependencies`` (JSON text)
     and ``results`` (JSON text or None).
     """
     results = {}
-    stack, seen = list(dependencies), set()
+    stack, seen = list(parents), set()
     while stack:
         name = stack.pop()
         if name in seen or name not in siblings:
             continue
         seen.add(name)
         parent = siblings[name]
-        stack.extend(json.loads(parent["dependencies"]))
+        stack.extend(dependencies(parent["dependencies"]))
         if parent["results"] is not None:
             results[name] = {
                 "success": True,
@@ -186,10 +198,10 @@ def claimed_step(row: Row, task: Row, siblings: Mapping[str, Row]) -> ClaimedSte
         attempts=row["attempts"] + 1,
         run_count=row["run_count"] + 1,
         max_attempts=row["max_attempts"],
-        retry_policy=json.loads(row["retry_policy"]),
+        retry_policy=dict(_retry_policy(row["retry_policy"])),  # a copy: the parse is shared
         timeout_ms=row["timeout_ms"],
         context=json.loads(task["context"]),
-        dependency_results=ancestor_results(json.loads(row["dependencies"]), siblings),
+        dependency_results=ancestor_results(dependencies(row["dependencies"]), siblings),
         template_step=row["template_step"],
         inputs=json.loads(row["inputs"]) if row["inputs"] else None,
         checkpoint=json.loads(row["checkpoint"]) if row["checkpoint"] else None,

@@ -5,8 +5,6 @@ Plain functions over a ``sqlite3.Connection`` already inside BEGIN IMMEDIATE.
 
 from __future__ import annotations
 
-import functools
-import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -158,12 +156,6 @@ def move_task(
     )
 
 
-@functools.lru_cache(maxsize=4096)
-def _dependencies(text: str) -> tuple[str, ...]:
-    """Parsed once per distinct list: tasks of one template repeat the same few."""
-    return tuple(json.loads(text))
-
-
 def reevaluate(
     cx: sqlite3.Connection,
     task_uuid: str,
@@ -181,7 +173,7 @@ def reevaluate(
         rows = tasks_rows(cx, [task_uuid]).get(task_uuid, [])
     status = rows[0]["task_status"] if rows else _task_status(cx, task_uuid)
     task_state = TaskState(status)
-    steps = [moves.step_row(r, _dependencies(r["dependencies"])) for r in rows]
+    steps = [moves.step_row(r, moves.dependencies(r["dependencies"])) for r in rows]
     result = readiness.evaluate(task_state, steps, now_ms)
     for step_uuid, ready_at in result.ready_at.items():
         cx.execute("UPDATE steps SET ready_at = ? WHERE step_uuid = ?", (ready_at, step_uuid))
