@@ -144,11 +144,11 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
         (plan.task_uuid, None, T.PENDING.value, now, by, plan.reason or "task created"),
     )
     uuid_by_name = {s.name: s.step_uuid for s in plan.steps}
-    for s in plan.steps:
-        cx.execute(
-            "INSERT INTO steps (step_uuid, task_uuid, name, position, handler_callable,"
-            " dependencies, state, max_attempts, retryable, retry_policy, timeout_ms,"
-            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    cx.executemany(
+        "INSERT INTO steps (step_uuid, task_uuid, name, position, handler_callable,"
+        " dependencies, state, max_attempts, retryable, retry_policy, timeout_ms,"
+        " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [
             (
                 s.step_uuid,
                 plan.task_uuid,
@@ -163,30 +163,27 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
                 s.timeout_ms,
                 now,
                 now,
-            ),
-        )
-        cx.execute(
-            "INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state,"
-            " to_state, attempt, at, by, reason) VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                plan.task_uuid,
-                s.step_uuid,
-                s.name,
-                None,
-                S.PENDING.value,
-                0,
-                now,
-                by,
-                "step created",
-            ),
-        )
-    for s in plan.steps:
-        for dep in s.dependencies:
-            if dep in uuid_by_name:
-                cx.execute(
-                    "INSERT INTO step_edges (task_uuid, from_step, to_step) VALUES (?,?,?)",
-                    (plan.task_uuid, uuid_by_name[dep], s.step_uuid),
-                )
+            )
+            for s in plan.steps
+        ],
+    )
+    cx.executemany(
+        "INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state,"
+        " to_state, attempt, at, by, reason) VALUES (?,?,?,?,?,?,?,?,?)",
+        [
+            (plan.task_uuid, s.step_uuid, s.name, None, S.PENDING.value, 0, now, by, "step created")
+            for s in plan.steps
+        ],
+    )
+    cx.executemany(
+        "INSERT INTO step_edges (task_uuid, from_step, to_step) VALUES (?,?,?)",
+        [
+            (plan.task_uuid, uuid_by_name[dep], s.step_uuid)
+            for s in plan.steps
+            for dep in s.dependencies
+            if dep in uuid_by_name
+        ],
+    )
     reevaluate(cx, plan.task_uuid, now, by, "task created")
     return plan.task_uuid, True
 
