@@ -121,7 +121,7 @@ def _list_tasks(
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY created_at DESC LIMIT ? OFFSET ?"
-    return [views.task_view(r) for r in cx.execute(sql, (*params, limit, offset))]
+    return [views.task_list_view(r) for r in cx.execute(sql, (*params, limit, offset))]
 
 
 SUMMARY_CHUNK = 500  # well under SQLite's limit on bound parameters
@@ -133,7 +133,7 @@ def _task_summaries(cx: sqlite3.Connection, task_uuids: list[str]) -> list[dict[
         chunk = task_uuids[start : start + SUMMARY_CHUNK]
         marks = ",".join("?" * len(chunk))
         sql = f"SELECT {TASK_LIST_COLUMNS} FROM tasks WHERE task_uuid IN ({marks})"
-        rows += [views.task_view(r) for r in cx.execute(sql, chunk)]
+        rows += [views.task_list_view(r) for r in cx.execute(sql, chunk)]
     return rows
 
 

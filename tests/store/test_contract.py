@@ -205,3 +205,19 @@ async def test_lists_counts_and_summaries(store: Store) -> None:
     summaries = await store.task_summaries([older.task_uuid, "0" * 36])
     assert summaries == [listed[1]]
     assert await store.template_definition(older.template_id) == older.template_definition
+
+
+async def test_a_task_reads_the_same_in_the_list_the_summaries_and_its_own_view(
+    store: Store,
+) -> None:
+    made = plan({"a": (), "b": ("a",)}, context={"n": 1})
+    await store.create_task(made, T0)
+    [a] = await store.claim_ready("w1", T0, 5, 1000)
+    await store.finish_attempts([success(a)], T0 + 1, "w1")  # half done: 50 %
+    full = await store.get_task(made.task_uuid)
+    [listed] = await store.list_tasks(None, None, 10)
+    [summary] = await store.task_summaries([made.task_uuid])
+    assert listed == summary
+    assert listed == {key: full[key] for key in listed}
+    assert list(listed) == [key for key in full if key in listed]  # the same key order
+    assert listed["completion_percentage"] == 50.0 and listed["completed_steps"] == 1
