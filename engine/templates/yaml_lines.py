@@ -33,6 +33,12 @@ class ParsedYaml:
     duplicates: list[tuple[Path, int, int]] = field(default_factory=list)  # (path, line, first)
 
 
+# libyaml's parser when PyYAML was built with it (its wheels are): the same safe loading, about
+# ten times faster, which is most of opening an engine over a templates folder. A document it
+# rejects is parsed again by the pure-Python parser, whose messages are the ones we show.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
 def parse_yaml(text: str) -> ParsedYaml:
     """Parse one YAML document with PyYAML's safe loader (what ``yaml.safe_load`` does).
 
@@ -40,7 +46,16 @@ def parse_yaml(text: str) -> ParsedYaml:
     keys in place, which would make overridden merged keys look like duplicates.
     Raises ``yaml.YAMLError`` on a syntax problem, ``TooManyValues`` on an alias bomb.
     """
-    loader = yaml.SafeLoader(text)
+    if _FAST_LOADER is not None:
+        try:
+            return _parse_with(_FAST_LOADER, text)
+        except yaml.YAMLError:
+            pass  # the pure-Python parser says what is wrong, in the words users know
+    return _parse_with(yaml.SafeLoader, text)
+
+
+def _parse_with(loader_class: Any, text: str) -> ParsedYaml:
+    loader = loader_class(text)
     try:
         root = loader.get_single_node()
         parsed = ParsedYaml(data=None)
