@@ -19,7 +19,9 @@ class ReadMixin:
         return await self._call(_template_definition, template_id)
 
     async def resolve_task_uuid(self, prefix: str) -> str:
-        return await self._call(_resolve_task_uuid, prefix)
+        if len(prefix.strip()) == 36:  # a whole uuid: one indexed lookup, on the loop's thread
+            return await self._read_inline(_resolve_task_uuid, prefix)
+        return await self._call(_resolve_task_uuid, prefix)  # a part may scan the index
 
     async def get_task(self, task_uuid: str) -> dict[str, Any]:
         return await self._read_inline(_get_task, task_uuid)

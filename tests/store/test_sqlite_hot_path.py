@@ -67,6 +67,8 @@ async def test_creation_waits_for_the_lock_while_reads_see_what_was_committed(
         release = asyncio.get_running_loop().call_later(0.2, holder.execute, "ROLLBACK")
         # While the lock is held, reads on the same loop answer from the committed state.
         assert (await store.get_task(first.task_uuid))["task_uuid"] == first.task_uuid
+        assert await store.resolve_task_uuid(first.task_uuid) == first.task_uuid
+        assert await store.resolve_task_uuid(first.task_uuid[-8:]) == first.task_uuid
         assert await store.next_ready_at() == T0
         assert await store.has_live_work()
         ticks = await _ticks_while(creating)
