@@ -144,7 +144,7 @@ def injected_arguments(
         if context_name in params:
             kwargs[context_name] = context
             break
-    _check_signature(fn, params, kwargs)
+    _check_signature(fn, tuple(kwargs))
     return kwargs
 
 
@@ -153,10 +153,11 @@ def _parameters(fn: Callable[..., Any]) -> dict[str, inspect.Parameter]:
     return dict(inspect.signature(fn).parameters)
 
 
-def _check_signature(
-    fn: Callable[..., Any], params: dict[str, inspect.Parameter], kwargs: dict[str, Any]
-) -> None:
-    """Name a handler/decorator mismatch instead of failing with a bare TypeError (retried)."""
+@functools.lru_cache(maxsize=1024)  # a handler is called with the same names every time
+def _check_signature(fn: Callable[..., Any], kwargs: tuple[str, ...]) -> None:
+    """Name a handler/decorator mismatch instead of failing with a bare TypeError (retried).
+    Only a call that passes is remembered: a mismatch raises again on every call."""
+    params = _parameters(fn)
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     unexpected = [] if takes_any else [k for k in kwargs if k not in params]
     missing = [
