@@ -14,8 +14,8 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from engine import readiness
-from engine.states import StepState, TaskState, check_step, check_task
-from engine.store.moves import Move, Row, dependencies, dumps, step_row
+from engine.states import TaskState, check_step, check_task
+from engine.store.moves import Move, Row, dependencies, dumps, step_row, step_state
 
 # The SQL type of each step column a move may set.
 COLUMN_TYPES = {
@@ -88,7 +88,7 @@ async def move_steps(
     if not moving:
         return set()
     for row, move in moving:
-        check_step(row["name"], StepState(row["state"]), move.to_state)
+        check_step(row["name"], step_state(row["state"]), move.to_state)
     names = list(moving[0][1].columns)
     if any(list(move.columns) != names for _, move in moving):
         raise ValueError("a batch of step moves must set the same columns")

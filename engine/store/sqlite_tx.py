@@ -89,7 +89,7 @@ def _checked_move(
     columns: dict[str, Any],
 ) -> tuple[dict[str, Any], tuple[Any, ...]]:
     """A move checked against the state table: its UPDATE's parameters and its audit row."""
-    from_state = StepState(step["state"])
+    from_state = moves.step_state(step["state"])
     check_step(step["name"], from_state, to_state)
     params = {
         **columns,
