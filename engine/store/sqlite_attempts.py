@@ -48,12 +48,11 @@ def claim_ready(
     limit: int,
     lease_ms: int,
     evaluated: dict[str, T] | None = None,
-    task_rows: dict[str, list[sqlite3.Row]] | None = None,
 ) -> list[Claim]:
     """Claim up to ``limit`` ready steps, oldest first.
 
     ``evaluated``: tasks already re-evaluated (and stamped) in this transaction and the state
-    they got; ``task_rows``: the step rows, results included, those re-evaluations read.
+    they got.
     """
     if limit <= 0:
         return []
@@ -82,9 +81,9 @@ def claim_ready(
     for task_uuid in to_evaluate:
         reevaluate(cx, task_uuid, now, worker_id, "a step started", fresh.get(task_uuid, []))
     touch_tasks(cx, [t for t in to_stamp if t not in (evaluated or {})], now)
-    rows_of = {**(task_rows or {}), **fresh}
-    rows_of.update(tasks_results(cx, [t for t in to_stamp if t not in rows_of]))
-    return [(row, rows_of[row["task_uuid"]]) for row in claimed]
+    # Results are read for the claimed steps' tasks only: a re-evaluation never needs them.
+    siblings = tasks_results(cx, list(statuses))
+    return [(row, siblings[row["task_uuid"]]) for row in claimed]
 
 
 def claimed_steps(claims: list[Claim]) -> list[ClaimedStep]:
@@ -93,9 +92,9 @@ def claimed_steps(claims: list[Claim]) -> list[ClaimedStep]:
         moves.claimed_step(
             row,
             {"context": row["task_context"], "template_id": row["task_template_id"]},
-            {r["name"]: r for r in task_rows},
+            {r["name"]: r for r in siblings},
         )
-        for row, task_rows in claims
+        for row, siblings in claims
     ]
 
 
@@ -169,7 +168,7 @@ def finish_attempts(
         task_uuid: reevaluate(cx, task_uuid, now, by, "; ".join(why), task_rows.get(task_uuid, []))
         for task_uuid, why in reasons.items()
     }
-    return stored, claim_ready(cx, by, now, claim_limit, lease_ms, evaluated, task_rows)
+    return stored, claim_ready(cx, by, now, claim_limit, lease_ms, evaluated)
 
 
 def _finishing_steps(cx: sqlite3.Connection, step_uuids: list[str]) -> dict[str, sqlite3.Row]:

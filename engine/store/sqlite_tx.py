@@ -191,13 +191,13 @@ SQLITE_MAX_PARAMETERS = 999  # the lowest limit any SQLite build has
 
 
 def tasks_rows(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, list[sqlite3.Row]]:
-    """Each task's step rows in position order, results and the task's status included: what
-    ``reevaluate`` and a claimed step's ancestors need, one query for up to 999 tasks."""
+    """Each task's step rows in position order with the task's status: what ``reevaluate``
+    needs (not the results, which can be large), one query for up to 999 tasks."""
     return _by_task(
         cx,
         task_uuids,
         lambda marks: (
-            f"SELECT {STEP_COLUMNS}, steps.results, tasks.status AS task_status FROM steps"
+            f"SELECT {STEP_COLUMNS}, tasks.status AS task_status FROM steps"
             " JOIN tasks ON tasks.task_uuid = steps.task_uuid"
             f" WHERE steps.task_uuid IN ({marks}) ORDER BY steps.task_uuid, steps.position"
         ),
@@ -205,8 +205,7 @@ def tasks_rows(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, list[
 
 
 def tasks_results(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, list[sqlite3.Row]]:
-    """Each task's step names, dependencies and results: a claimed step's ancestors' results,
-    read at half the cost of ``tasks_rows``."""
+    """Each task's step names, dependencies and results: a claimed step's ancestors' results."""
     return _by_task(
         cx,
         task_uuids,
