@@ -26,8 +26,19 @@ def stored_size(value: Any, what: str, limit: int) -> int:
     """The size of ``value`` as stored JSON text; ``NotStorable`` when it cannot be stored.
 
     ``what`` names the value in the message ("the context", "the step's results")."""
+    return _checked(value, what, limit)[1]
+
+
+def stored_text(value: Any, what: str, limit: int) -> str:
+    """``value`` as the store keeps it (compact JSON, text as UTF-8 rather than escapes), checked
+    like ``stored_size``: serialised once, for the check and the store."""
+    return _checked(value, what, limit)[0]
+
+
+def _checked(value: Any, what: str, limit: int) -> tuple[str, int]:
     try:
-        size = len(json.dumps(value, allow_nan=False, ensure_ascii=False).encode())
+        text = json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+        size = len(text.encode())
     except UnicodeEncodeError:
         raise NotStorable(
             f"{what} holds text that is not valid Unicode (a lone surrogate such as \\ud800); "
@@ -48,4 +59,4 @@ def stored_size(value: Any, what: str, limit: int) -> int:
             f"{what} is {size} bytes, over the {limit} byte limit; "
             "pass references (ids, paths) instead of data"
         )
-    return size
+    return text, size

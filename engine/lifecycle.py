@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from engine import retry
@@ -27,6 +27,7 @@ class Decision:
     next_retry_at_ms: int | None = None
     backoff_ms: int | None = None
     backoff_rule: str | None = None
+    results_text: str | None = field(default=None, compare=False, repr=False)  # see Outcome
 
 
 def decide(
@@ -43,7 +44,12 @@ def decide(
     ("retries exhausted").
     """
     if outcome.error is None:
-        return Decision(StepState.COMPLETE, "attempt succeeded", results=outcome.results or {})
+        return Decision(
+            StepState.COMPLETE,
+            "attempt succeeded",
+            results=outcome.results or {},
+            results_text=outcome.results_text,
+        )
     err = outcome.error
     if not err.retryable:
         return Decision(StepState.ERROR, f"{err.error_type}: permanent failure", error=err)

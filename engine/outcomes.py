@@ -77,14 +77,22 @@ class Outcome:
     results: dict[str, Any] | None = None
     error: StepError | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # ``results`` as the store keeps them, when the handler layer already serialised them to
+    # check them (json_limits.stored_text): the store writes this text instead of again.
+    results_text: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
     @classmethod
-    def success(cls, results: dict[str, Any], metadata: dict[str, Any] | None = None) -> Outcome:
-        return cls(results=results, metadata=metadata or {})
+    def success(
+        cls,
+        results: dict[str, Any],
+        metadata: dict[str, Any] | None = None,
+        results_text: str | None = None,
+    ) -> Outcome:
+        return cls(results=results, metadata=metadata or {}, results_text=results_text)
 
     @classmethod
     def failure(cls, error: StepError) -> Outcome:

@@ -12,7 +12,7 @@ from engine.handlers.context import StepContext
 from engine.handlers.errors import HandlerNotFound
 from engine.handlers.registry import ResolvedHandler
 from engine.handlers.results import StepHandlerResult
-from engine.json_limits import MAX_RESULT_BYTES, NotStorable, TooLarge, stored_size
+from engine.json_limits import MAX_RESULT_BYTES, NotStorable, TooLarge, stored_text
 from engine.outcomes import ErrorType, Outcome, StepError
 
 _STORED_ERROR_TYPES = {member.value for member in ErrorType}
@@ -57,7 +57,7 @@ def outcome_from_result(result: StepHandlerResult) -> Outcome:
     if result.is_success:
         results = result_from_value(result.result).result or {}
         try:
-            stored_size(results, "the handler's results", MAX_RESULT_BYTES)
+            text = stored_text(results, "the handler's results", MAX_RESULT_BYTES)
         except NotStorable as exc:
             return Outcome.failure(
                 StepError(
@@ -71,7 +71,7 @@ def outcome_from_result(result: StepHandlerResult) -> Outcome:
                     ),
                 )
             )
-        return Outcome.success(results, _jsonable(result.metadata))
+        return Outcome.success(results, _jsonable(result.metadata), text)
     metadata = dict(result.metadata or {})
     traceback = metadata.pop("traceback", None)
     error_type = str(result.error_type or ErrorType.HANDLER_ERROR)

@@ -100,7 +100,7 @@ def decision_move(row: Row, decision: lifecycle.Decision, now: int) -> Move:
     if row["cancel_requested"]:
         to_state, reason = S.CANCELLED, "cancelled by an operator while running"
     columns = {
-        "results": dumps(decision.results) if to_state is S.COMPLETE else row["results"],
+        "results": _results_text(decision) if to_state is S.COMPLETE else row["results"],
         "error": dumps(decision.error.to_json()) if decision.error else None,
         "next_retry_at": decision.next_retry_at_ms,
         "backoff_ms": decision.backoff_ms,
@@ -110,6 +110,13 @@ def decision_move(row: Row, decision: lifecycle.Decision, now: int) -> Move:
         "finished_at": now,
     }
     return Move(to_state, reason, columns, decision_metadata(decision))
+
+
+def _results_text(decision: lifecycle.Decision) -> str | None:
+    """The results as stored: the text the handler layer checked them as, when it did."""
+    if decision.results_text is not None:
+        return decision.results_text
+    return dumps(decision.results)
 
 
 def decision_metadata(decision: lifecycle.Decision) -> dict[str, Any] | None:

@@ -239,3 +239,13 @@ def test_handler_not_found_outcome_is_permanent_and_names_the_callable() -> None
     assert outcome.error is not None
     assert (outcome.error.error_type, outcome.error.retryable) == ("handler_not_found", False)
     assert outcome.error.message == "no handler for 'Shop::Pay'"
+
+
+async def test_results_are_serialised_once_in_the_form_the_store_keeps() -> None:
+    @step_handler("test_text_results")
+    def handler(context):
+        return {"name": "café ☕", "n": [1, 2]}
+
+    outcome = await run_handler(handler)
+    assert outcome.results == {"name": "café ☕", "n": [1, 2]}
+    assert outcome.results_text == '{"name":"café ☕","n":[1,2]}'

@@ -6,8 +6,10 @@ import asyncio
 
 import pytest
 
+from engine import lifecycle, retry
+from engine.outcomes import Outcome
 from engine.store import IllegalAction, StepNotFound, Store, TaskNotFound, open_store
-from engine.store.base import AmbiguousPrefix
+from engine.store.base import AmbiguousPrefix, AttemptResult
 from tests.store.support import T0, failure, plan, success
 
 
@@ -221,3 +223,21 @@ async def test_a_task_reads_the_same_in_the_list_the_summaries_and_its_own_view(
     assert listed == {key: full[key] for key in listed}
     assert list(listed) == [key for key in full if key in listed]  # the same key order
     assert listed["completion_percentage"] == 50.0 and listed["completed_steps"] == 1
+
+
+async def test_results_checked_as_text_are_stored_as_that_text(store: Store) -> None:
+    """Text as UTF-8, not escapes (what json_limits.stored_text makes), reads back the same."""
+    made = plan({"a": (), "b": ("a",)})
+    await store.create_task(made, T0)
+    [a] = await store.claim_ready("w1", T0, 5, 1000)
+    results = {"name": "café ☕"}
+    outcome = Outcome.success(results, results_text='{"name":"café ☕"}')
+    decision = lifecycle.decide(
+        a.attempts, outcome, retry.RetryPolicy.from_json(a.retry_policy), T0
+    )
+    assert decision.results_text == '{"name":"café ☕"}'
+    finished = AttemptResult(a.step_uuid, a.run_count, decision)
+    _, [b] = await store.finish_attempts([finished], T0 + 1, "w1", 4)
+    assert b.dependency_results["a"]["result"] == results
+    task = await store.get_task(made.task_uuid)
+    assert {s["name"]: s["results"] for s in task["steps"]}["a"] == results

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from engine import lifecycle
+from engine.states import StepState
 from engine.store import StoreError, open_store
 from engine.store import sqlite as sqlite_store
+from engine.store.base import AttemptResult
 from tests.store.support import T0, plan, success
 
 
@@ -112,3 +115,25 @@ async def test_an_in_memory_database_runs_the_hot_path_on_its_one_connection() -
         assert (await store.get_task(made.task_uuid))["status"] == "complete"
     finally:
         await store.close()
+
+
+async def test_results_the_handler_layer_serialised_are_written_as_that_text(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "tasker.db"
+    store = await open_store(str(path))
+    try:
+        made = plan({"a": ()})
+        await store.create_task(made, T0)
+        [a] = await store.claim_ready("w1", T0, 5, 1000)
+        checked = '{"name":"café ☕"}'  # as json_limits.stored_text writes it: one serialisation
+        decision = lifecycle.Decision(
+            StepState.COMPLETE, "attempt succeeded", {"name": "café ☕"}, results_text=checked
+        )
+        await store.finish_attempts(
+            [AttemptResult(a.step_uuid, a.run_count, decision)], T0 + 1, "w1"
+        )
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as side:
+        assert side.execute("SELECT results FROM steps").fetchone()[0] == checked
