@@ -8,6 +8,7 @@ worker pays one commit and one thread hop for many steps.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from typing import Any
 
 from engine import lifecycle
@@ -37,8 +38,8 @@ def any_ready(cx: sqlite3.Connection, worker_id: str, now: int, limit: int, leas
 
 
 Claim = tuple[sqlite3.Row, list[sqlite3.Row]]  # a claimed step's row (as read before the
-# claim) and its task's step rows with their results: ``claimed_steps`` makes ClaimedSteps of
-# them once the transaction has committed, so the write lock is not held for that work
+# claim) and its task's steps' names, dependencies and results: ``claimed_steps`` makes
+# ClaimedSteps of them once the transaction has committed, so the lock is not held for that
 
 
 def claim_ready(
@@ -47,12 +48,11 @@ def claim_ready(
     now: int,
     limit: int,
     lease_ms: int,
-    evaluated: dict[str, T] | None = None,
+    stamped: Collection[str] = (),
 ) -> list[Claim]:
     """Claim up to ``limit`` ready steps, oldest first.
 
-    ``evaluated``: tasks already re-evaluated (and stamped) in this transaction and the state
-    they got.
+    ``stamped``: tasks already re-evaluated (and so stamped) in this transaction.
     """
     if limit <= 0:
         return []
@@ -80,7 +80,7 @@ def claim_ready(
     fresh = tasks_rows(cx, to_evaluate)
     for task_uuid in to_evaluate:
         reevaluate(cx, task_uuid, now, worker_id, "a step started", fresh.get(task_uuid, []))
-    touch_tasks(cx, [t for t in to_stamp if t not in (evaluated or {})], now)
+    touch_tasks(cx, [t for t in to_stamp if t not in stamped], now)
     # Results are read for the claimed steps' tasks only: a re-evaluation never needs them.
     siblings = tasks_results(cx, list(statuses))
     return [(row, siblings[row["task_uuid"]]) for row in claimed]
@@ -164,11 +164,9 @@ def finish_attempts(
     for task_uuid, finished in creators.items():  # decision branches and batch workers
         sqlite_dynamic.close_creators(cx, task_uuid, finished, now, by)
     task_rows = tasks_rows(cx, list(reasons))
-    evaluated = {
-        task_uuid: reevaluate(cx, task_uuid, now, by, "; ".join(why), task_rows.get(task_uuid, []))
-        for task_uuid, why in reasons.items()
-    }
-    return stored, claim_ready(cx, by, now, claim_limit, lease_ms, evaluated)
+    for task_uuid, why in reasons.items():
+        reevaluate(cx, task_uuid, now, by, "; ".join(why), task_rows.get(task_uuid, []))
+    return stored, claim_ready(cx, by, now, claim_limit, lease_ms, reasons.keys())
 
 
 def _finishing_steps(cx: sqlite3.Connection, step_uuids: list[str]) -> dict[str, sqlite3.Row]:
