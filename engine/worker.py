@@ -138,10 +138,15 @@ class Worker:
 
         def done(finished: asyncio.Task[bool], step_uuid: str = claimed.step_uuid) -> None:
             self._running.pop(step_uuid, None)
-            self._settled.discard(step_uuid)
-            self._wake.set()
-            if not finished.cancelled() and finished.exception() is not None:
+            failed = not finished.cancelled() and finished.exception() is not None
+            if failed:
                 log.error("step %s failed inside the engine: %r", step_uuid, finished.exception())
+            offered = step_uuid in self._settled and not failed
+            self._settled.discard(step_uuid)
+            # A stored result's write offered the slot to a claim already: look again only when
+            # nothing is left running (an idle worker decides what comes next).
+            if not offered or not self._running:
+                self._wake.set()
 
         task.add_done_callback(done)
 
