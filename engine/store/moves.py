@@ -59,12 +59,12 @@ def step_row(row: Row, dependencies: tuple[str, ...]) -> readiness.StepRow:
         row["next_retry_at"],
         row["failure_strategy"] == "isolate",
         batch,
-        None if batch is None else _parallelism(row["inputs"]),
+        None if batch is None else parallelism(row["inputs"]),
     )
 
 
 @functools.lru_cache(maxsize=8192)
-def _parallelism(inputs: str | None) -> int | None:
+def parallelism(inputs: str | None) -> int | None:
     """A clone's batch parallelism from its inputs (None: not capped, as before it was kept)."""
     value = json.loads(inputs).get("parallelism") if inputs else None
     return value if isinstance(value, int) and value > 0 else None

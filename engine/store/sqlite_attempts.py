@@ -21,8 +21,8 @@ from engine.store.sqlite_tx import (
     chunks,
     move_step,
     reevaluate,
+    reevaluate_all,
     tasks_results,
-    tasks_rows,
     touch_tasks,
 )
 
@@ -77,13 +77,14 @@ def claim_ready(
     to_evaluate = [t for t, status in statuses.items() if status != T.STEPS_IN_PROCESS]
     to_stamp = [t for t, status in statuses.items() if status == T.STEPS_IN_PROCESS]
     # Read after the claims, so the re-evaluations see these steps in progress.
-    fresh = tasks_rows(cx, to_evaluate)
-    for task_uuid in to_evaluate:
-        reevaluate(cx, task_uuid, now, worker_id, "a step started", fresh.get(task_uuid, []))
+    reevaluate_all(cx, dict.fromkeys(to_evaluate, "a step started"), now, worker_id)
     touch_tasks(cx, [t for t in to_stamp if t not in stamped], now)
-    # Results are read for the claimed steps' tasks only: a re-evaluation never needs them.
-    siblings = tasks_results(cx, list(statuses))
-    return [(row, siblings[row["task_uuid"]]) for row in claimed]
+    # Results are read for the claimed steps' tasks only (a re-evaluation never needs them),
+    # and only where the step has dependencies: a root step has no ancestors' results to see.
+    siblings = tasks_results(
+        cx, list({r["task_uuid"] for r in claimed if moves.dependencies(r["dependencies"])})
+    )
+    return [(row, siblings.get(row["task_uuid"], [])) for row in claimed]
 
 
 def claimed_steps(claims: list[Claim]) -> list[ClaimedStep]:
@@ -163,9 +164,7 @@ def finish_attempts(
     stored_moves.write(cx)
     for task_uuid, finished in creators.items():  # decision branches and batch workers
         sqlite_dynamic.close_creators(cx, task_uuid, finished, now, by)
-    task_rows = tasks_rows(cx, list(reasons))
-    for task_uuid, why in reasons.items():
-        reevaluate(cx, task_uuid, now, by, "; ".join(why), task_rows.get(task_uuid, []))
+    reevaluate_all(cx, {task: "; ".join(why) for task, why in reasons.items()}, now, by)
     return stored, claim_ready(cx, by, now, claim_limit, lease_ms, reasons.keys())
 
 

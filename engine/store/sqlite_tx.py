@@ -14,7 +14,7 @@ from engine.states import StepState, TaskState, check_step, check_task
 from engine.store import moves
 from engine.store.moves import dumps
 
-STEP_COLUMNS = (  # what readiness reads of a task's steps
+STEP_COLUMNS = (  # what readiness reads of a task's steps, in the order readiness_rows reads
     "steps.step_uuid, steps.task_uuid, steps.name, steps.state, steps.dependencies,"
     " steps.ready_at, steps.next_retry_at, steps.failure_strategy, steps.template_step,"
     " steps.inputs"
@@ -172,19 +172,77 @@ def reevaluate(
     if rows is None:
         rows = tasks_rows(cx, [task_uuid]).get(task_uuid, [])
     status = rows[0]["task_status"] if rows else _task_status(cx, task_uuid)
-    task_state = TaskState(status)
-    steps = [moves.step_row(r, moves.dependencies(r["dependencies"])) for r in rows]
-    result = readiness.evaluate(task_state, steps, now_ms)
-    for step_uuid, ready_at in result.ready_at.items():
-        cx.execute("UPDATE steps SET ready_at = ? WHERE step_uuid = ?", (ready_at, step_uuid))
-    if result.task_state is not task_state:
-        counters = (result.completed_steps, result.failed_steps)
-        move_task(
-            cx, task_uuid, task_state, result.task_state, now_ms, by, reason, counters=counters
+    return reevaluate_all(cx, {task_uuid: reason}, now_ms, by, {task_uuid: rows}, status)[0]
+
+
+def reevaluate_all(
+    cx: sqlite3.Connection,
+    reasons: dict[str, str],
+    now_ms: int,
+    by: str,
+    rows: dict[str, list[sqlite3.Row]] | None = None,
+    status: str | None = None,
+) -> list[TaskState]:
+    """``reevaluate`` for many tasks (``reasons``: task_uuid -> why), their ready-list and
+    stamp writes batched: one statement each for the whole transaction, not one per task.
+
+    ``rows``: as ``tasks_rows`` reads them (read here when not given); ``status``: the state
+    of a task that has no steps (one task only).
+    """
+    if rows is None:
+        rows = tasks_rows(cx, list(reasons))
+    ready: list[tuple[int | None, str]] = []
+    touched: list[tuple[int, int, int, str]] = []
+    states = []
+    for task_uuid, reason in reasons.items():
+        task_rows = rows.get(task_uuid, [])
+        text = task_rows[0][-1] if task_rows else status or _task_status(cx, task_uuid)
+        task_state = TaskState(text)
+        result = readiness.evaluate(task_state, readiness_rows(task_rows), now_ms)
+        ready.extend((at, step_uuid) for step_uuid, at in result.ready_at.items())
+        if result.task_state is not task_state:
+            counters = (result.completed_steps, result.failed_steps)
+            move_task(
+                cx, task_uuid, task_state, result.task_state, now_ms, by, reason, counters=counters
+            )
+        else:
+            touched.append((now_ms, result.completed_steps, result.failed_steps, task_uuid))
+        states.append(result.task_state)
+    if ready:
+        cx.executemany("UPDATE steps SET ready_at = ? WHERE step_uuid = ?", ready)
+    if touched:
+        cx.executemany(f"UPDATE tasks SET {_TOUCH} WHERE task_uuid = ?", touched)
+    return states
+
+
+def readiness_rows(rows: list[sqlite3.Row]) -> list[readiness.StepRow]:
+    """What readiness needs of each step, read by position (``tasks_rows``' column order)."""
+    return [
+        readiness.StepRow(
+            step_uuid,
+            name,
+            moves.step_state(state),
+            moves.dependencies(dependencies),
+            ready_at,
+            next_retry_at,
+            failure_strategy == "isolate",
+            batch,
+            None if batch is None else moves.parallelism(inputs),
         )
-    else:
-        touch_task(cx, task_uuid, now_ms, result.completed_steps, result.failed_steps)
-    return result.task_state
+        for (
+            step_uuid,
+            _,
+            name,
+            state,
+            dependencies,
+            ready_at,
+            next_retry_at,
+            failure_strategy,
+            batch,
+            inputs,
+            _,
+        ) in rows
+    ]
 
 
 SQLITE_MAX_PARAMETERS = 999  # the lowest limit any SQLite build has
