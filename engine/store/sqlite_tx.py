@@ -5,6 +5,7 @@ Plain functions over a ``sqlite3.Connection`` already inside BEGIN IMMEDIATE.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -36,8 +37,8 @@ def move_step(
     params, audit = _checked_move(step, to_state, now_ms, by, reason, metadata, columns)
     sql = _update_sql(tuple(columns))
     if expect_run_count is not None:
-        sql += " AND run_count = :run_count"
-        params["run_count"] = expect_run_count
+        sql += " AND run_count = ?"
+        params = (*params, expect_run_count)
     if cx.execute(sql, params).rowcount == 0:
         return False
     cx.execute(_STEP_AUDIT, audit)
@@ -52,7 +53,7 @@ class Moves:
     def __init__(self, now_ms: int, by: str) -> None:
         self.now_ms = now_ms
         self.by = by
-        self._updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        self._updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         self._audit: list[tuple[Any, ...]] = []
 
     def add(
@@ -87,30 +88,25 @@ def _checked_move(
     reason: str,
     metadata: dict[str, Any] | None,
     columns: dict[str, Any],
-) -> tuple[dict[str, Any], tuple[Any, ...]]:
-    """A move checked against the state table: its UPDATE's parameters and its audit row."""
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """A move checked against the state table: its UPDATE's parameters (in ``_update_sql``'s
+    order, positional: binding by name costs more than the rest of the binding) and its
+    audit row."""
     from_state = moves.step_state(step["state"])
     check_step(step["name"], from_state, to_state)
-    params = {
-        **columns,
-        "to_state": to_state.value,
-        "now": now_ms,
-        "step_uuid": step["step_uuid"],
-        "from_state": from_state.value,
-    }
+    params = (to_state.value, now_ms, *columns.values(), step["step_uuid"], from_state.value)
     attempt = columns.get("run_count", step["run_count"])
     audit = (step["task_uuid"], step["step_uuid"], step["name"], from_state.value,
              to_state.value, attempt, now_ms, by, reason, dumps(metadata))  # fmt: skip
     return params, audit
 
 
+@functools.lru_cache(maxsize=64)
 def _update_sql(names: tuple[str, ...]) -> str:
-    """The compare-and-set UPDATE of a step's state and ``names`` (named parameters)."""
-    sets = "".join(f", {name} = :{name}" for name in names)
-    return (
-        f"UPDATE steps SET state = :to_state, updated_at = :now{sets}"
-        " WHERE step_uuid = :step_uuid AND state = :from_state"
-    )
+    """The compare-and-set UPDATE of a step's state and ``names``; parameters: the new state,
+    the time, the values of ``names``, the step's uuid and its expected state."""
+    sets = "".join(f", {name} = ?" for name in names)
+    return f"UPDATE steps SET state = ?, updated_at = ?{sets} WHERE step_uuid = ? AND state = ?"
 
 
 _STEP_AUDIT = (
