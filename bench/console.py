@@ -18,7 +18,9 @@ Run ``python -m bench.console`` (builds the databases in a temporary folder).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -78,6 +80,10 @@ class _Frames:
 async def first_screen_s(db: Path) -> dict[str, float]:
     """Seconds from opening the engine to the first screen (the list's first rows and the
     selected task's steps drawn), and to every fetched row being in the list."""
+    # Counted before the clock starts: counting 100k tasks beside the console would queue the
+    # console's own first reads behind this one.
+    with contextlib.closing(sqlite3.connect(db)) as side:
+        rows = min(side.execute("SELECT COUNT(*) FROM tasks").fetchone()[0], LIST_LIMIT)
     start = time.perf_counter()
     async with open_engine(db) as engine:
         app = ConsoleApp(engine, db_label=db.name, poll_s=3600)  # no poll in the measurement
@@ -85,7 +91,6 @@ async def first_screen_s(db: Path) -> dict[str, float]:
             frames = _Frames(app)
             screen = app.screen
             table, steps = screen.query_one(TaskTable), screen.query_one(StepsTable)
-            rows = min(sum((await engine.task_counts()).values()), LIST_LIMIT)
             first = min(rows, FIRST_ROWS)
             await _wait(lambda: table.row_count >= first and steps.row_count > 0, pilot)
             shown_at = time.perf_counter()
