@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine import dag, expansion, ids, retry
 from engine.store.base import StepPlan, TaskPlan
@@ -28,6 +28,50 @@ def template_definition(template: TaskTemplate) -> tuple[str, str]:
     return hashlib.sha256(text.encode()).hexdigest(), text
 
 
+class _Shape(NamedTuple):
+    """What every task of one template shares: its stored definition and its steps' rows less
+    their uuids (all of it derived from the template alone)."""
+
+    template_id: str
+    definition: str
+    steps: tuple[tuple[str, int, str, tuple[str, ...], int, bool, dict[str, Any], int], ...]
+
+
+_SHAPES: dict[int, tuple[TaskTemplate, _Shape]] = {}  # by id(template); the template is kept
+# in the value so its id cannot be reused while the entry lives
+_MAX_SHAPES = 256
+
+
+def _shape(template: TaskTemplate) -> _Shape:
+    """The template's shape, worked out once per template object (templates are not changed
+    after loading: variants are copies)."""
+    hit = _SHAPES.get(id(template))
+    if hit is not None and hit[0] is template:
+        return hit[1]
+    template_id, definition = template_definition(template)
+    created = dag.initial_step_names(template)
+    dependencies = expansion.initial_dependencies(template, created)
+    steps = tuple(
+        (
+            step.name,
+            position,
+            step.handler.callable,
+            tuple(dependencies[step.name]),
+            step.retry.max_attempts,
+            step.retry.retryable,
+            retry.RetryPolicy.from_template(step.retry).to_json(),
+            step_timeout_ms(step),
+        )
+        for position, step in enumerate(template.steps)
+        if step.name in created
+    )
+    if len(_SHAPES) >= _MAX_SHAPES:
+        _SHAPES.clear()
+    shape = _Shape(template_id, definition, steps)
+    _SHAPES[id(template)] = (template, shape)
+    return shape
+
+
 def task_plan(
     template: TaskTemplate,
     context: dict[str, Any],
@@ -39,28 +83,34 @@ def task_plan(
     reason: str | None = None,
     idempotency_key: str | None = None,
 ) -> TaskPlan:
-    template_id, definition = template_definition(template)
-    created = dag.initial_step_names(template)
-    dependencies = expansion.initial_dependencies(template, created)
+    shape = _shape(template)
     steps = [
         StepPlan(
             step_uuid=ids.new_uuid(now_ms),
-            name=step.name,
+            name=name,
             position=position,
-            handler_callable=step.handler.callable,
-            dependencies=dependencies[step.name],
-            max_attempts=step.retry.max_attempts,
-            retryable=step.retry.retryable,
-            retry_policy=retry.RetryPolicy.from_template(step.retry).to_json(),
-            timeout_ms=step_timeout_ms(step),
+            handler_callable=handler_callable,
+            dependencies=dependencies,
+            max_attempts=max_attempts,
+            retryable=retryable,
+            retry_policy=dict(retry_policy),  # a copy: the shape's is shared
+            timeout_ms=timeout_ms,
         )
-        for position, step in enumerate(template.steps)
-        if step.name in created
+        for (
+            name,
+            position,
+            handler_callable,
+            dependencies,
+            max_attempts,
+            retryable,
+            retry_policy,
+            timeout_ms,
+        ) in shape.steps
     ]
     return TaskPlan(
         task_uuid=ids.new_uuid(now_ms),
-        template_id=template_id,
-        template_definition=definition,
+        template_id=shape.template_id,
+        template_definition=shape.definition,
         source_path=template.source_path,
         namespace=template.namespace_name,
         name=template.name,
