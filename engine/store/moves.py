@@ -47,19 +47,43 @@ def step_state(text: str) -> S:
     return _STATES[text]
 
 
-def step_row(row: Row, dependencies: tuple[str, ...]) -> readiness.StepRow:
-    """What readiness needs of a stored step (``dependencies`` already parsed)."""
-    batch = row["template_step"]
-    return readiness.StepRow(
+def step_row(row: Row) -> readiness.StepRow:
+    """What readiness needs of a stored step (a row with the columns by name)."""
+    return readiness_row(
         row["step_uuid"],
         row["name"],
-        step_state(row["state"]),
-        dependencies,
+        row["state"],
+        row["dependencies"],
         row["ready_at"],
         row["next_retry_at"],
-        row["failure_strategy"] == "isolate",
+        row["failure_strategy"],
+        row["template_step"],
+        row["inputs"],
+    )
+
+
+def readiness_row(
+    step_uuid: str,
+    name: str,
+    state: str,
+    dependencies_text: str,
+    ready_at: int | None,
+    next_retry_at: int | None,
+    failure_strategy: str | None,
+    batch: str | None,
+    inputs: str | None,
+) -> readiness.StepRow:
+    """What readiness needs of a stored step, from its column values as stored."""
+    return readiness.StepRow(
+        step_uuid,
+        name,
+        step_state(state),
+        dependencies(dependencies_text),
+        ready_at,
+        next_retry_at,
+        failure_strategy == "isolate",
         batch,
-        None if batch is None else parallelism(row["inputs"]),
+        None if batch is None else parallelism(inputs),
     )
 
 

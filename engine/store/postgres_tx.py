@@ -15,7 +15,7 @@ from psycopg import AsyncConnection
 
 from engine import readiness
 from engine.states import TaskState, check_step, check_task
-from engine.store.moves import Move, Row, dependencies, dumps, step_row, step_state
+from engine.store.moves import Move, Row, dumps, step_row, step_state
 
 # The SQL type of each step column a move may set.
 COLUMN_TYPES = {
@@ -181,11 +181,7 @@ async def reevaluate(tx: Tx, task_uuid: str, now_ms: int, by: str, reason: str) 
         (task_uuid,),
     )
     task_state = TaskState(rows[0]["task_status"])
-    steps = [
-        step_row(r, dependencies(r["dependencies"]))
-        for r in rows
-        if r["step_uuid"] is not None
-    ]
+    steps = [step_row(r) for r in rows if r["step_uuid"] is not None]
     result = readiness.evaluate(task_state, steps, now_ms)
     counters = {
         "updated_at": now_ms,

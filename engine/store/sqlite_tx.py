@@ -153,47 +153,25 @@ def move_task(
 
 
 def reevaluate(
-    cx: sqlite3.Connection,
-    task_uuid: str,
-    now_ms: int,
-    by: str,
-    reason: str,
-    rows: list[sqlite3.Row] | None = None,
+    cx: sqlite3.Connection, task_uuid: str, now_ms: int, by: str, reason: str
 ) -> TaskState:
-    """Recompute readiness, counters and the task's state after one of its steps moved.
-
-    ``rows``: the task's step rows as ``tasks_rows`` read them after the move (read here when
-    not given).
-    """
-    if rows is None:
-        rows = tasks_rows(cx, [task_uuid]).get(task_uuid, [])
-    status = rows[0]["task_status"] if rows else _task_status(cx, task_uuid)
-    return reevaluate_all(cx, {task_uuid: reason}, now_ms, by, {task_uuid: rows}, status)[0]
+    """Recompute readiness, counters and the task's state after one of its steps moved."""
+    return reevaluate_all(cx, {task_uuid: reason}, now_ms, by)[0]
 
 
 def reevaluate_all(
-    cx: sqlite3.Connection,
-    reasons: dict[str, str],
-    now_ms: int,
-    by: str,
-    rows: dict[str, list[sqlite3.Row]] | None = None,
-    status: str | None = None,
+    cx: sqlite3.Connection, reasons: dict[str, str], now_ms: int, by: str
 ) -> list[TaskState]:
-    """``reevaluate`` for many tasks (``reasons``: task_uuid -> why), their ready-list and
-    stamp writes batched: one statement each for the whole transaction, not one per task.
-
-    ``rows``: as ``tasks_rows`` reads them (read here when not given); ``status``: the state
-    of a task that has no steps (one task only).
-    """
-    if rows is None:
-        rows = tasks_rows(cx, list(reasons))
+    """``reevaluate`` for many tasks (``reasons``: task_uuid -> why), their step rows read in
+    one query and their ready-list and stamp writes batched: one statement each for the whole
+    transaction, not one per task."""
+    rows = tasks_rows(cx, list(reasons))
     ready: list[tuple[int | None, str]] = []
     touched: list[tuple[int, int, int, str]] = []
     states = []
     for task_uuid, reason in reasons.items():
         task_rows = rows.get(task_uuid, [])
-        text = task_rows[0][-1] if task_rows else status or _task_status(cx, task_uuid)
-        task_state = TaskState(text)
+        task_state = TaskState(task_rows[0][-1] if task_rows else _task_status(cx, task_uuid))
         result = readiness.evaluate(task_state, readiness_rows(task_rows), now_ms)
         ready.extend((at, step_uuid) for step_uuid, at in result.ready_at.items())
         if result.task_state is not task_state:
@@ -212,33 +190,9 @@ def reevaluate_all(
 
 
 def readiness_rows(rows: list[sqlite3.Row]) -> list[readiness.StepRow]:
-    """What readiness needs of each step, read by position (``tasks_rows``' column order)."""
-    return [
-        readiness.StepRow(
-            step_uuid,
-            name,
-            moves.step_state(state),
-            moves.dependencies(dependencies),
-            ready_at,
-            next_retry_at,
-            failure_strategy == "isolate",
-            batch,
-            None if batch is None else moves.parallelism(inputs),
-        )
-        for (
-            step_uuid,
-            _,
-            name,
-            state,
-            dependencies,
-            ready_at,
-            next_retry_at,
-            failure_strategy,
-            batch,
-            inputs,
-            _,
-        ) in rows
-    ]
+    """What readiness needs of each step, read by position (``tasks_rows``' column order:
+    ``STEP_COLUMNS``, whose second is the task's uuid, then the task's status)."""
+    return [moves.readiness_row(r[0], *r[2:10]) for r in rows]
 
 
 SQLITE_MAX_PARAMETERS = 999  # the lowest limit any SQLite build has
