@@ -15,7 +15,7 @@ from engine.handlers.loading import import_handler_modules
 from engine.handlers.registry import HandlerRegistry
 from engine.ids import short_id
 from engine.json_limits import MAX_CONTEXT_BYTES, MAX_RESULT_BYTES, NotStorable, stored_size
-from engine.store import Store, TaskPlan, is_postgres, open_store, sqlite_path
+from engine.store import ClaimedStep, Store, TaskPlan, is_postgres, open_store, sqlite_path
 from engine.templates import TaskTemplate, TemplateCatalog
 from engine.worker import Worker
 
@@ -122,9 +122,30 @@ class Engine:
         template = self.catalog.get(namespace, name, version)
         now = self.clock.now_ms()
         new = self._plan(template, context, now, initiator, source_system, reason, idempotency_key)
-        task_uuid, created = await self.store.create_task(new, now)
-        self._wake_workers()
+        task_uuid, created = await self._create_for_workers(new, now)
         return TaskCreated(await self.store.get_task(task_uuid), created)
+
+    async def _create_for_workers(self, new: TaskPlan, now: int) -> tuple[str, bool]:
+        """Create the task; a worker of this engine with free slots claims the ready steps in
+        the same transaction and starts them at once, and the others are woken to look."""
+        claimant, slots = next(
+            ((w, n) for w in self._workers if (n := w.offer_slots()) > 0), (None, 0)
+        )
+        if claimant is None:
+            task_uuid, created = await self.store.create_task(new, now)
+            self._wake_workers()
+            return task_uuid, created
+        claimed: list[ClaimedStep] = []
+        try:
+            task_uuid, created, claimed = await self.store.create_and_claim(
+                new, now, claimant.worker_id, slots, claimant.lease_ms
+            )
+        finally:
+            claimant.take(slots, claimed)
+        for worker in self._workers:
+            if worker is not claimant:
+                worker.wake()
+        return task_uuid, created
 
     async def create_tasks(
         self,

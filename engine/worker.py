@@ -61,6 +61,7 @@ class Worker:
         # already, so the write that stored them can claim their successors at once.
         self._settled: set[str] = set()
         self._stopping = False
+        self._looping = False  # inside run(): steps claimed for it are started and drained
         self._commits = GroupCommit(
             store,
             clock,
@@ -100,6 +101,7 @@ class Worker:
     async def run(self, until_idle: bool = False) -> None:
         """Claim and run steps until ``stop()``; with ``until_idle``, until nothing is left."""
         await self.store.recover_expired(self.clock.now_ms(), self.worker_id)
+        self._looping = True
         try:
             while not self._stopping:
                 self._wake.clear()
@@ -112,7 +114,22 @@ class Worker:
                 if await self._idle(until_idle):
                     return
         finally:
+            self._looping = False
             await self._drain()
+
+    def offer_slots(self) -> int:
+        """Reserve the free slots for a claim written elsewhere (a task's creation in this
+        process); 0 when the worker is not running or paused. Hand them back with ``take``."""
+        return self._reserve_after(0) if self._looping else 0
+
+    def take(self, slots: int, claimed: list[ClaimedStep]) -> None:
+        """Start the steps a claim with ``offer_slots``' slots made, and free those slots.
+
+        A claim takes every ready step up to its limit, oldest first, so this worker has
+        nothing more to look for now: it is not woken."""
+        self._release(slots)
+        for step in claimed:
+            self._start(step)
 
     async def _claim(self) -> int:
         free = self.concurrency - self._busy - self._reserved

@@ -112,6 +112,14 @@ class Store(Protocol):
         """Atomically move up to ``limit`` runnable steps to in_progress, counting an attempt."""
         ...
 
+    async def create_and_claim(
+        self, plan: TaskPlan, now_ms: int, worker_id: str, limit: int, lease_ms: int
+    ) -> tuple[str, bool, list[ClaimedStep]]:
+        """``create_task``, then ``claim_ready`` for ``worker_id`` in the same transaction: a
+        worker in the creating process starts the new task's first steps without a commit and
+        a look of its own."""
+        ...
+
     async def finish_attempts(
         self,
         results: list[AttemptResult],

@@ -16,7 +16,8 @@ from typing import Any
 from engine import lifecycle, readiness, retry
 from engine.outcomes import ErrorType, Outcome, StepError
 from engine.states import StepState as S
-from engine.store.base import ClaimedStep
+from engine.states import TaskState
+from engine.store.base import ClaimedStep, TaskPlan
 
 Row = Mapping[str, Any]
 
@@ -60,6 +61,13 @@ def step_row(row: Row) -> readiness.StepRow:
         row["template_step"],
         row["inputs"],
     )
+
+
+def created_readiness(plan: TaskPlan, now_ms: int) -> readiness.Evaluation:
+    """A new task's first re-evaluation, from its plan: every step pending, none ready yet."""
+    rows = [readiness.StepRow(s.step_uuid, s.name, S.PENDING, s.dependencies, None, None)
+            for s in plan.steps]  # fmt: skip
+    return readiness.evaluate(TaskState.PENDING, rows, now_ms)
 
 
 def readiness_row(

@@ -153,6 +153,13 @@ class PostgresStore(postgres_reads.ReadMixin):
     async def create_task(self, plan: TaskPlan, now_ms: int) -> tuple[str, bool]:
         return await self._write(postgres_writes.create_task, plan, now_ms)
 
+    async def create_and_claim(
+        self, plan: TaskPlan, now_ms: int, worker_id: str, limit: int, lease_ms: int
+    ) -> tuple[str, bool, list[ClaimedStep]]:
+        return await self._write(
+            postgres_writes.create_and_claim, plan, now_ms, worker_id, limit, lease_ms
+        )
+
     async def claim_ready(
         self, worker_id: str, now_ms: int, limit: int, lease_ms: int
     ) -> list[ClaimedStep]:

@@ -127,6 +127,13 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
     return plan.task_uuid, True
 
 
+async def create_and_claim(
+    tx: Tx, plan: TaskPlan, now: int, worker_id: str, limit: int, lease_ms: int
+) -> tuple[str, bool, list[ClaimedStep]]:
+    task_uuid, created = await create_task(tx, plan, now)
+    return task_uuid, created, await claim_ready(tx, worker_id, now, limit, lease_ms)
+
+
 async def any_ready(tx: Tx, now: int) -> bool:
     return bool(
         await tx.one(

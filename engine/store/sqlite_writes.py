@@ -33,6 +33,14 @@ class WriteMixin:
     async def create_task(self, plan: TaskPlan, now_ms: int) -> tuple[str, bool]:
         return await self._write_inline(None, _create_task, plan, now_ms)
 
+    async def create_and_claim(
+        self, plan: TaskPlan, now_ms: int, worker_id: str, limit: int, lease_ms: int
+    ) -> tuple[str, bool, list[ClaimedStep]]:
+        task_uuid, created, claims = await self._write_inline(
+            None, _create_and_claim, plan, now_ms, worker_id, limit, lease_ms
+        )
+        return task_uuid, created, attempts.claimed_steps(claims)
+
     async def claim_ready(
         self, worker_id: str, now_ms: int, limit: int, lease_ms: int
     ) -> list[ClaimedStep]:
@@ -95,6 +103,13 @@ class WriteMixin:
         return await self._write(save_checkpoint, step_uuid, run_count, checkpoint, now_ms)
 
 
+def _create_and_claim(
+    cx: sqlite3.Connection, plan: TaskPlan, now: int, worker_id: str, limit: int, lease_ms: int
+) -> tuple[str, bool, list[attempts.Claim]]:
+    task_uuid, created = _create_task(cx, plan, now)
+    return task_uuid, created, attempts.claim_ready(cx, worker_id, now, limit, lease_ms)
+
+
 def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str, bool]:
     cx.execute(
         "INSERT OR IGNORE INTO templates (template_id, namespace, name, version, definition,"
@@ -112,7 +127,8 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
     inserted = cx.execute(
         "INSERT INTO tasks (task_uuid, template_id, namespace, name, version, status, context,"
         " initiator, source_system, reason, identity_hash, idempotency_key, total_steps,"
-        " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " created_at, updated_at, change_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+        " (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM tasks))"
         " ON CONFLICT (identity_hash) DO NOTHING",
         (
             plan.task_uuid,
@@ -144,10 +160,12 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
         (plan.task_uuid, None, T.PENDING.value, now, by, plan.reason or "task created"),
     )
     uuid_by_name = {s.name: s.step_uuid for s in plan.steps}
+    # The first re-evaluation, worked out from the plan: the steps go in ready as it says.
+    first = moves.created_readiness(plan, now)
     cx.executemany(
         "INSERT INTO steps (step_uuid, task_uuid, name, position, handler_callable,"
         " dependencies, state, max_attempts, retryable, retry_policy, timeout_ms,"
-        " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " created_at, updated_at, ready_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (
                 s.step_uuid,
@@ -163,6 +181,7 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
                 s.timeout_ms,
                 now,
                 now,
+                first.ready_at.get(s.step_uuid),
             )
             for s in plan.steps
         ],
@@ -184,7 +203,8 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
             if dep in uuid_by_name
         ],
     )
-    reevaluate(cx, plan.task_uuid, now, by, "task created")
+    if first.task_state is not T.PENDING:  # nothing to run (no steps): the task moves on
+        reevaluate(cx, plan.task_uuid, now, by, "task created")
     return plan.task_uuid, True
 
 

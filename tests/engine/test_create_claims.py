@@ -1,0 +1,95 @@
+"""A worker running in the process that creates a task claims the task's first steps in the
+creation's own transaction: they are in progress when ``create_task`` returns."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from engine.api import Engine
+from engine.worker import Worker
+from tests.engine.support import CART, step
+
+ORDER = ("ecommerce_order_processing", "ecommerce")
+
+
+@asynccontextmanager
+async def running(engine: Engine, concurrency: int = 2) -> AsyncIterator[Worker]:
+    """A worker looping in the background, shown to be looping by a task it ran to the end."""
+    worker = engine.worker(concurrency=concurrency)
+    loop = asyncio.create_task(worker.run())
+    warmup = await engine.create_task(*ORDER, {**CART, "customer_email": "warm@example.com"})
+    await until_complete(engine, warmup.task["task_uuid"])
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        await loop
+
+
+async def until_complete(engine: Engine, task_uuid: str) -> dict:
+    for _ in range(500):
+        task = await engine.get_task(task_uuid)
+        if task["status"] == "complete":
+            return task
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"task {task_uuid} did not complete: {task['status']}")
+
+
+async def test_a_running_worker_claims_the_first_step_as_the_task_is_created(
+    engine: Engine,
+) -> None:
+    async with running(engine) as worker:
+        made = await engine.create_task(*ORDER, CART)
+        first = made.task["steps"][0]
+        assert made.created
+        assert first["current_state"] == "in_progress" and first["attempts"] == 1
+        assert made.task["status"] == "steps_in_process"
+        assert all(s["current_state"] == "pending" for s in made.task["steps"][1:])
+        audit = await engine.step_audit(made.task["task_uuid"], first["name"])
+        assert audit[-1]["by"] == worker.worker_id and audit[-1]["to_state"] == "in_progress"
+        task = await until_complete(engine, made.task["task_uuid"])
+    assert [s["current_state"] for s in task["steps"]] == ["complete"] * 5
+
+
+async def test_the_same_task_again_claims_nothing_new(engine: Engine) -> None:
+    async with running(engine):
+        made = await engine.create_task(*ORDER, CART)
+        await until_complete(engine, made.task["task_uuid"])
+        again = await engine.create_task(*ORDER, CART)
+    assert not again.created and again.task["task_uuid"] == made.task["task_uuid"]
+    assert [s["attempts"] for s in again.task["steps"]] == [1] * 5
+
+
+async def test_a_paused_worker_leaves_the_new_task_ready(engine: Engine) -> None:
+    async with running(engine) as worker:
+        worker.pause()
+        made = await engine.create_task(*ORDER, CART)
+        assert step(made.task, "validate_cart")["current_state"] == "pending"
+        assert made.task["execution_status"] == "has_ready_steps"
+        worker.resume()
+        await until_complete(engine, made.task["task_uuid"])
+
+
+async def test_a_stopped_worker_claims_nothing(engine: Engine) -> None:
+    async with running(engine) as worker:
+        pass
+    assert worker.offer_slots() == 0
+    made = await engine.create_task(*ORDER, CART)
+    assert made.task["status"] == "pending"
+    assert made.task["execution_status"] == "has_ready_steps"
+    await engine.run_until_idle()
+    assert (await engine.get_task(made.task["task_uuid"]))["status"] == "complete"
+
+
+async def test_without_a_worker_the_task_waits_ready_and_the_change_feed_sees_it(
+    engine: Engine,
+) -> None:
+    cursor = await engine.change_cursor()
+    made = await engine.create_task(*ORDER, CART)
+    task = made.task
+    assert task["status"] == "pending" and task["execution_status"] == "has_ready_steps"
+    assert [s["current_state"] for s in task["steps"]] == ["pending"] * 5
+    _, changed = await engine.changes_since(cursor)
+    assert changed == [task["task_uuid"]]
