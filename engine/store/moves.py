@@ -22,6 +22,11 @@ from engine.store.base import ClaimedStep, TaskPlan
 Row = Mapping[str, Any]
 
 CLAIM_REASON = "claimed by worker"
+START_REASON = "a step started"
+# A claim starts a task in these states: with a step of it in progress it is steps_in_process,
+# its counters and its other steps' readiness unchanged (what readiness.evaluate decides of the
+# rows after the claim), so no re-evaluation is needed. Any other state is re-evaluated.
+STARTED_BY_A_CLAIM = frozenset({TaskState.PENDING, TaskState.WAITING_FOR_RETRY})
 
 
 def dumps(value: Any) -> str | None:

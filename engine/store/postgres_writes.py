@@ -192,10 +192,14 @@ async def claim_ready(
     for task_uuid, task_status in {r["task_uuid"]: r["task_status"] for r in claimed}.items():
         if evaluated.get(task_uuid) is T.STEPS_IN_PROCESS:
             continue  # re-evaluated and stamped in this transaction already
-        if task_status == T.STEPS_IN_PROCESS:
+        status = T(task_status)
+        if status is T.STEPS_IN_PROCESS:
             await touch_task(tx, task_uuid, updated_at=now)  # a start changes no state: stamp
+        elif status in moves.STARTED_BY_A_CLAIM:  # counters and readiness stay as they are
+            await move_task(tx, task_uuid, status, T.STEPS_IN_PROCESS, now, worker_id,
+                            moves.START_REASON, updated_at=now)  # fmt: skip
         else:
-            await reevaluate(tx, task_uuid, now, worker_id, "a step started")
+            await reevaluate(tx, task_uuid, now, worker_id, moves.START_REASON)
     return await claimed_steps(tx, claimed)
 
 

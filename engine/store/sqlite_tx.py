@@ -124,12 +124,12 @@ def move_task(
     by: str,
     reason: str,
     metadata: dict[str, Any] | None = None,
-    counters: tuple[int, int] | None = None,
+    counters: tuple[int | None, int | None] | None = None,
 ) -> None:
     """Set a task's state (checked against the table) and write its audit row.
 
-    ``counters``: the task's new completed and failed step counts; with them, the same
-    statement stamps the task as changed (what ``touch_task`` does).
+    ``counters``: the task's new completed and failed step counts (None: unchanged); with
+    them, the same statement stamps the task as changed (what ``touch_task`` does).
     """
     check_task(task_uuid, from_state, to_state)
     done = now_ms if to_state in (TaskState.COMPLETE, TaskState.RESOLVED_MANUALLY) else None
