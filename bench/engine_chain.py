@@ -27,7 +27,7 @@ async def _run(path: Path, template: str, chains: int) -> float:
     registry = HandlerRegistry.instance()
     _register_noops(registry)
     async with open_engine(path, templates=[TEMPLATES]) as engine:
-        worker = engine.worker(concurrency=4, poll_s=0.001)
+        worker = engine.worker(concurrency=4)
         runner = asyncio.create_task(worker.run())
         await engine.create_task(template, "bench", {"warmup": True})
         await _wait_idle(engine)
