@@ -35,6 +35,7 @@ class EmbeddedWorker:
         self._worker: Worker | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
+        self._paused = False  # what the host asked for: the worker's loop applies it soon after
         self.error: BaseException | None = None
 
     def start(self) -> None:
@@ -65,7 +66,9 @@ class EmbeddedWorker:
 
     @property
     def paused(self) -> bool:
-        return bool(self._worker and self._worker.paused)
+        """Paused as asked, at once: the host shows it before the worker's thread has run
+        the request (it starts nothing new from then on)."""
+        return self._paused
 
     @property
     def running_count(self) -> int:
@@ -76,9 +79,11 @@ class EmbeddedWorker:
         return self._worker.worker_id if self._worker else None
 
     def pause(self) -> None:
+        self._paused = True
         self._call("pause")
 
     def resume(self) -> None:
+        self._paused = False
         self._call("resume")
 
     def wake(self) -> None:
