@@ -23,6 +23,7 @@ console: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check engine tasker_core console tests bench templates
+	$(BIN)/ruff format --check engine tasker_core console tests bench templates
 
 test: $(STAMP)
 	$(BIN)/lint-imports

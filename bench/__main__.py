@@ -45,8 +45,7 @@ def measure(runs: int, chains: int, sequential: int, big: int) -> dict:
     peers.ensure_venv()
     r: dict = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
-        "machine": f"{platform.machine()} python {platform.python_version()}, "
-        f"{_cpus()} CPUs",
+        "machine": f"{platform.machine()} python {platform.python_version()}, {_cpus()} CPUs",
         "runs": runs,
         "chains": chains,
     }
@@ -83,7 +82,12 @@ def measure(runs: int, chains: int, sequential: int, big: int) -> dict:
             runs, "dbos_bench.py", "chains_per_s", "throughput", str(k), str(chains)
         )
         r["huey"][f"chains_per_s_{k}"] = peer_median(
-            runs, "huey_bench.py", "chains_per_s", "throughput", str(k), str(chains),
+            runs,
+            "huey_bench.py",
+            "chains_per_s",
+            "throughput",
+            str(k),
+            str(chains),
             db_env="HUEY_BENCH_DB",
         )
     return r

@@ -39,7 +39,8 @@ async def _measure(path: Path, samples: int) -> dict[str, float]:
             calls = {attempt: at for uuid, attempt, at in handlers.CALLS if uuid == task_uuid}
             audit = await engine.step_audit(task_uuid, "flaky")
             due = next(
-                json.loads(row["metadata"])["next_retry_at"] if isinstance(row["metadata"], str)
+                json.loads(row["metadata"])["next_retry_at"]
+                if isinstance(row["metadata"], str)
                 else row["metadata"]["next_retry_at"]
                 for row in audit
                 if row["to_state"] == "waiting_for_retry"

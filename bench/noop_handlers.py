@@ -1,4 +1,5 @@
 """The handlers the bench templates name, for ``tasker --handlers bench/noop_handlers.py``."""
+
 from __future__ import annotations
 
 import time

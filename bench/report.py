@@ -44,8 +44,10 @@ def markdown(r: dict[str, Any]) -> str:
         " Huey / ours |",
         "|---|---|---|---|---|---|",
     ]
-    for label, key in (("5-step chain, per workflow", "chain5_ms"),
-                       ("4-step diamond, per workflow", "diamond4_ms")):
+    for label, key in (
+        ("5-step chain, per workflow", "chain5_ms"),
+        ("4-step diamond, per workflow", "diamond4_ms"),
+    ):
         o, d, h = _m(ours.get(key)), _m(dbos.get(key)), _m(huey.get(key))
         lines.append(
             f"| {label} | {_fmt(o, 'ms')} | {_fmt(d, 'ms')} | {_fmt(h, 'ms')} | "

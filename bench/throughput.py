@@ -28,9 +28,18 @@ async def _create(path: Path, template: str, count: int) -> None:
 
 def _spawn_workers(path: Path, workers: int, concurrency: int) -> list[subprocess.Popen]:
     cmd = [
-        str(Path(sys.executable).with_name("tasker")), "--db", str(path), "--templates", str(TEMPLATES),
-        "--handlers", str(HANDLERS), "worker", "--until-idle", "--quiet",
-        "--concurrency", str(concurrency),
+        str(Path(sys.executable).with_name("tasker")),
+        "--db",
+        str(path),
+        "--templates",
+        str(TEMPLATES),
+        "--handlers",
+        str(HANDLERS),
+        "worker",
+        "--until-idle",
+        "--quiet",
+        "--concurrency",
+        str(concurrency),
     ]
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
     return [

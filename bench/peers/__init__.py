@@ -30,7 +30,10 @@ def ensure_venv() -> Path:
 
 
 def run(
-    script: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+    script: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
     timeout: int = 900,
 ) -> dict:
     """Run ``bench/peers/<script>`` in the peers' venv; its last stdout line is a JSON object."""

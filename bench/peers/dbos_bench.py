@@ -34,12 +34,14 @@ def _engine(path: str) -> sa.Engine:
 
 
 def _launch(path: str) -> None:
-    DBOS(config={
-        "name": "bench",
-        "system_database_url": f"sqlite:///{path}",
-        "system_database_engine": _engine(path),
-        "run_admin_server": False,
-    })
+    DBOS(
+        config={
+            "name": "bench",
+            "system_database_url": f"sqlite:///{path}",
+            "system_database_engine": _engine(path),
+            "run_admin_server": False,
+        }
+    )
     DBOS.launch()
     # Tuned like our worker: 32 at once, and a 10 ms poll instead of the 1 s default.
     DBOS.register_queue(

@@ -30,8 +30,12 @@ def _pipeline():
 
 def _consumer(workers: int, worker_type: str) -> Consumer:
     consumer = huey.create_consumer(
-        workers=workers, worker_type=worker_type, initial_delay=0.005, backoff=1.15,
-        max_delay=0.05, check_worker_health=False,
+        workers=workers,
+        worker_type=worker_type,
+        initial_delay=0.005,
+        backoff=1.15,
+        max_delay=0.05,
+        check_worker_health=False,
     )
     consumer._set_signal_handlers = lambda: None  # it runs on a thread here, not in main
     return consumer
@@ -67,8 +71,18 @@ def throughput(workers: int, chains: int) -> dict[str, float]:
     consumer = subprocess.Popen(
         [
             os.path.join(os.path.dirname(sys.executable), "huey_consumer"),
-            "huey_tasks.huey", "-k", "process", "-w", str(workers),
-            "-d", "0.005", "-b", "1.15", "-m", "0.05", "-q",
+            "huey_tasks.huey",
+            "-k",
+            "process",
+            "-w",
+            str(workers),
+            "-d",
+            "0.005",
+            "-b",
+            "1.15",
+            "-m",
+            "0.05",
+            "-q",
         ],
         cwd=os.path.dirname(os.path.abspath(__file__)),
         env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.abspath(__file__))},

@@ -82,7 +82,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 Text(
                     "In the graph, steps created at run time: dimmed = not created yet, "
-                    "struck through = a decision did not choose it, one box \"name ×n\" = the "
+                    'struck through = a decision did not choose it, one box "name ×n" = the '
                     "clones of a batch step (e unfolds them).",
                     style="dim",
                 )

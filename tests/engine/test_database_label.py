@@ -1,4 +1,5 @@
 """How the console's header names a database: never with a password, never a whole path."""
+
 from __future__ import annotations
 
 from engine.api import database_label

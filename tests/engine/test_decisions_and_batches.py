@@ -93,8 +93,9 @@ async def test_a_decision_naming_an_unknown_step_fails_permanently(engine: Engin
     assert (route["current_state"], route["attempts"]) == ("error", 1)
     assert route["error"]["error_type"] == "permanent_error"
     assert route["error"]["error_code"] == "invalid_decision"
-    assert "named step 'bribe_the_auditor', which is not a step of template" in (
-        route["error"]["message"]
+    assert (
+        "named step 'bribe_the_auditor', which is not a step of template"
+        in (route["error"]["message"])
     )
 
 
