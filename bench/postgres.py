@@ -1,7 +1,7 @@
-"""Per-step latency of a 5-step no-op chain on PostgreSQL, beside the same run on SQLite.
-
-One worker, one chain at a time, start to complete; the figure is milliseconds per step.
-``python -m bench.postgres`` prints both. PostgreSQL runs in a database made for the run on
+"""A 5-step no-op chain on PostgreSQL, beside the same runs on SQLite: per-step latency (one
+worker, one chain at a time, start to complete) and throughput (1,000 chains created first,
+then one worker in this process runs them, 32 at once, until none is left).
+``python -m bench.postgres`` prints both for both backends. PostgreSQL runs in a database made for the run on
 the server of $TASKER_BENCH_PG (default postgresql://postgres@127.0.0.1:5432/postgres) and is
 dropped afterwards.
 """
@@ -80,25 +80,42 @@ def scratch_database(server: str = SERVER) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+async def _chains_per_s(db: str, chains: int) -> float:
+    _register_noop(HandlerRegistry.instance())
+    async with open_engine(db, templates=[TEMPLATES]) as engine:
+        await engine.create_tasks("chain5", "bench", [{"n": n} for n in range(chains)])
+        start = time.perf_counter()
+        await engine.run_until_idle(concurrency=32)
+        return chains / (time.perf_counter() - start)
+
+
 def ms_per_step(db: str, chains: int = 100) -> float:
     """Milliseconds per step of sequential 5-step no-op chains on ``db`` (a path or URL)."""
     return asyncio.run(_chain_ms(db, chains)) / STEPS
 
 
-def measure(chains: int = 100, server: str = SERVER) -> dict[str, float]:
-    """Per-step latency on PostgreSQL (a scratch database on ``server``) and on SQLite."""
+def measure(chains: int = 100, server: str = SERVER, at_once: int = 1000) -> dict[str, float]:
+    """Per-step latency and throughput on SQLite and on PostgreSQL (scratch databases)."""
+    figures = {}
     with tempfile.TemporaryDirectory() as tmp:
-        sqlite = ms_per_step(str(Path(tmp) / "bench.db"), chains)
+        figures["sqlite_ms_per_step"] = ms_per_step(str(Path(tmp) / "seq.db"), chains)
+        db = str(Path(tmp) / "many.db")
+        figures["sqlite_chains_per_s"] = asyncio.run(_chains_per_s(db, at_once))
     with scratch_database(server) as url:
-        postgresql = ms_per_step(url, chains)
-    return {"sqlite_ms_per_step": sqlite, "postgresql_ms_per_step": postgresql}
+        figures["postgresql_ms_per_step"] = ms_per_step(url, chains)
+    with scratch_database(server) as url:
+        figures["postgresql_chains_per_s"] = asyncio.run(_chains_per_s(url, at_once))
+    return figures
 
 
 def main() -> None:
     figures = measure()
-    print("5-step no-op chain, one worker, one chain at a time")
-    print(f"  SQLite      {figures['sqlite_ms_per_step']:6.2f} ms per step")
-    print(f"  PostgreSQL  {figures['postgresql_ms_per_step']:6.2f} ms per step")
+    print("5-step no-op chains, one worker: one chain at a time; 1,000 at once (32 running)")
+    for label, key in (("SQLite", "sqlite"), ("PostgreSQL", "postgresql")):
+        print(
+            f"  {label:<10}  {figures[f'{key}_ms_per_step']:6.2f} ms per step"
+            f"  {figures[f'{key}_chains_per_s']:7.0f} chains/s"
+        )
 
 
 if __name__ == "__main__":

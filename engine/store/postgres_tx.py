@@ -173,41 +173,55 @@ async def move_task(
 
 async def reevaluate(tx: Tx, task_uuid: str, now_ms: int, by: str, reason: str) -> TaskState:
     """Recompute readiness, counters and the task's state after one of its steps moved."""
-    rows = await tx.all(
-        "SELECT t.status AS task_status, s.step_uuid, s.name, s.state, s.dependencies,"
-        " s.ready_at, s.next_retry_at, s.failure_strategy, s.template_step, s.inputs FROM tasks t"
-        " LEFT JOIN steps s ON s.task_uuid = t.task_uuid WHERE t.task_uuid = %s"
-        " ORDER BY s.position FOR UPDATE OF t",
-        (task_uuid,),
-    )
-    task_state = TaskState(rows[0]["task_status"])
-    steps = [step_row(r) for r in rows if r["step_uuid"] is not None]
-    result = readiness.evaluate(task_state, steps, now_ms)
-    counters = {
-        "updated_at": now_ms,
-        "completed_steps": result.completed_steps,
-        "failed_steps": result.failed_steps,
-    }
-    if result.task_state is not task_state:
-        await _set_ready_at(tx, result.ready_at)
-        await move_task(
-            tx, task_uuid, task_state, result.task_state, now_ms, by, reason, **counters
+    return (await reevaluate_all(tx, {task_uuid: reason}, now_ms, by))[task_uuid]
+
+
+async def reevaluate_all(
+    tx: Tx, reasons: dict[str, str], now_ms: int, by: str
+) -> dict[str, TaskState]:
+    """``reevaluate`` for many tasks (``reasons``: task_uuid -> why): their rows read (and
+    locked, in uuid order) in one query, their ready-list and counter changes written with one
+    statement each, so a batch costs one round trip to the server, not one per task."""
+    if not reasons:
+        return {}
+    found: dict[str, list[dict[str, Any]]] = {}
+    for r in await tx.all(
+        "SELECT t.task_uuid AS of_task, t.status AS task_status, s.step_uuid, s.name, s.state,"
+        " s.dependencies, s.ready_at, s.next_retry_at, s.failure_strategy, s.template_step,"
+        " s.inputs FROM tasks t LEFT JOIN steps s ON s.task_uuid = t.task_uuid"
+        " WHERE t.task_uuid = ANY(%s) ORDER BY t.task_uuid, s.position FOR UPDATE OF t",
+        (sorted(reasons),),
+    ):
+        found.setdefault(r["of_task"], []).append(r)
+    ready: dict[str, int | None] = {}
+    counted: list[tuple[str, int, int]] = []
+    states: dict[str, TaskState] = {}
+    for task_uuid, reason in reasons.items():
+        rows = found[task_uuid]
+        task_state = TaskState(rows[0]["task_status"])
+        steps = [step_row(r) for r in rows if r["step_uuid"] is not None]
+        result = readiness.evaluate(task_state, steps, now_ms)
+        ready.update(result.ready_at)
+        if result.task_state is not task_state:
+            await move_task(
+                tx, task_uuid, task_state, result.task_state, now_ms, by, reason,
+                updated_at=now_ms, completed_steps=result.completed_steps,
+                failed_steps=result.failed_steps,
+            )  # fmt: skip
+        else:
+            counted.append((task_uuid, result.completed_steps, result.failed_steps))
+        tx.touched.add(task_uuid)
+        states[task_uuid] = result.task_state
+    await _set_ready_at(tx, ready)
+    if counted:
+        uuids, completed, failed = (list(column) for column in zip(*counted, strict=True))
+        await tx.run(
+            "UPDATE tasks t SET updated_at = %s, completed_steps = u.completed,"
+            " failed_steps = u.failed FROM unnest(%s::text[], %s::integer[], %s::integer[])"
+            " AS u(task_uuid, completed, failed) WHERE t.task_uuid = u.task_uuid",
+            (now_ms, uuids, completed, failed),
         )
-        return result.task_state
-    sets = ", ".join(f"{name} = %({name})s" for name in counters)
-    update = f"UPDATE tasks SET {sets} WHERE task_uuid = %(task)s"
-    if result.ready_at:  # both updates in one statement
-        update = (
-            "WITH ready AS (UPDATE steps s SET ready_at = u.ready_at"
-            " FROM unnest(%(ready_uuids)s::text[], %(ready_ats)s::bigint[])"
-            " AS u(step_uuid, ready_at) WHERE s.step_uuid = u.step_uuid) " + update
-        )
-    params = {**counters, "task": task_uuid}
-    if result.ready_at:
-        params.update(ready_uuids=list(result.ready_at), ready_ats=list(result.ready_at.values()))
-    await tx.run(update, params)
-    tx.touched.add(task_uuid)
-    return result.task_state
+    return states
 
 
 async def _set_ready_at(tx: Tx, ready_at: dict[str, int | None]) -> None:

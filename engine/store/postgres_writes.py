@@ -25,7 +25,15 @@ from engine.store.base import (
 )
 from engine.store.expansion_rows import closes_creator
 from engine.store.postgres_dynamic import close_creators
-from engine.store.postgres_tx import Tx, move_step, move_steps, move_task, reevaluate, touch_task
+from engine.store.postgres_tx import (
+    Tx,
+    move_step,
+    move_steps,
+    move_task,
+    reevaluate,
+    reevaluate_all,
+    touch_task,
+)
 
 
 async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
@@ -267,10 +275,9 @@ async def finish_attempts(
             creators.setdefault(row["task_uuid"], []).append((row["name"], result.decision.results))
     for task_uuid, finished in creators.items():  # decision branches and batch workers
         await close_creators(tx, task_uuid, finished, now, by)
-    evaluated = {
-        task_uuid: await reevaluate(tx, task_uuid, now, by, "; ".join(why))
-        for task_uuid, why in reasons.items()
-    }
+    evaluated = await reevaluate_all(
+        tx, {task_uuid: "; ".join(why) for task_uuid, why in reasons.items()}, now, by
+    )
     stored = [r.step_uuid in moved for r in results]
     return stored, await claim_ready(tx, by, now, claim_limit, lease_ms, evaluated)
 

@@ -241,3 +241,33 @@ async def test_results_checked_as_text_are_stored_as_that_text(store: Store) -> 
     assert b.dependency_results["a"]["result"] == results
     task = await store.get_task(made.task_uuid)
     assert {s["name"]: s["results"] for s in task["steps"]}["a"] == results
+
+
+async def test_one_write_stores_results_of_many_tasks_each_re_evaluated(store: Store) -> None:
+    """A group commit: one task completes, one moves on to its next step, one is blocked."""
+    done, going, failing = (plan({"only": ()}), plan(), plan())
+    for made in (done, going, failing):
+        await store.create_task(made, T0)
+    claimed = {c.task_uuid: c for c in await store.claim_ready("w1", T0, 3, 30_000)}
+    assert set(claimed) == {done.task_uuid, going.task_uuid, failing.task_uuid}
+    results = [
+        success(claimed[done.task_uuid]),
+        success(claimed[going.task_uuid], {"x": 1}),
+        failure(claimed[failing.task_uuid], T0 + 5, retryable=False),
+    ]
+    stored, next_claims = await store.finish_attempts(results, T0 + 5, "w1", 4)
+    assert stored == [True, True, True]
+    assert [(c.task_uuid, c.name) for c in next_claims] == [(going.task_uuid, "second")]
+    assert next_claims[0].dependency_results["first"]["result"] == {"x": 1}
+    views = {t: await store.get_task(t) for t in claimed}
+    summary = {
+        t: (v["status"], v["completed_steps"], v["failed_steps"]) for t, v in views.items()
+    }
+    assert summary == {
+        done.task_uuid: ("complete", 1, 0),
+        going.task_uuid: ("steps_in_process", 1, 0),
+        failing.task_uuid: ("blocked_by_failures", 0, 1),
+    }
+    assert await states(store, failing.task_uuid) == {"first": "error", "second": "pending"}
+    audit = await store.task_audit(done.task_uuid)
+    assert (audit[-1]["to_state"], audit[-1]["reason"]) == ("complete", "step only complete")
