@@ -39,6 +39,7 @@ class WorkerControl(Protocol):
 
     def pause(self) -> None: ...
     def resume(self) -> None: ...
+    def wake(self) -> None: ...
 
 
 class ConsoleApp(App[None]):
@@ -78,6 +79,12 @@ class ConsoleApp(App[None]):
 
     def now_ms(self) -> int:
         return int(self.engine.clock.now_ms())
+
+    def wake_worker(self) -> None:
+        """After an action that may have made steps runnable: the embedded worker runs its own
+        engine, so it would otherwise see them only at its next poll."""
+        if self.embedded_worker is not None:
+            self.embedded_worker.wake()
 
     def worker_text(self) -> str:
         worker = self.embedded_worker

@@ -226,6 +226,7 @@ class OperatorActions:
         except Exception as exc:  # the engine's refusal is one line the operator can act on
             self.post_message(ActionFailed(one_line(exc)))
             return
+        self.console_app.wake_worker()
         self.post_message(ActionSucceeded(done_text, task_uuid))
 
     @work(group="actions")
@@ -243,6 +244,7 @@ class OperatorActions:
         except Exception as exc:
             self.post_message(ActionFailed(one_line(exc)))
             return
+        self.console_app.wake_worker()
         uuid = created.task["task_uuid"]
         text = (
             f"created task {short_uuid(uuid)}"

@@ -11,7 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from console.app import ConsoleApp
 from console.main import console_session
+from console.screens.new_task import NewTaskRequest
+from console.widgets.task_table import TaskTable
+from engine.api import open_engine
+from engine.embedded import EmbeddedWorker
 from tests.console.support import (
     SIZE,
     header_text,
@@ -106,3 +111,25 @@ async def test_without_a_worker_it_shows_what_a_worker_process_does(
             assert process.returncode == 0, errors.decode()
         audit = await app.engine.step_audit(uuid, "process_payment")
         assert [row["by"] for row in audit if row["to_state"] == "complete"] == ["w-1"]
+
+
+async def test_a_task_created_in_the_console_starts_without_waiting_for_a_poll(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "t.db"
+    worker = EmbeddedWorker(db, concurrency=2, poll_s=60)  # left alone, it looks once a minute
+    worker.start()
+    try:
+        async with open_engine(db) as engine:
+            app = ConsoleApp(engine, embedded_worker=worker, db_label="t.db")
+            async with app.run_test(size=SIZE) as pilot:
+                await until(pilot, lambda: "worker running 0/2" in header_text(app), "running")
+                request = NewTaskRequest("ecommerce", "order_processing", "1.0.0", CHECKOUT, None)
+                app.screen.create_task(request)  # what the new-task dialog hands over
+                table = app.screen.query_one(TaskTable)
+                await until(pilot, lambda: table.row_count == 1, "the new task")
+                uuid = (await engine.list_tasks(limit=1))[0]["task_uuid"]
+                # Woken by the console, the worker runs it now, not a minute from now.
+                await until(pilot, lambda: task_cell(app, uuid, "state") == "✓ complete", "done")
+    finally:
+        worker.stop()
