@@ -86,6 +86,8 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
         (plan.task_uuid, None, T.PENDING.value, now, by, plan.reason or "task created"),
     )
     uuid_by_name = {s.name: s.step_uuid for s in plan.steps}
+    # The first re-evaluation, worked out from the plan: the steps go in ready as it says.
+    first = moves.created_readiness(plan, now)
     steps = [
         {
             "step_uuid": s.step_uuid,
@@ -97,6 +99,7 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
             "retryable": int(s.retryable),
             "retry_policy": moves.dumps(s.retry_policy),
             "timeout_ms": s.timeout_ms,
+            "ready_at": first.ready_at.get(s.step_uuid),
         }
         for s in plan.steps
     ]
@@ -111,12 +114,13 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
     await tx.run(
         "WITH u AS (SELECT * FROM json_to_recordset(%(steps)s::json) AS u(step_uuid text,"
         " name text, position integer, handler_callable text, dependencies text,"
-        " max_attempts integer, retryable integer, retry_policy text, timeout_ms bigint)),"
+        " max_attempts integer, retryable integer, retry_policy text, timeout_ms bigint,"
+        " ready_at bigint)),"
         " made AS (INSERT INTO steps (step_uuid, task_uuid, name, position, handler_callable,"
         " dependencies, state, max_attempts, retryable, retry_policy, timeout_ms, created_at,"
-        " updated_at) SELECT step_uuid, %(task)s, name, position, handler_callable,"
+        " updated_at, ready_at) SELECT step_uuid, %(task)s, name, position, handler_callable,"
         " dependencies, %(state)s, max_attempts, retryable, retry_policy, timeout_ms, %(now)s,"
-        " %(now)s FROM u),"
+        " %(now)s, ready_at FROM u),"
         " audit AS (INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state,"
         ' to_state, attempt, at, "by", reason) SELECT %(task)s, step_uuid, name, NULL,'
         " %(state)s, 0, %(now)s, %(by)s, 'step created' FROM u ORDER BY position)"
@@ -131,7 +135,10 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
             "by": by,
         },
     )
-    await reevaluate(tx, plan.task_uuid, now, by, "task created")
+    if first.task_state is not T.PENDING:  # nothing to run (no steps): the task moves on
+        await reevaluate(tx, plan.task_uuid, now, by, "task created")
+    else:
+        tx.touched.add(plan.task_uuid)  # numbered for the change feed before COMMIT
     return plan.task_uuid, True
 
 
