@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -35,6 +36,13 @@ def _check_storable(value: Any, what: str, limit: int) -> None:
 class TaskCreated:
     task: dict[str, Any]
     created: bool
+
+
+def _claimed(write: asyncio.Future[tuple[str, bool, list[ClaimedStep]]]) -> list[ClaimedStep]:
+    """The steps a finished ``create_and_claim`` claimed; none if it failed."""
+    if write.cancelled() or write.exception() is not None:
+        return []
+    return write.result()[2]
 
 
 def database_label(db: str | Path) -> str:
@@ -135,13 +143,13 @@ class Engine:
             task_uuid, created = await self.store.create_task(new, now)
             self._wake_workers()
             return task_uuid, created
-        claimed: list[ClaimedStep] = []
-        try:
-            task_uuid, created, claimed = await self.store.create_and_claim(
-                new, now, claimant.worker_id, slots, claimant.lease_ms
-            )
-        finally:
-            claimant.take(slots, claimed)
+        write = asyncio.ensure_future(
+            self.store.create_and_claim(new, now, claimant.worker_id, slots, claimant.lease_ms)
+        )
+        write.add_done_callback(lambda done: claimant.take(slots, _claimed(done)))
+        # Shielded: once sent, the creation completes and its claimed steps start even if the
+        # caller is cancelled meanwhile (they would otherwise wait for their lease to expire).
+        task_uuid, created, _ = await asyncio.shield(write)
         for worker in self._workers:
             if worker is not claimant:
                 worker.wake()

@@ -93,3 +93,24 @@ async def test_without_a_worker_the_task_waits_ready_and_the_change_feed_sees_it
     assert [s["current_state"] for s in task["steps"]] == ["pending"] * 5
     _, changed = await engine.changes_since(cursor)
     assert changed == [task["task_uuid"]]
+
+
+async def test_a_creation_cancelled_in_flight_still_starts_what_it_claimed(
+    engine: Engine,
+) -> None:
+    """A caller cancelled mid-creation (a client that hung up): the creation, once sent,
+    completes, and the steps it claimed run now rather than after their lease expires."""
+    async with running(engine):
+        order = {**CART, "customer_email": "gone@example.com"}
+        creating = asyncio.create_task(engine.create_task(*ORDER, order))
+        await asyncio.sleep(0)  # the creation is under way
+        creating.cancel()
+        try:
+            await creating
+        except asyncio.CancelledError:
+            pass
+        await asyncio.sleep(0.05)
+        views = [await engine.get_task(t["task_uuid"]) for t in await engine.list_tasks(limit=5)]
+        (gone,) = [v for v in views if v["context"]["customer_email"] == "gone@example.com"]
+        task = await until_complete(engine, gone["task_uuid"])  # seconds, not a 30 s lease
+    assert [s["attempts"] for s in task["steps"]] == [1] * 5
