@@ -14,6 +14,11 @@ MAX_CONTEXT_BYTES = 1_000_000
 MAX_RESULT_BYTES = 1_000_000
 
 
+# What json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False) builds on
+# every call; built once (an attempt's results are serialised here).
+_STORED_JSON = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+
+
 class NotStorable(ValueError):
     """A value the engine will not store; ``str()`` is one line saying what to change."""
 
@@ -37,7 +42,7 @@ def stored_text(value: Any, what: str, limit: int) -> str:
 
 def _checked(value: Any, what: str, limit: int) -> tuple[str, int]:
     try:
-        text = json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+        text = _STORED_JSON.encode(value)
         size = len(text.encode())
     except UnicodeEncodeError:
         raise NotStorable(

@@ -29,8 +29,11 @@ START_REASON = "a step started"
 STARTED_BY_A_CLAIM = frozenset({TaskState.PENDING, TaskState.WAITING_FOR_RETRY})
 
 
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))  # what json.dumps builds per call
+
+
 def dumps(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, separators=(",", ":"))
+    return None if value is None else _COMPACT_JSON.encode(value)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -5,6 +5,7 @@ Pure: a row is any mapping of column names, so every backend answers in the same
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -33,8 +34,14 @@ def ambiguity(text: str, found: list[str]) -> str:
     return f"'{text}' matches {count} tasks ({tails}); give one of these tails or more characters"
 
 
+@functools.lru_cache(maxsize=1024)
+def _policy(text: str) -> retry.RetryPolicy:
+    """A stored retry policy, parsed once per distinct text: a template's steps share a few."""
+    return retry.RetryPolicy.from_json(json.loads(text))
+
+
 def step_view(row: Row) -> dict[str, Any]:
-    policy = retry.RetryPolicy.from_json(json.loads(row["retry_policy"]))
+    policy = _policy(row["retry_policy"])
     attempts = row["attempts"]
     return {
         "step_uuid": row["step_uuid"],
