@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.throughput import HANDLERS, TEMPLATES
+from bench.throughput import worker_command
 
 
 def console_peak_rss_mb(path: Path) -> float:
@@ -18,22 +18,7 @@ def console_peak_rss_mb(path: Path) -> float:
 
 def worker_peak_rss_mb(path: Path, concurrency: int = 32) -> float:
     """Run one worker until idle over ``path``; its peak resident set size in MB."""
-    return _peak_rss_mb(
-        [
-            str(Path(sys.executable).with_name("tasker")),
-            "--db",
-            str(path),
-            "--templates",
-            str(TEMPLATES),
-            "--handlers",
-            str(HANDLERS),
-            "worker",
-            "--until-idle",
-            "--quiet",
-            "--concurrency",
-            str(concurrency),
-        ]
-    )
+    return _peak_rss_mb(worker_command(path, concurrency))
 
 
 def _peak_rss_mb(cmd: list[str], poll_s: float = 0.02) -> float:

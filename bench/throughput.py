@@ -26,21 +26,16 @@ async def _create(path: Path, template: str, count: int) -> None:
             await engine.create_task(template, "bench", {"n": n})
 
 
+def worker_command(path: Path, concurrency: int) -> list[str]:
+    """``tasker worker --until-idle`` over ``path`` with the bench's templates and handlers."""
+    tasker = str(Path(sys.executable).with_name("tasker"))
+    options = ["--templates", str(TEMPLATES), "--handlers", str(HANDLERS)]
+    run = ["worker", "--until-idle", "--quiet", "--concurrency", str(concurrency)]
+    return [tasker, "--db", str(path), *options, *run]
+
+
 def _spawn_workers(path: Path, workers: int, concurrency: int) -> list[subprocess.Popen]:
-    cmd = [
-        str(Path(sys.executable).with_name("tasker")),
-        "--db",
-        str(path),
-        "--templates",
-        str(TEMPLATES),
-        "--handlers",
-        str(HANDLERS),
-        "worker",
-        "--until-idle",
-        "--quiet",
-        "--concurrency",
-        str(concurrency),
-    ]
+    cmd = worker_command(path, concurrency)
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
     return [
         subprocess.Popen([*cmd, "--worker-id", f"bench-{k}"], env=env, stderr=subprocess.PIPE)
