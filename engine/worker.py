@@ -183,7 +183,8 @@ class Worker:
         next_ready = await self.store.next_ready_at()
         if next_ready is None:
             if until_idle and not await self.store.has_live_work():
-                return True
+                # Unless a task's creation handed this worker steps while it looked.
+                return not self._running
             await self._wait_for_work()
             return False
         delay_s = max(0, next_ready - self.clock.now_ms()) / 1000

@@ -114,3 +114,24 @@ async def test_a_creation_cancelled_in_flight_still_starts_what_it_claimed(
         (gone,) = [v for v in views if v["context"]["customer_email"] == "gone@example.com"]
         task = await until_complete(engine, gone["task_uuid"])  # seconds, not a 30 s lease
     assert [s["attempts"] for s in task["steps"]] == [1] * 5
+
+
+async def test_a_worker_deciding_it_is_idle_runs_what_a_creation_hands_it(
+    engine: Engine,
+) -> None:
+    """run_until_idle looks for live work; a task created during that look (its first step
+    claimed for this worker) is run before the worker stops, not cancelled with it."""
+    made = []
+    has_live_work = engine.store.has_live_work
+
+    async def looked_while_a_task_arrived() -> bool:
+        answer = await has_live_work()
+        if not made:
+            made.append(await engine.create_task(*ORDER, CART))
+        return answer
+
+    engine.store.has_live_work = looked_while_a_task_arrived
+    await engine.run_until_idle()
+    task = await engine.get_task(made[0].task["task_uuid"])
+    assert task["status"] == "complete"
+    assert [s["attempts"] for s in task["steps"]] == [1] * 5

@@ -260,9 +260,7 @@ async def test_one_write_stores_results_of_many_tasks_each_re_evaluated(store: S
     assert [(c.task_uuid, c.name) for c in next_claims] == [(going.task_uuid, "second")]
     assert next_claims[0].dependency_results["first"]["result"] == {"x": 1}
     views = {t: await store.get_task(t) for t in claimed}
-    summary = {
-        t: (v["status"], v["completed_steps"], v["failed_steps"]) for t, v in views.items()
-    }
+    summary = {t: (v["status"], v["completed_steps"], v["failed_steps"]) for t, v in views.items()}
     assert summary == {
         done.task_uuid: ("complete", 1, 0),
         going.task_uuid: ("steps_in_process", 1, 0),
