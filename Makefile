@@ -22,11 +22,13 @@ console: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/ruff check engine tasker_core console tests bench templates
 	$(BIN)/ruff format --check engine tasker_core console tests bench templates
 
 test: $(STAMP)
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -m "not slow"
 
 soak: $(STAMP)

@@ -33,10 +33,12 @@ PALETTE = (
 class WorkerControl(Protocol):
     """What the console needs of an embedded worker (engine.embedded.EmbeddedWorker)."""
 
-    paused: bool
-    running_count: int
     concurrency: int
 
+    @property
+    def paused(self) -> bool: ...
+    @property
+    def running_count(self) -> int: ...
     def pause(self) -> None: ...
     def resume(self) -> None: ...
     def wake(self) -> None: ...
@@ -74,7 +76,7 @@ class ConsoleApp(App[None]):
         self.cursor_blink = cursor_blink  # False: steady text cursors (screenshots)
         self._template_steps: dict[tuple[str, str, str], list[tuple[str, list[str]]]] = {}
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[Any]:
         return MainScreen()
 
     def now_ms(self) -> int:
@@ -106,7 +108,7 @@ class ConsoleApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, MainScreen):
             for action, title, text in PALETTE:

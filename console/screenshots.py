@@ -15,10 +15,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from textual.pilot import Pilot
 
 from console.app import ConsoleApp
+from console.screens.main import MainScreen
 from console.showcase import OPERATOR, Showcase, build_showcase, showcase_clock
 from console.widgets.step_detail import StepDetail
 from console.widgets.steps_table import StepsTable
@@ -47,7 +49,7 @@ SHOTS = (
 )
 
 
-async def _until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:
+async def _until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + WAIT_S
     while not condition():
         if time.monotonic() > deadline:
@@ -55,9 +57,11 @@ async def _until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None
         await pilot.pause(0.05)
 
 
-async def _settle_on(pilot: Pilot, app: ConsoleApp, role: str | None, showcase: Showcase) -> None:
+async def _settle_on(
+    pilot: Pilot[Any], app: ConsoleApp, role: str | None, showcase: Showcase
+) -> None:
     """Wait for the list, select the task, wait until its steps and history are shown."""
-    main = app.screen
+    main = cast(MainScreen, app.screen)
     table = main.query_one(TaskTable)
     await _until(pilot, lambda: table.row_count == len(showcase.tasks), "every task")
     if role is not None:
@@ -69,6 +73,7 @@ async def _settle_on(pilot: Pilot, app: ConsoleApp, role: str | None, showcase: 
             main.query_one(StepsTable).task_uuid == table.selected_uuid
             and detail.shown is not None
             and "loading…" not in str(getattr(detail.shown, "renderables", ""))
+            and main.selected_step is not None
             and main.transitions.get((table.selected_uuid, main.selected_step)) is not None
         )
 

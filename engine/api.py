@@ -174,6 +174,7 @@ class Engine:
             for context in contexts
         ]
         bulk = getattr(self.store, "create_tasks", None)
+        made: list[tuple[str, bool]]
         if bulk is not None:
             made = await bulk(plans, now)
         else:  # a backend without a bulk insert: the same rows, one transaction each

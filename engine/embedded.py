@@ -27,7 +27,7 @@ class EmbeddedWorker:
         environment: str | None = None,
         **worker_options: Any,
     ) -> None:
-        self._open = dict(templates=templates, handlers=handlers, environment=environment)
+        self._templates, self._handlers, self._environment = templates, handlers, environment
         self._db = db
         self.concurrency = concurrency
         self._worker_options = worker_options
@@ -54,7 +54,12 @@ class EmbeddedWorker:
             self._ready.set()
 
     async def _serve(self) -> None:
-        async with open_engine(self._db, **self._open) as engine:
+        async with open_engine(
+            self._db,
+            templates=self._templates,
+            handlers=self._handlers,
+            environment=self._environment,
+        ) as engine:
             self._loop = asyncio.get_running_loop()
             self._worker = engine.worker(self.concurrency, **self._worker_options)
             self._ready.set()

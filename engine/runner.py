@@ -14,8 +14,9 @@ from typing import Any
 from engine import batches, checkpoints, dynamic, lifecycle, retry
 from engine.clock import Clock
 from engine.handlers.context import StepContext
+from engine.handlers.errors import HandlerNotFound
 from engine.handlers.invoke import handler_not_found_outcome
-from engine.handlers.registry import HandlerNotFound, HandlerRegistry
+from engine.handlers.registry import HandlerRegistry
 from engine.ids import short_id
 from engine.outcomes import ErrorType, Outcome, StepError
 from engine.store import ClaimedStep, Store

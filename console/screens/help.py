@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -47,7 +47,7 @@ def help_table() -> Table:
     return table
 
 
-def legend(title: str, looks: dict) -> Text:
+def legend(title: str, looks: dict[str, Any]) -> Text:
     text = Text(f"{title}\n", style="bold")
     for state, (glyph, style) in looks.items():
         text.append(f"  {glyph} {state}\n", style=style)

@@ -49,7 +49,7 @@ def first_step_needing_attention(steps: list[dict[str, Any]]) -> str | None:
     return None
 
 
-class MainScreen(OperatorActions, Screen):
+class MainScreen(OperatorActions, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter"),
         Binding("n", "new_task", "New"),
@@ -245,12 +245,13 @@ class MainScreen(OperatorActions, Screen):
     def show_step(self) -> None:
         detail = self.query_one(StepDetail)
         steps = self.query_one(StepsTable).steps
-        if self.current_task is None or self.selected_step not in steps:
+        selected = self.selected_step
+        if self.current_task is None or selected is None or selected not in steps:
             return
-        key = (self.current_task["task_uuid"], self.selected_step)
+        key = (self.current_task["task_uuid"], selected)
         detail.show(
             step_detail_renderable(
-                self.current_task, steps[self.selected_step], self.transitions.get(key), self.reveal
+                self.current_task, steps[selected], self.transitions.get(key), self.reveal
             )
         )
 

@@ -35,10 +35,12 @@ class OperatorActions:
 
     current_task: dict[str, Any] | None
     selected_step: str | None
-    console_app: ConsoleApp
     last_counts: dict[str, int]
 
     if TYPE_CHECKING:
+
+        @property
+        def console_app(self) -> ConsoleApp: ...
 
         def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
         def post_message(self, message: Any) -> bool: ...
@@ -77,7 +79,7 @@ class OperatorActions:
             return None
         return self.current_task["task_uuid"], self.selected_step
 
-    def _confirm(self, title: str, text: str, then: Callable[[str], None], label: str) -> None:
+    def _confirm(self, title: str, text: str, then: Callable[[str], object], label: str) -> None:
         def done(reason: str | None) -> None:
             if reason:
                 then(reason)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import ScrollableContainer
 from textual.geometry import Region
@@ -28,15 +29,15 @@ class DagView(ScrollableContainer, can_focus=True):
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("e", "toggle_batches", "Expand batches")]
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.picture: DagPicture | None = None
         self.view: DynamicView | None = None
         self.batches_expanded = False
-        self._drawn: tuple = ()
-        self._shown: tuple = ()
+        self._drawn: tuple[Any, ...] = ()
+        self._shown: tuple[Any, ...] = ()
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static(Text("select a task"), id="dag-picture")
 
     def show(

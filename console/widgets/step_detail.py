@@ -8,6 +8,7 @@ from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -117,7 +118,7 @@ def step_detail_renderable(
 class StepDetail(VerticalScroll, can_focus=True):
     DEFAULT_CSS = "StepDetail > Static { width: 1fr; height: auto; }"
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static(Text("select a step", style="dim"), id="step-detail-body")
 
     shown: RenderableType | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -56,7 +56,7 @@ def step_duration_ms(step: dict[str, Any], now_ms: int) -> int | None:
     finished = step.get("finished_at")
     if finished is None and step.get("current_state") != "in_progress":
         return None
-    return (finished or now_ms) - started
+    return cast(int, (finished or now_ms) - started)
 
 
 def step_cells(step: dict[str, Any], now_ms: int, secrets: tuple[str, ...] = ()) -> tuple[Any, ...]:
@@ -89,7 +89,7 @@ def worker_templates(steps: list[dict[str, Any]]) -> set[str]:
     return {s["template_step"] for s in steps if s.get("template_step", s["name"]) != s["name"]}
 
 
-class StepsTable(DataTable):
+class StepsTable(DataTable[Any]):
     """One row per step (named key), updated in place as the task moves."""
 
     def __init__(self, **kwargs: Any) -> None:

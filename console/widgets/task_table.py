@@ -65,7 +65,7 @@ def sort_value(row: dict[str, Any], column: str) -> Any:
     return str(row.get({"state": "status"}.get(column, column)) or "")
 
 
-class TaskTable(DataTable):
+class TaskTable(DataTable[Any]):
     """Tasks newest first; ``show`` diffs new data against what is on screen."""
 
     # A list of rows: home and end go to the first and last task (DataTable: columns).
@@ -204,7 +204,7 @@ class TaskTable(DataTable):
         for index in range(top, min(self.row_count, top + self.size.height + 2)):
             uuid = self.ordered_rows[index].key.value
             row = self.rows_by_uuid.get(uuid) if uuid else None
-            if row is None:
+            if uuid is None or row is None:
                 continue
             age = age_text(row["created_at"], now_ms)
             if self._shown[uuid][4] != age:

@@ -13,7 +13,7 @@ from typing import Any
 from engine.cli.errors import UsageError
 
 
-def register(groups: argparse._SubParsersAction) -> None:
+def register(groups: argparse._SubParsersAction[Any]) -> None:
     p = groups.add_parser("console", help="the operations console")
     p.add_argument(
         "--no-worker",

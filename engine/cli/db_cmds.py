@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from engine.cli import output
 from engine.store import admin
 
 
-def register(groups: argparse._SubParsersAction) -> None:
+def register(groups: argparse._SubParsersAction[Any]) -> None:
     group = groups.add_parser("db", help="create, upgrade and copy databases")
     commands = group.add_subparsers(dest="db_command", metavar="COMMAND")
     commands.required = True

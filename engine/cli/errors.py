@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.api import EngineError
-from engine.handlers.loading import HandlerModuleError
+from engine.handlers.errors import HandlerModuleError
 from engine.states import IllegalTransition
 from engine.store import StoreError
 from engine.templates import TemplateError

@@ -36,7 +36,7 @@ POLL_S = 0.1
 UNFINISHED = "unfinished"
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[Any]) -> None:
     p = commands.add_parser(
         "run-all",
         help="run every template in a folder with stub handlers; exit 1 unless all complete",

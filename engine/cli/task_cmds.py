@@ -15,7 +15,7 @@ from engine.masking import masked_everywhere, secret_values
 from engine.states import TaskState
 
 
-def register(groups: argparse._SubParsersAction) -> None:
+def register(groups: argparse._SubParsersAction[Any]) -> None:
     group = groups.add_parser("task", help="create, inspect and repair tasks")
     commands = group.add_subparsers(dest="task_command", metavar="COMMAND")
     commands.required = True

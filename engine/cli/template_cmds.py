@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from engine import dag, shipped
 from engine.cli import output, run_all
@@ -12,7 +13,7 @@ from engine.cli.errors import UsageError
 from engine.templates import TaskTemplate, TemplateCatalog, TemplateError, load_template
 
 
-def register(groups: argparse._SubParsersAction) -> None:
+def register(groups: argparse._SubParsersAction[Any]) -> None:
     group = groups.add_parser("template", help="list, validate and draw task templates")
     commands = group.add_subparsers(dest="template_command", metavar="COMMAND")
     commands.required = True

@@ -8,12 +8,13 @@ import gc
 import logging
 import signal
 import sys
+from typing import Any
 
 from engine.api import open_engine
 from engine.cli.errors import UsageError
 
 
-def register(groups: argparse._SubParsersAction) -> None:
+def register(groups: argparse._SubParsersAction[Any]) -> None:
     p = groups.add_parser("worker", help="run ready steps of any task in the database")
     p.add_argument("--concurrency", type=int, default=4, help="steps run at once (default 4)")
     p.add_argument(

@@ -82,7 +82,7 @@ class StepContext:
         value: Any = self.get_dependency_result(step_name)
         for part in path:
             if isinstance(value, dict):
-                value = value.get(part, _MISSING)  # type: ignore[call-overload]
+                value = value.get(part, _MISSING)
             elif (
                 isinstance(value, list)
                 and isinstance(part, int)

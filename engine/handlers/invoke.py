@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-from typing import Any
+from typing import Any, cast
 
 from engine.handlers.classify import result_from_exception, result_from_value
 from engine.handlers.context import StepContext
@@ -115,4 +115,4 @@ def _jsonable(data: dict[str, Any] | None) -> dict[str, Any]:
         json.dumps(data, allow_nan=False)
         return data
     except (TypeError, ValueError):
-        return json.loads(json.dumps(data, default=str))
+        return cast(dict[str, Any], json.loads(json.dumps(data, default=str)))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from engine.handlers.base import StepHandler
 from engine.handlers.errors import HandlerNotFound
@@ -162,7 +162,9 @@ class HandlerRegistry:
                 f"it has: {', '.join(_public_methods(handler)) or 'none'}",
             )
         is_async = inspect.iscoroutinefunction(fn)
-        return ResolvedHandler(name, handler, method, fn, is_async, found_by)
+        return ResolvedHandler(
+            name, handler, method, cast(Callable[..., Any], fn), is_async, found_by
+        )
 
     def _lookup(
         self, name: str, resolver: str | None, init: dict[str, Any]

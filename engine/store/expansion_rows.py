@@ -8,7 +8,7 @@ Pure: rows are any mappings of column names, as in ``engine.store.moves``; the p
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +62,7 @@ def _creator_label(template: TaskTemplate, creator: str) -> str:
 def writes_after(
     template: TaskTemplate,
     task_uuid: str,
-    current: list[Row],
+    current: Sequence[Row],
     creator: str,
     results: dict[str, Any] | None,
     now: int,
@@ -81,7 +81,7 @@ def writes_after(
 def rows_for(
     template: TaskTemplate,
     task_uuid: str,
-    current: list[Row],
+    current: Sequence[Row],
     grown: expansion.Expansion,
     creator: str,
     now: int,

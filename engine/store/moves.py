@@ -11,7 +11,7 @@ import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, cast
 
 from engine import lifecycle, readiness, retry
 from engine.outcomes import ErrorType, Outcome, StepError
@@ -19,7 +19,12 @@ from engine.states import StepState as S
 from engine.states import TaskState
 from engine.store.base import ClaimedStep, TaskPlan
 
-Row = Mapping[str, Any]
+
+class Row(Protocol):
+    """A row read by column name: a ``sqlite3.Row``, a psycopg dict row, a dict."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
 
 CLAIM_REASON = "claimed by worker"
 START_REASON = "a step started"
@@ -45,7 +50,7 @@ def dependencies(text: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1024)
 def _retry_policy(text: str) -> dict[str, Any]:
-    return json.loads(text)
+    return cast(dict[str, Any], json.loads(text))
 
 
 _STATES = {state.value: state for state in S}  # a dict lookup: S(text) costs ten times more

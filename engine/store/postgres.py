@@ -275,7 +275,7 @@ class PostgresStore(postgres_reads.ReadMixin):
 async def _current_schema(conn: psycopg.AsyncConnection[Any], label: str) -> str:
     cur = await conn.execute("SELECT current_schema() AS schema")
     row = await cur.fetchone()
-    schema = None if row is None else row["schema"]  # type: ignore[call-overload]
+    schema = None if row is None else row["schema"]
     if not schema:
         raise StoreError(
             f"{label} has no schema to use (empty search_path); set options=-csearch_path=NAME"

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from engine.store import views
 from engine.store.base import AmbiguousPrefix, StoreError, TaskNotFound
 from engine.store.postgres_tx import Tx
 
 Read = Callable[..., Awaitable[Any]]
+R = TypeVar("R")
 
 
 class ReadMixin:
-    async def _read(self, fn: Read, *args: Any) -> Any: ...  # provided by PostgresStore
+    if TYPE_CHECKING:  # provided by PostgresStore
+
+        async def _read(self, fn: Callable[..., Awaitable[R]], *args: Any) -> R: ...
 
     async def template_definition(self, template_id: str) -> str:
         return await self._read(_template_definition, template_id)
@@ -42,9 +45,8 @@ class ReadMixin:
         return await self._read(_task_counts)
 
     async def next_ready_at(self) -> int | None:
-        return await self._read(
-            _value, "SELECT MIN(ready_at) AS v FROM steps WHERE ready_at IS NOT NULL"
-        )
+        sql = "SELECT MIN(ready_at) AS v FROM steps WHERE ready_at IS NOT NULL"
+        return cast(int | None, await self._read(_value, sql))
 
     async def has_live_work(self) -> bool:
         """True while any step is running, runnable or waiting for a retry."""
@@ -57,7 +59,7 @@ class ReadMixin:
         )
 
     async def change_cursor(self) -> int:
-        return await self._read(_value, "SELECT COALESCE(MAX(change_seq), 0) AS v FROM tasks")
+        return int(await self._read(_value, "SELECT COALESCE(MAX(change_seq), 0) AS v FROM tasks"))
 
     async def changed_tasks(self, cursor: int) -> tuple[int, list[str]]:
         return await self._read(_changed_tasks, cursor)
@@ -72,7 +74,7 @@ async def _template_definition(tx: Tx, template_id: str) -> str:
     row = await tx.one("SELECT definition FROM templates WHERE template_id = %s", (template_id,))
     if row is None:
         raise StoreError(f"template {template_id[:12]} is not in the database")
-    return row["definition"]
+    return cast(str, row["definition"])
 
 
 async def _resolve_task_uuid(tx: Tx, text: str) -> str:
@@ -86,7 +88,7 @@ async def _resolve_task_uuid(tx: Tx, text: str) -> str:
         row = await tx.one("SELECT task_uuid FROM tasks WHERE task_uuid = %s", (wanted,))
         if row is None:
             raise TaskNotFound(f"no task {wanted}; list tasks with 'tasker task list'")
-        return row["task_uuid"]
+        return cast(str, row["task_uuid"])
     rows = await tx.all(
         "(SELECT task_uuid FROM tasks WHERE task_uuid >= %s AND task_uuid < %s LIMIT 6)"
         " UNION (SELECT task_uuid FROM tasks WHERE right(task_uuid, %s) = %s LIMIT 6)",
@@ -99,7 +101,7 @@ async def _resolve_task_uuid(tx: Tx, text: str) -> str:
         )
     if len(found) > 1:
         raise AmbiguousPrefix(views.ambiguity(text, found))
-    return found[0]
+    return cast(str, found[0])
 
 
 async def _get_task(tx: Tx, task_uuid: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ advisory lock, so workers starting together upgrade a database once.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import psycopg
 from psycopg import errors
@@ -156,7 +157,7 @@ def _version_of(row: object) -> int:
     return int(row["version"] if isinstance(row, dict) else row[0])  # type: ignore[index]
 
 
-async def migrate(conn: psycopg.AsyncConnection, schema: str, label: str) -> tuple[int, int]:
+async def migrate(conn: psycopg.AsyncConnection[Any], schema: str, label: str) -> tuple[int, int]:
     """Bring the schema to SCHEMA_VERSION; returns (version before, version after).
 
     Raises StoreError for a schema newer than this code understands.
@@ -175,7 +176,7 @@ async def migrate(conn: psycopg.AsyncConnection, schema: str, label: str) -> tup
         version = 0 if row is None else _version_of(row)
         _refuse_newer(version, label)
         for number in range(version, SCHEMA_VERSION):
-            await conn.execute(MIGRATIONS[number])  # type: ignore[arg-type]
+            await conn.execute(MIGRATIONS[number])
         await conn.execute("UPDATE tasker_schema SET version = %s", (SCHEMA_VERSION,))
     return before, SCHEMA_VERSION
 

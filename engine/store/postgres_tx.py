@@ -44,7 +44,7 @@ class Tx:
     per read, not per statement.
     """
 
-    def __init__(self, conn: AsyncConnection[dict[str, Any]]) -> None:
+    def __init__(self, conn: AsyncConnection[Any]) -> None:
         self.conn = conn
         self.touched: set[str] = set()
 
@@ -53,11 +53,11 @@ class Tx:
         await self.conn.execute(sql, params)
 
     async def one(self, sql: str, params: Any = None) -> dict[str, Any] | None:
-        cur = await self.conn.execute(sql, params)  # type: ignore[arg-type]
+        cur = await self.conn.execute(sql, params)
         return await cur.fetchone()
 
     async def all(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
-        cur = await self.conn.execute(sql, params)  # type: ignore[arg-type]
+        cur = await self.conn.execute(sql, params)
         return await cur.fetchall()
 
     async def lock_tasks(self, task_uuids: Iterable[str], skip_locked: bool = False) -> list[str]:

@@ -20,7 +20,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -176,7 +176,11 @@ class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin, sqlite_bulk.
     async def _call(self, fn: Callable[..., R], *args: Any) -> R:
         """Run ``fn(connection, *args)`` on the connection's thread (one hop)."""
         try:
-            return await self._db._execute(lambda: _patiently(fn, self._db._conn, args))
+
+            def run() -> R:
+                return _patiently(fn, self._db._conn, args)
+
+            return cast(R, await self._db._execute(run))  # type: ignore[no-untyped-call]
         except sqlite3.Error as exc:
             raise _friendly(self.path, exc) from None
 
@@ -186,7 +190,7 @@ class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin, sqlite_bulk.
 
     async def _write_if(self, check: Callable[..., bool], fn: Callable[..., R], *args: Any) -> R:
         """Like ``_write``, but only when ``check(connection, *args)`` finds work (one hop)."""
-        return await self._call(_if_then_in_transaction, check, fn, args)  # type: ignore[return-value]
+        return await self._call(_if_then_in_transaction, check, fn, args)  # type: ignore[arg-type]
 
     async def _write_inline(
         self, check: Callable[..., bool] | None, fn: Callable[..., R], *args: Any
@@ -202,7 +206,7 @@ class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin, sqlite_bulk.
             return await self._write_if(check, fn, *args)
         if check is None:
             return await self._on_loop(_in_transaction, fn, args)
-        return await self._on_loop(_if_then_in_transaction, check, fn, args)  # type: ignore[return-value]
+        return await self._on_loop(_if_then_in_transaction, check, fn, args)  # type: ignore[arg-type]
 
     async def _read_inline(self, fn: Callable[..., R], *args: Any) -> R:
         """``fn(connection, *args)`` on the loop's own thread: only for reads of a few rows

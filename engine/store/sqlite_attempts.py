@@ -156,14 +156,10 @@ def finish_attempts(
     stored_moves = Moves(now, by)
     for result in results:
         row = rows.pop(result.step_uuid, None)  # popped: a second result for a step is stale
-        owns_step = (
-            row is not None
-            and row["state"] == S.IN_PROGRESS
-            and row["run_count"] == result.run_count
-        )
-        stored.append(owns_step)
-        if not owns_step:
+        if row is None or row["state"] != S.IN_PROGRESS or row["run_count"] != result.run_count:
+            stored.append(False)
             continue
+        stored.append(True)
         move = moves.decision_move(row, result.decision, now)
         stored_moves.add(row, move.to_state, move.reason, move.metadata, **move.columns)
         reasons.setdefault(row["task_uuid"], []).append(f"step {row['name']} {move.to_state.value}")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.store.base import TaskPlan
 from engine.store.sqlite_writes import _create_task
@@ -11,8 +12,13 @@ from engine.store.sqlite_writes import _create_task
 BULK_CHUNK = 1000  # tasks per transaction: one commit each, and a bounded write lock
 
 
+R = TypeVar("R")
+
+
 class BulkWriteMixin:
-    async def _write(self, fn: Any, *args: Any) -> Any: ...  # provided by SqliteStore
+    if TYPE_CHECKING:  # provided by SqliteStore
+
+        async def _write(self, fn: Callable[..., R], *args: Any) -> R: ...
 
     async def create_tasks(self, plans: list[TaskPlan], now_ms: int) -> list[tuple[str, bool]]:
         made: list[tuple[str, bool]] = []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from engine.store import views
 from engine.store.base import AmbiguousPrefix, StoreError, TaskNotFound
@@ -11,9 +12,14 @@ from engine.store.base import AmbiguousPrefix, StoreError, TaskNotFound
 TASK_LIST_COLUMNS = views.TASK_LIST_COLUMNS
 
 
+R = TypeVar("R")
+
+
 class ReadMixin:
-    async def _call(self, fn: Any, *args: Any) -> Any: ...  # provided by SqliteStore
-    async def _read_inline(self, fn: Any, *args: Any) -> Any: ...  # ditto
+    if TYPE_CHECKING:  # provided by SqliteStore
+
+        async def _call(self, fn: Callable[..., R], *args: Any) -> R: ...
+        async def _read_inline(self, fn: Callable[..., R], *args: Any) -> R: ...
 
     async def template_definition(self, template_id: str) -> str:
         return await self._call(_template_definition, template_id)
@@ -65,7 +71,7 @@ def _template_definition(cx: sqlite3.Connection, template_id: str) -> str:
     ).fetchone()
     if row is None:
         raise StoreError(f"template {template_id[:12]} is not in the database")
-    return row[0]
+    return cast(str, row[0])
 
 
 def _resolve_task_uuid(cx: sqlite3.Connection, text: str) -> str:
@@ -79,7 +85,7 @@ def _resolve_task_uuid(cx: sqlite3.Connection, text: str) -> str:
         row = cx.execute("SELECT task_uuid FROM tasks WHERE task_uuid = ?", (wanted,)).fetchone()
         if row is None:
             raise TaskNotFound(f"no task {wanted}; list tasks with 'tasker task list'")
-        return row[0]
+        return cast(str, row[0])
     starts = cx.execute(
         "SELECT task_uuid FROM tasks WHERE task_uuid >= ? AND task_uuid < ? LIMIT 6",
         (wanted, wanted + "\uffff"),
@@ -96,7 +102,7 @@ def _resolve_task_uuid(cx: sqlite3.Connection, text: str) -> str:
         )
     if len(found) > 1:
         raise AmbiguousPrefix(views.ambiguity(text, found))
-    return found[0]
+    return cast(str, found[0])
 
 
 def _get_task(cx: sqlite3.Connection, task_uuid: str) -> dict[str, Any]:
@@ -159,7 +165,8 @@ def _task_counts(cx: sqlite3.Connection) -> dict[str, int]:
 
 
 def _next_ready_at(cx: sqlite3.Connection) -> int | None:
-    return cx.execute("SELECT MIN(ready_at) FROM steps WHERE ready_at IS NOT NULL").fetchone()[0]
+    row = cx.execute("SELECT MIN(ready_at) FROM steps WHERE ready_at IS NOT NULL").fetchone()
+    return cast(int | None, row[0])
 
 
 def _has_live_work(cx: sqlite3.Connection) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from engine import readiness
 from engine.states import StepState, TaskState, check_step, check_task
@@ -242,7 +242,8 @@ def chunks(values: list[str]) -> Iterator[tuple[list[str], str]]:
 
 
 def _task_status(cx: sqlite3.Connection, task_uuid: str) -> str:
-    return cx.execute("SELECT status FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()[0]
+    row = cx.execute("SELECT status FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()
+    return cast(str, row[0])
 
 
 def touch_task(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from engine.decisions import InvalidOutcome
 from engine.ids import short_id
@@ -20,15 +21,24 @@ from engine.store.base import (
     TaskNotFound,
     TaskPlan,
 )
+from engine.store.moves import dumps
 from engine.store.sqlite_dynamic import close_creators, save_checkpoint
-from engine.store.sqlite_tx import dumps, move_step, move_task, reevaluate, touch_task
+from engine.store.sqlite_tx import move_step, move_task, reevaluate, touch_task
+
+R = TypeVar("R")
 
 
 class WriteMixin:
-    async def _write(self, fn: Any, *args: Any) -> Any: ...  # provided by SqliteStore
-    async def _write_if(self, check: Any, fn: Any, *args: Any) -> Any: ...  # ditto
-    async def _call(self, fn: Any, *args: Any) -> Any: ...  # provided by SqliteStore
-    async def _write_inline(self, check: Any, fn: Any, *args: Any) -> Any: ...  # ditto
+    if TYPE_CHECKING:  # provided by SqliteStore
+
+        async def _write(self, fn: Callable[..., R], *args: Any) -> R: ...
+        async def _write_if(
+            self, check: Callable[..., bool], fn: Callable[..., R], *args: Any
+        ) -> R: ...
+        async def _call(self, fn: Callable[..., R], *args: Any) -> R: ...
+        async def _write_inline(
+            self, check: Callable[..., bool] | None, fn: Callable[..., R], *args: Any
+        ) -> R: ...
 
     async def create_task(self, plan: TaskPlan, now_ms: int) -> tuple[str, bool]:
         return await self._write_inline(None, _create_task, plan, now_ms)
@@ -238,7 +248,7 @@ def _task_row(cx: sqlite3.Connection, task_uuid: str) -> sqlite3.Row:
     task = cx.execute("SELECT * FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()
     if task is None:
         raise TaskNotFound(f"no task {task_uuid}; list tasks with 'tasker task list'")
-    return task
+    return cast(sqlite3.Row, task)
 
 
 def _step_action(

@@ -107,7 +107,9 @@ def _event_warnings(where: tuple[Any, ...], label: str, event: dict[str, Any]) -
     return found
 
 
-def _schema_warning(where: tuple[Any, ...], label: str, schema: dict | None) -> list[Finding]:
+def _schema_warning(
+    where: tuple[Any, ...], label: str, schema: dict[str, Any] | None
+) -> list[Finding]:
     kind = (schema or {}).get("type")
     if kind is None or kind == "object":
         return []

@@ -32,6 +32,7 @@ def range_warnings(template: TaskTemplate) -> list[Finding]:
     found = _identity(template)
     if template.lifecycle is not None:
         found += _ranges(("lifecycle",), "lifecycle.", template.lifecycle, LIFECYCLE_RANGES)
+    where: tuple[str | int, ...]
     for i, step in enumerate(template.steps):
         where, label = ("steps", i), step_label(step.name, i)
         if len(step.handler.callable) > CALLABLE_MAX:

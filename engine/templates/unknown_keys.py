@@ -61,6 +61,7 @@ def _objects(template: TaskTemplate) -> Iterator[tuple[tuple[Any, ...], str, str
     yield (), "template", "the template", template
     if template.lifecycle is not None:
         yield ("lifecycle",), "lifecycle", "lifecycle", template.lifecycle
+    where: tuple[str | int, ...]
     for i, step in enumerate(template.steps):
         where, label = ("steps", i), step_label(step.name, i)
         yield where, "step", label, step

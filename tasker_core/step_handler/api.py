@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from engine.handlers.api import ApiHandler, api_handler, parse_retry_after, use_http
+from engine.handlers.api import ApiHandler, api_handler, use_http
+from engine.handlers.http_rules import parse_retry_after
 
 __all__ = ["ApiHandler", "api_handler", "parse_retry_after", "use_http"]
