@@ -9,7 +9,6 @@ from engine.store import views
 from engine.store.base import AmbiguousPrefix, StoreError, TaskNotFound
 from engine.store.postgres_tx import Tx
 
-Read = Callable[..., Awaitable[Any]]
 R = TypeVar("R")
 
 
