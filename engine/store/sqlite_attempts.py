@@ -72,21 +72,22 @@ def claim_ready(
         claim = moves.claim_columns(row, worker_id, now, lease_ms)
         claims.add(row, S.IN_PROGRESS, moves.CLAIM_REASON, **claim)
     claims.write(cx)
-    statuses = {r["task_uuid"]: T(r["task_status"]) for r in claimed}
     # A start changes no state or counter of a task already running: it is only stamped
     # (unless re-evaluated in this transaction already); a pending task or one waiting for a
     # retry moves to steps_in_process; any other task is re-evaluated.
-    to_evaluate = []
-    for task_uuid, status in statuses.items():
-        if status in moves.STARTED_BY_A_CLAIM:
+    to_stamp, to_evaluate = [], []
+    for task_uuid, status in {r["task_uuid"]: T(r["task_status"]) for r in claimed}.items():
+        if status is T.STEPS_IN_PROCESS:
+            if task_uuid not in stamped:
+                to_stamp.append(task_uuid)
+        elif status in moves.STARTED_BY_A_CLAIM:
             move_task(cx, task_uuid, status, T.STEPS_IN_PROCESS, now, worker_id,
                       moves.START_REASON, counters=(None, None))  # fmt: skip
-        elif status is not T.STEPS_IN_PROCESS:
+        else:
             to_evaluate.append(task_uuid)
-    to_stamp = [t for t, status in statuses.items() if status is T.STEPS_IN_PROCESS]
     # Read after the claims, so the re-evaluations see these steps in progress.
     reevaluate_all(cx, dict.fromkeys(to_evaluate, moves.START_REASON), now, worker_id)
-    touch_tasks(cx, [t for t in to_stamp if t not in stamped], now)
+    touch_tasks(cx, to_stamp, now)
     # Results are read for the claimed steps' tasks only (a re-evaluation never needs them),
     # and only where the step has dependencies: a root step has no ancestors' results to see.
     siblings = tasks_results(
