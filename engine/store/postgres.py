@@ -19,7 +19,13 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from engine.store import postgres_dynamic, postgres_reads, postgres_schema, postgres_writes
+from engine.store import (
+    postgres_attempts,
+    postgres_dynamic,
+    postgres_reads,
+    postgres_schema,
+    postgres_writes,
+)
 from engine.store.base import AttemptResult, ClaimedStep, StoreError, TaskPlan
 from engine.store.postgres_tx import Tx, publish
 
@@ -163,9 +169,9 @@ class PostgresStore(postgres_reads.ReadMixin):
     async def claim_ready(
         self, worker_id: str, now_ms: int, limit: int, lease_ms: int
     ) -> list[ClaimedStep]:
-        if limit <= 0 or not await self._read(postgres_writes.any_ready, now_ms):
+        if limit <= 0 or not await self._read(postgres_attempts.any_ready, now_ms):
             return []  # a read first, as most looks find nothing: no transaction, no locks
-        return await self._write(postgres_writes.claim_ready, worker_id, now_ms, limit, lease_ms)
+        return await self._write(postgres_attempts.claim_ready, worker_id, now_ms, limit, lease_ms)
 
     async def finish_attempts(
         self,
@@ -176,7 +182,7 @@ class PostgresStore(postgres_reads.ReadMixin):
         lease_ms: int = 30_000,
     ) -> tuple[list[bool], list[ClaimedStep]]:
         return await self._write(
-            postgres_writes.finish_attempts, results, now_ms, by, claim_limit, lease_ms
+            postgres_attempts.finish_attempts, results, now_ms, by, claim_limit, lease_ms
         )
 
     async def renew_leases(
