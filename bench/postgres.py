@@ -1,9 +1,10 @@
 """A 5-step no-op chain on PostgreSQL, beside the same runs on SQLite: per-step latency (one
 worker, one chain at a time, start to complete) and throughput (1,000 chains created first,
 then one worker in this process runs them, 32 at once, until none is left).
-``python -m bench.postgres`` prints both for both backends. PostgreSQL runs in a database made for the run on
-the server of $TASKER_BENCH_PG (default postgresql://postgres@127.0.0.1:5432/postgres) and is
-dropped afterwards.
+
+``python -m bench.postgres`` prints both for both backends. PostgreSQL runs in a database made
+for the run on the server of $TASKER_BENCH_PG (default
+postgresql://postgres@127.0.0.1:5432/postgres) and is dropped afterwards.
 """
 
 from __future__ import annotations

@@ -35,43 +35,36 @@ async def store(path: Path) -> AsyncIterator[Store]:
 def snapshot(path: Path, task_uuid: str) -> tuple[tuple, list[tuple]]:
     cx = sqlite3.connect(path)
     try:
-        task = cx.execute(
-            "SELECT status, completed_steps, failed_steps FROM tasks WHERE task_uuid = ?",
-            (task_uuid,),
-        ).fetchone()
-        steps = cx.execute(
-            "SELECT name, state, ready_at FROM steps WHERE task_uuid = ? ORDER BY position",
-            (task_uuid,),
-        ).fetchall()
+        return _state_of(cx, task_uuid)
     finally:
         cx.close()
-    return task, steps
 
 
 def reevaluated(path: Path, task_uuid: str, now: int) -> tuple[tuple, list[tuple]]:
     """The snapshot after a full re-evaluation, which is then rolled back."""
     cx = sqlite3.connect(path, isolation_level=None)
-    cx.row_factory = sqlite3.Row
+    cx.row_factory = sqlite3.Row  # what the store's transactions read rows as
     try:
         cx.execute("BEGIN IMMEDIATE")
         reevaluate(cx, task_uuid, now, "check", "full re-evaluation")
-        task = tuple(
-            cx.execute(
-                "SELECT status, completed_steps, failed_steps FROM tasks WHERE task_uuid = ?",
-                (task_uuid,),
-            ).fetchone()
-        )
-        steps = [
-            tuple(r)
-            for r in cx.execute(
-                "SELECT name, state, ready_at FROM steps WHERE task_uuid = ? ORDER BY position",
-                (task_uuid,),
-            )
-        ]
-        cx.execute("ROLLBACK")
+        return _state_of(cx, task_uuid)
     finally:
+        if cx.in_transaction:
+            cx.execute("ROLLBACK")
         cx.close()
-    return task, steps
+
+
+def _state_of(cx: sqlite3.Connection, task_uuid: str) -> tuple[tuple, list[tuple]]:
+    """The task's state and counters, and each step's state and ready_at, as plain tuples."""
+    task = cx.execute(
+        "SELECT status, completed_steps, failed_steps FROM tasks WHERE task_uuid = ?",
+        (task_uuid,),
+    ).fetchone()
+    steps = cx.execute(
+        "SELECT name, state, ready_at FROM steps WHERE task_uuid = ? ORDER BY position",
+        (task_uuid,),
+    ).fetchall()
+    return tuple(task), [tuple(step) for step in steps]
 
 
 async def test_starting_a_pending_task_needs_no_re_evaluation(path: Path, store: Store) -> None:
