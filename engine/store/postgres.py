@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, TypeVar
 
 import psycopg
@@ -136,14 +137,13 @@ class PostgresStore(postgres_reads.ReadMixin):
         """Run ``fn(tx, *args)`` in one transaction, publishing its changes before COMMIT."""
         for attempt in range(RETRIES):
             try:
-                async with (
-                    self._pool.connection() as conn,
-                    conn.pipeline(),
-                    conn.transaction(),
-                ):
+                async with self._pool.connection() as conn:
                     tx = Tx(conn)
-                    result = await fn(tx, *args)
-                    await publish(tx, self._feed_lock, self._channel)
+                    result = await _in_one_pipeline(
+                        conn,
+                        partial(fn, tx, *args),
+                        partial(publish, tx, self._feed_lock, self._channel),
+                    )
                 if tx.touched:
                     self._feed_dirty = True  # this store's own reads see its writes at once
                 return result
@@ -276,6 +276,36 @@ class PostgresStore(postgres_reads.ReadMixin):
             finally:
                 self._listening = False
             await asyncio.sleep(LISTEN_RETRY_S)
+
+
+async def _in_one_pipeline(
+    conn: psycopg.AsyncConnection[Any],
+    work: Callable[[], Awaitable[R]],
+    then: Callable[[], Awaitable[None]],
+) -> R:
+    """BEGIN, ``work()``, ``then()`` and COMMIT sent in one pipeline: a transaction costs a
+    round trip per read it waits for, plus one for COMMIT. (``conn.transaction()`` inside a
+    pipeline syncs on entry and exit: two more round trips, measured at 0.26 ms here.)
+    On any error the transaction is rolled back before the connection goes back to the pool."""
+    try:
+        async with conn.pipeline():
+            await conn.execute("BEGIN")
+            result = await work()
+            await then()
+            await conn.execute("COMMIT")
+        return result
+    except BaseException:
+        await _roll_back(conn)
+        raise
+
+
+async def _roll_back(conn: psycopg.AsyncConnection[Any]) -> None:
+    """Roll back what a failed transaction left open; a broken connection is closed (the pool
+    replaces it) rather than hiding the error that broke it."""
+    try:
+        await conn.rollback()
+    except psycopg.Error:
+        await conn.close()
 
 
 async def _current_schema(conn: psycopg.AsyncConnection[Any], label: str) -> str:

@@ -251,9 +251,11 @@ async def publish(tx: Tx, feed_lock: int, channel: str) -> None:
     """
     if not tx.touched:
         return
-    await tx.run("SELECT pg_advisory_xact_lock(%s)", (feed_lock,))
+    # One statement: each row's number is drawn after the join with the lock's one row, that
+    # is after the lock is held (a subquery with a volatile function is never flattened).
     await tx.run(
-        "UPDATE tasks SET change_seq = nextval('task_change_seq') WHERE task_uuid = ANY(%s)",
-        (sorted(tx.touched),),
+        "WITH numbered AS (UPDATE tasks SET change_seq = nextval('task_change_seq')"
+        " FROM (SELECT pg_advisory_xact_lock(%s)) AS feed_lock WHERE task_uuid = ANY(%s)"
+        " RETURNING 1) SELECT pg_notify(%s, '')",
+        (feed_lock, sorted(tx.touched), channel),
     )
-    await tx.run("SELECT pg_notify(%s, '')", (channel,))

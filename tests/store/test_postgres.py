@@ -95,3 +95,56 @@ async def test_a_commit_elsewhere_wakes_a_waiting_store_and_its_own_do_not(pg_ur
     finally:
         await waiting.close()
         await other.close()
+
+
+async def _count_tasks(store: PostgresStore) -> int:
+    return len(await store.list_tasks(None, None, limit=100))
+
+
+async def test_a_write_that_fails_midway_leaves_nothing_and_the_store_goes_on(pg_url: str) -> None:
+    store = await open_store(pg_url)
+    assert isinstance(store, PostgresStore)
+
+    async def queue_then(tx, failure):  # a statement queued in the pipeline, then a failure
+        await tx.run("UPDATE tasks SET status = 'error'")
+        if failure == "python":
+            raise ValueError("refused after queuing")
+        await tx.one("SELECT 1 / 0 AS boom")
+
+    try:
+        made = await store.create_task(plan(), T0)
+        for failure in ("python", "server"):
+            with pytest.raises((ValueError, StoreError)):
+                await store._write(queue_then, failure)
+            view = await store.get_task(made[0])
+            assert view is not None and view["status"] == "pending"
+        await store.create_task(plan(), T0)  # every pooled connection is usable again
+        assert await _count_tasks(store) == 2
+    finally:
+        await store.close()
+
+
+async def test_a_write_cancelled_while_it_waits_on_the_server_is_rolled_back(pg_url: str) -> None:
+    store = await open_store(pg_url)
+    assert isinstance(store, PostgresStore)
+    started = asyncio.Event()
+
+    async def slow(tx) -> None:
+        await tx.run("UPDATE tasks SET status = 'error'")
+        started.set()
+        await tx.one("SELECT pg_sleep(5) AS slept")
+
+    try:
+        made = await store.create_task(plan(), T0)
+        write = asyncio.create_task(store._write(slow))
+        await started.wait()
+        await asyncio.sleep(0.05)
+        write.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(write, 10)
+        view = await store.get_task(made[0])
+        assert view is not None and view["status"] == "pending"
+        await store.create_task(plan(), T0)
+        assert await _count_tasks(store) == 2
+    finally:
+        await store.close()
