@@ -26,9 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check engine tasker_core console tests bench templates
 	$(BIN)/ruff format --check engine tasker_core console tests bench templates
 
-test: $(STAMP)
-	$(BIN)/lint-imports
-	$(BIN)/mypy
+test: lint
 	$(BIN)/python -m pytest -m "not slow"
 
 soak: $(STAMP)
