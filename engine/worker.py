@@ -120,14 +120,21 @@ class Worker:
     def offer_slots(self) -> int:
         """Reserve the free slots for a claim written elsewhere (a task's creation in this
         process); 0 when the worker is not running or paused. Hand them back with ``take``."""
-        return self._reserve_after(0) if self._looping else 0
+        return self._reserve_after(0)
 
     def take(self, slots: int, claimed: list[ClaimedStep]) -> None:
         """Start the steps a claim with ``offer_slots``' slots made, and free those slots.
 
         A claim takes every ready step up to its limit, oldest first, so this worker has
-        nothing more to look for now: it is not woken."""
+        nothing more to look for now: it is not woken. A worker that stopped while the claim
+        was written starts nothing (nothing would drain it): the steps come back when their
+        lease expires, as a stopped worker's running steps do."""
         self._release(slots)
+        if not self._looping:
+            if claimed:
+                log.info("worker %s stopped: %d step(s) claimed for it wait for their lease "
+                         "to expire", self.worker_id, len(claimed))  # fmt: skip
+            return
         for step in claimed:
             self._start(step)
 
@@ -168,8 +175,9 @@ class Worker:
         task.add_done_callback(done)
 
     def _reserve_after(self, finishing: int) -> int:
-        """Reserve the slots free once ``finishing`` running steps have left (0 when paused)."""
-        if self.paused or self._stopping:
+        """Reserve the slots free once ``finishing`` running steps have left (0 when paused,
+        stopping, or outside ``run``: a claim then would start steps no loop drains)."""
+        if self.paused or self._stopping or not self._looping:
             return 0
         free = max(0, self.concurrency - self._busy - self._reserved + finishing)
         self._reserved += free

@@ -149,3 +149,33 @@ async def test_a_worker_deciding_it_is_idle_runs_what_a_creation_hands_it(
     task = await engine.get_task(made[0].task["task_uuid"])
     assert task["status"] == "complete"
     assert [s["attempts"] for s in task["steps"]] == [1] * 5
+
+
+async def test_steps_claimed_for_a_worker_that_stopped_meanwhile_are_not_started(
+    engine: Engine, clock
+) -> None:
+    """The worker stopped while a creation claiming for it was being written: it starts
+    nothing after its loop ended (nothing would drain it); the claimed step comes back when
+    its lease expires, as a stopped worker's running steps do."""
+    writing, go_on = asyncio.Event(), asyncio.Event()
+    create_and_claim = engine.store.create_and_claim
+
+    async def held_back(*args, **kwargs):
+        writing.set()
+        await go_on.wait()
+        return await create_and_claim(*args, **kwargs)
+
+    engine.store.create_and_claim = held_back
+    async with running(engine) as worker:
+        started_before = worker.attempts_run
+        creating = asyncio.create_task(engine.create_task(*ORDER, CART))
+        await writing.wait()
+    go_on.set()
+    made = await creating
+    first = made.task["steps"][0]
+    assert first["current_state"] == "in_progress"  # claimed in the creation's transaction
+    assert worker.attempts_run == started_before and worker.running_count == 0
+    clock.advance(worker.lease_ms + 1)
+    await engine.run_until_idle()
+    task = await engine.get_task(made.task["task_uuid"])
+    assert task["status"] == "complete"
