@@ -15,7 +15,7 @@ SHOWN_PROBLEMS = 12
 
 def render_summary(summary: DemoSummary, heading: str, footer: list[str]) -> Group:
     """Everything the summary prints, in order."""
-    parts: list[Text | Table] = [Text(heading, style="bold")]
+    parts: list[Text | Table | Group] = [Text(heading, style="bold")]
     parts += [_mix(summary), _statuses(summary), _attempts(summary)]
     if summary.failures:
         parts.append(_failures(summary))

@@ -190,7 +190,8 @@ def _failed_step(scenario: Scenario) -> str | None:
 def _extra_payment_attempts(scenario: Scenario, view: dict[str, Any]) -> int:
     if not isinstance(scenario, OrderScenario):
         return 0
-    return max(0, _step(view, PAYMENT_STEP)["attempts"] - scenario.expected_payment_attempts)
+    attempts: int = _step(view, PAYMENT_STEP)["attempts"]
+    return max(0, attempts - scenario.expected_payment_attempts)
 
 
 def _failure_rows(tasks: list[DemoTask], views: dict[str, dict[str, Any]]) -> list[FailureRow]:

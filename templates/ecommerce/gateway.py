@@ -161,7 +161,11 @@ class _Handler(BaseHTTPRequestHandler):
         except IdempotencyConflict as exc:
             self._error(409, "idempotency_key_reused", str(exc))
             return
-        if kind is FaultKind.STALL_AFTER_CHARGE and not self.server.hold(fault.delay_s):
+        if (
+            fault is not None
+            and fault.kind is FaultKind.STALL_AFTER_CHARGE
+            and not self.server.hold(fault.delay_s)
+        ):
             return
         self._send(200 if replayed else 201, {**charge.to_json(), "replayed": replayed})
 
@@ -248,6 +252,7 @@ class PaymentGateway:
         if self._server is None:
             raise RuntimeError("the payment gateway is not running; use it in a with block")
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET socket's name: the host is text
         return f"http://{host}:{port}"
 
     def start(self) -> PaymentGateway:

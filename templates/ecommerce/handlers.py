@@ -7,6 +7,7 @@ Registered names (the templates' ``handler.callable``): ``ecommerce_validate_car
 
 from __future__ import annotations
 
+from tasker_core.step_handler.api import ApiHandler
 from tasker_core.step_handler.functional import api_handler, depends_on, inputs, step_handler
 from tasker_core.types import StepContext
 
@@ -36,7 +37,10 @@ def validate_cart(inputs: EcommerceOrderInput, context: StepContext) -> Validate
 @depends_on(cart=("validate_cart", ValidateCartResult))
 @inputs(EcommerceOrderInput)
 def process_payment(
-    cart: ValidateCartResult | None, inputs: EcommerceOrderInput, api, context: StepContext
+    cart: ValidateCartResult | None,
+    inputs: EcommerceOrderInput,
+    api: ApiHandler,
+    context: StepContext,
 ) -> ProcessPaymentResult:
     cart = required(cart, "validate_cart")
     key = payment_idempotency_key(context.task_uuid)
