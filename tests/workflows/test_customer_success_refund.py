@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from local_runner import run_template
 from tasker_workflows.customer_success import services as svc
 from tasker_workflows.customer_success.models import TicketRefundInput
 from tasker_workflows.errors import BusinessRuleError, TransientError, WorkflowError
+
+from tests.workflows.local_runner import run_template
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

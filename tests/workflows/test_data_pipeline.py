@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from local_runner import run_template
 from tasker_workflows.data_pipeline import analysis, extract
 from tasker_workflows.data_pipeline.models import AggregateMetrics, AnalyticsInput
 from tasker_workflows.errors import BusinessRuleError, TransientError
+
+from tests.workflows.local_runner import run_template
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 RANGE = {"start_date": "2026-02-01", "end_date": "2026-02-07"}

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import pytest
 import yaml
-from local_runner import TEMPLATES, run_template
 from tasker_workflows.ecommerce import services as svc
 from tasker_workflows.ecommerce.demo_mix import (
     KIND_DESCRIPTIONS,
@@ -20,6 +19,8 @@ from tasker_workflows.ecommerce.gateway import PaymentGateway
 from tasker_workflows.ecommerce.gateway_state import Fault
 from tasker_workflows.ecommerce.payments import GATEWAY_TIMEOUT_ENV, GATEWAY_URL_ENV
 from tasker_workflows.ecommerce.pricing import to_cents, to_money
+
+from tests.workflows.local_runner import TEMPLATES, run_template
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from local_runner import load_handlers, run_template
 from tasker_workflows.ecommerce.gateway import PaymentGateway
 from tasker_workflows.ecommerce.payments import GATEWAY_TIMEOUT_ENV, GATEWAY_URL_ENV
 from tasker_workflows.outbox import Outbox
 
 from engine.handlers.registry import HandlerRegistry
+from tests.workflows.local_runner import load_handlers, run_template
 
 SHAPES = ["order_processing", "order_processing_diamond"]
 HANDLERS = [

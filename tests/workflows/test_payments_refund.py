@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from local_runner import run_template
 from tasker_workflows.errors import BusinessRuleError, TransientError, WorkflowError
 from tasker_workflows.outbox import Outbox
 from tasker_workflows.payments import services as svc
 from tasker_workflows.payments.models import RefundInput
+
+from tests.workflows.local_runner import run_template
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 EMAIL = "jane@example.com"

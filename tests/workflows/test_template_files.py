@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from schema_tools import simple_schema, template_shape
 from tasker_workflows.customer_success import models as support
 from tasker_workflows.data_pipeline import models as pipeline
 from tasker_workflows.ecommerce import models as ecommerce
@@ -16,6 +15,7 @@ from tasker_workflows.payments import models as payments
 from engine import shipped
 from engine.handlers.registry import HandlerRegistry
 from engine.templates import load_template
+from tests.workflows.schema_tools import simple_schema, template_shape
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 

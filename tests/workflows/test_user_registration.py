@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from local_runner import run_template
 from tasker_workflows.errors import BusinessRuleError
 from tasker_workflows.microservices import services as svc
 from tasker_workflows.microservices.models import RegistrationInput
 from tasker_workflows.outbox import Outbox
+
+from tests.workflows.local_runner import run_template
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
