@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.console import Console
+from textual.app import App
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Input
+from textual.widgets.data_table import RowKey
 
 from console.app import ConsoleApp
+from console.screens.main import MainScreen
 from console.showcase import Showcase, showcase_clock
 from console.widgets.header import ConsoleHeader
 from console.widgets.step_detail import StepDetail
@@ -40,31 +44,52 @@ async def until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:
         await pilot.pause(0.05)
 
 
-def tasks(app: ConsoleApp) -> TaskTable:
+def tasks(app: App[Any]) -> TaskTable:
     return app.screen.query_one(TaskTable)
 
 
-def steps(app: ConsoleApp) -> StepsTable:
+def steps(app: App[Any]) -> StepsTable:
     return app.screen.query_one(StepsTable)
+
+
+def key_values(keys: Iterable[RowKey]) -> list[str]:
+    """The values of a table's row keys (each row of the console's tables has one)."""
+    values = []
+    for key in keys:
+        assert key.value is not None, "a row without a key"
+        values.append(key.value)
+    return values
+
+
+def main_screen(app: App[Any]) -> MainScreen:
+    """The screen on top, which must be the main screen."""
+    screen = app.screen
+    assert isinstance(screen, MainScreen), f"{type(screen).__name__} is on top"
+    return screen
+
+
+def focused(app: App[Any]) -> Widget | None:
+    """The focused widget, read afresh (keys pressed since may have moved the focus)."""
+    return app.focused
 
 
 def plain(cell: Any) -> str:
     return cell.plain if hasattr(cell, "plain") else str(cell)
 
 
-def task_cell(app: ConsoleApp, uuid: str, column: str) -> str:
+def task_cell(app: App[Any], uuid: str, column: str) -> str:
     return plain(tasks(app).get_cell(uuid, column))
 
 
-def step_cell(app: ConsoleApp, name: str, column: str) -> str:
+def step_cell(app: App[Any], name: str, column: str) -> str:
     return plain(steps(app).get_cell(name, column))
 
 
-def header_text(app: ConsoleApp) -> str:
+def header_text(app: App[Any]) -> str:
     return str(app.screen.query_one(ConsoleHeader).render())
 
 
-def detail_text(app: ConsoleApp) -> str:
+def detail_text(app: App[Any]) -> str:
     return main_detail_text(app.screen)
 
 
@@ -90,7 +115,7 @@ async def select_task(pilot: Pilot, uuid: str) -> None:
     tasks(app).move_cursor(row=tasks(app).get_row_index(uuid))
     await until(
         pilot,
-        lambda: steps(app).task_uuid == uuid and app.screen.current_task is not None,
+        lambda: steps(app).task_uuid == uuid and main_screen(app).current_task is not None,
         f"the steps of task {uuid}",
     )
 

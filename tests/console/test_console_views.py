@@ -7,6 +7,9 @@ clock stands still at the showcase's moment, so ages and countdowns are exact.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
+
+from textual.binding import Binding
 
 from console.app import PALETTE, ConsoleApp
 from console.screens.help import KEYS, HelpScreen
@@ -20,8 +23,11 @@ from tests.console.support import (
     SIZE,
     console,
     detail_text,
+    focused,
     header_text,
+    key_values,
     loaded,
+    main_screen,
     select_step,
     select_task,
     step_cell,
@@ -34,7 +40,7 @@ from tests.engine.support import DATA, HANDLERS
 
 
 def shown_order(app: ConsoleApp) -> list[str]:
-    return [row.key.value for row in tasks(app).ordered_rows]
+    return key_values(row.key for row in tasks(app).ordered_rows)
 
 
 async def test_the_list_shows_each_task_newest_first_with_its_state_and_progress(
@@ -77,7 +83,9 @@ async def test_a_blocked_task_shows_graph_failed_step_error_and_who_did_what(
     async with app.run_test(size=SIZE) as pilot:
         await select_task(pilot, showcase.tasks["declined"])
         await select_step(pilot, "process_payment")
-        dag = app.screen.query_one(DagView).picture.plain()
+        picture = app.screen.query_one(DagView).picture
+        assert picture is not None
+        dag = picture.plain()
         assert "[✓ validate_cart]" in dag and "[✗ process_payment]" in dag
         assert "[· update_inventory]" in dag and "│" in dag
         assert step_cell(app, "process_payment", "error") == "PERMANENT PAYMENT_DECLINED"
@@ -97,7 +105,7 @@ async def test_a_waiting_step_counts_down_with_the_rule_that_set_the_delay(
     app = console(engine)
     async with app.run_test(size=SIZE) as pilot:
         await select_task(pilot, showcase.tasks["waiting"])
-        assert app.screen.selected_step == "process_payment"
+        assert main_screen(app).selected_step == "process_payment"
         payment = next(
             s for s in (await engine.get_task(showcase.tasks["waiting"]))["steps"]
             if s["name"] == "process_payment"
@@ -108,7 +116,9 @@ async def test_a_waiting_step_counts_down_with_the_rule_that_set_the_delay(
             "exponential 100 ms × 2^0, Retry-After 2 s"
         )
         assert step_cell(app, "process_payment", "error") == "RETRYABLE RATE_LIMITED"
-        engine.clock.advance(1_000)
+        clock = engine.clock
+        assert isinstance(clock, FakeClock)
+        clock.advance(1_000)
         await until(
             pilot,
             lambda: (
@@ -117,7 +127,7 @@ async def test_a_waiting_step_counts_down_with_the_rule_that_set_the_delay(
             ),
             "the countdown move on",
         )
-        engine.clock.advance(5_000)
+        clock.advance(5_000)
         await until(
             pilot, lambda: step_cell(app, "process_payment", "retry") == "retry due", "retry due"
         )
@@ -240,16 +250,17 @@ async def test_the_failed_step_is_selected_and_drawn_highlighted_when_a_task_ope
     app = console(engine)
     async with app.run_test(size=SIZE) as pilot:
         await select_task(pilot, showcase.tasks["approval"])
-        assert app.screen.selected_step == "get_manager_approval"
+        assert main_screen(app).selected_step == "get_manager_approval"
         assert steps(app).selected_step == "get_manager_approval"
         picture = app.screen.query_one(DagView).picture
+        assert picture is not None
         line, _, _ = picture.boxes["get_manager_approval"]
         styles = {str(span.style) for span in picture.lines[line].spans}
         assert any("reverse" in style for style in styles)
         await pilot.press("enter")  # open the task: focus on its steps
-        assert app.focused is steps(app)
+        assert focused(app) is steps(app)
         await pilot.press("escape")
-        assert app.focused is tasks(app)
+        assert focused(app) is tasks(app)
 
 
 def test_every_key_of_the_design_is_bound_in_the_footer_help_and_palette() -> None:
@@ -264,10 +275,11 @@ def test_every_key_of_the_design_is_bound_in_the_footer_help_and_palette() -> No
         "g": "give_up",
         "space": "toggle_worker",
     }
-    bound = {b.key: b for b in MainScreen.BINDINGS}
+    # Both classes declare their bindings as Binding objects (not tuples).
+    bound = {b.key: b for b in cast("list[Binding]", MainScreen.BINDINGS)}
     for key, action in design.items():
         assert bound[key].action == action and bound[key].show, key
-    assert {"question_mark", "q"} <= {b.key for b in ConsoleApp.BINDINGS}
+    assert {"question_mark", "q"} <= {b.key for b in cast("list[Binding]", ConsoleApp.BINDINGS)}
     in_help = {part.strip() for key, _ in KEYS for part in key.split(" / ")}
     for key in ("/", "enter", "tab", "n", "r", "R", "m", "c", "x", "g", "space", "?", "q"):
         assert key in in_help, key

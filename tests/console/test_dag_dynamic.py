@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from console.app import ConsoleApp
 from console.dag_dynamic import SKIPPED, dynamic_view
 from console.dag_render import dag_picture
 from console.formatting import NOT_CREATED
 from console.widgets.dag_view import DagView
 from console.widgets.steps_table import StepsTable
 from engine.api import Engine
-from tests.console.support import console, loaded, select_step, select_task, until
+from tests.console.support import console, key_values, loaded, select_step, select_task, until
 
 APPROVAL = [
     ("validate_request", []),
@@ -98,7 +99,7 @@ def test_an_expanded_batch_shows_every_clone_wired_to_the_convergence() -> None:
     assert chosen.folded == frozenset()
 
 
-def dag_text(app) -> str:  # type: ignore[no-untyped-def]
+def dag_text(app: ConsoleApp) -> str:
     picture = app.screen.query_one(DagView).picture
     return picture.plain() if picture else ""
 
@@ -125,7 +126,7 @@ async def test_the_console_draws_a_decision_and_a_batch_the_engine_ran(
         await select_task(pilot, batch.task["task_uuid"])
         await until(pilot, lambda: "process_csv_batch ×4" in dag_text(app), "the batch group")
         assert "process_csv_batch_001" not in dag_text(app)
-        rows = [key.value for key in app.screen.query_one(StepsTable).rows]
+        rows = key_values(app.screen.query_one(StepsTable).rows)
         assert "process_csv_batch" not in rows, "a worker template is not a step of its own"
         assert [r for r in rows if r.startswith("process_csv_batch_")] == [
             f"process_csv_batch_00{n}" for n in range(1, 5)

@@ -194,7 +194,8 @@ def test_no_steps_draws_nothing():
 
 
 def test_ten_steps_in_one_layer_stay_apart():
-    steps = [("start", [])] + [(f"worker_{i}", ["start"]) for i in range(10)]
+    steps: list[tuple[str, list[str]]] = [("start", [])]
+    steps += [(f"worker_{i}", ["start"]) for i in range(10)]
     steps.append(("join", [f"worker_{i}" for i in range(10)]))
     picture = dag_picture(steps)
     assert_boxes_apart(picture)

@@ -21,6 +21,7 @@ from tests.console.support import (
     SIZE,
     header_text,
     loaded,
+    main_screen,
     select_task,
     step_cell,
     task_cell,
@@ -49,7 +50,7 @@ def console_args(db: Path, *, no_worker: bool, concurrency: int = 2) -> argparse
 async def test_space_pauses_and_resumes_the_embedded_worker(tmp_path: Path) -> None:
     async with console_session(console_args(tmp_path / "t.db", no_worker=False)) as app:
         worker = app.embedded_worker
-        assert worker is not None
+        assert isinstance(worker, EmbeddedWorker)
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: "worker running 0/2" in header_text(app), "running 0/2")
             await pilot.press("space")
@@ -125,7 +126,7 @@ async def test_a_task_created_in_the_console_starts_without_waiting_for_a_poll(
             async with app.run_test(size=SIZE) as pilot:
                 await until(pilot, lambda: "worker running 0/2" in header_text(app), "running")
                 request = NewTaskRequest("ecommerce", "order_processing", "1.0.0", CHECKOUT, None)
-                app.screen.create_task(request)  # what the new-task dialog hands over
+                main_screen(app).create_task(request)  # what the new-task dialog hands over
                 table = app.screen.query_one(TaskTable)
                 await until(pilot, lambda: table.row_count == 1, "the new task")
                 uuid = (await engine.list_tasks(limit=1))[0]["task_uuid"]

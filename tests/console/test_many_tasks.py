@@ -27,13 +27,16 @@ async def test_ten_thousand_tasks_load_scroll_and_update_in_place(tmp_path: Path
             await pilot.press("end")
             await pilot.pause()
             last = table.ordered_rows[-1].key.value
+            assert last is not None
             assert table.cursor_row == COUNT - 1 and table.selected_uuid == last
             assert table.scroll_y == table.max_scroll_y > 0
             await until(pilot, lambda: steps(app).task_uuid == last, "the last task's steps")
             await pilot.press("pageup")
             await pilot.pause()
             assert table.cursor_row < COUNT - 1 and table.scroll_y < table.max_scroll_y
-            assert task_cell(app, table.selected_uuid, "age") == "1m", "ages of the rows shown"
+            selected = table.selected_uuid
+            assert selected is not None
+            assert task_cell(app, selected, "age") == "1m", "ages of the rows shown"
             await engine.cancel_task(last, "too many", "erin")
             await until(pilot, lambda: task_cell(app, last, "state") == "⊘ cancelled", "the change")
             assert table.row_count == COUNT

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 
+from textual.message import Message
+from textual.widgets import Input, TextArea
+
 from console.messages import ActionFailed, ActionSucceeded
 from console.screens.new_task import NewTaskModal
 from console.screens.results import ResultsModal
@@ -21,6 +24,7 @@ from tests.console.support import (
     console,
     detail_text,
     loaded,
+    main_screen,
     select_task,
     step_cell,
     task_cell,
@@ -40,7 +44,7 @@ async def test_retry_resets_the_failed_step_with_the_reason_in_its_audit(
     app = console(engine)
     async with app.run_test(size=SIZE) as pilot:
         await select_task(pilot, declined)
-        assert app.screen.selected_step == "process_payment", "the failed step is selected"
+        assert main_screen(app).selected_step == "process_payment", "the failed step is selected"
         await pilot.press("r")
         await pilot.pause()
         await pilot.press("enter")
@@ -137,17 +141,17 @@ async def test_complete_with_results_lets_dependents_read_them(
     app = console(engine)
     async with app.run_test(size=SIZE) as pilot:
         await select_task(pilot, approval)
-        assert app.screen.selected_step == "get_manager_approval"
+        assert main_screen(app).selected_step == "get_manager_approval"
         await pilot.press("c")
         await pilot.pause()
         modal = app.screen
         assert isinstance(modal, ResultsModal)
-        modal.query_one("#results-json").load_text("{not json")
+        modal.query_one("#results-json", TextArea).load_text("{not json")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "invalid JSON" in str(modal.query_one("#results-error").render())
-        modal.query_one("#results-json").load_text(json.dumps(decision))
-        modal.query_one("#reason").value = "approved by phone"
+        modal.query_one("#results-json", TextArea).load_text(json.dumps(decision))
+        modal.query_one("#reason", Input).value = "approved by phone"
         modal.query_one("#reason").focus()
         await pilot.press("enter")
         await until(
@@ -219,7 +223,8 @@ async def test_a_refused_action_is_one_line_and_changes_nothing(
     engine: Engine, showcase: Showcase
 ) -> None:
     declined = showcase.tasks["declined"]
-    app, seen = console(engine), []
+    app = console(engine)
+    seen: list[Message] = []
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
         await select_task(pilot, declined)
         await engine.give_up(declined, "closed from the CLI meanwhile", "bob")
@@ -238,7 +243,8 @@ async def test_new_task_checks_the_schema_creates_and_selects_it(engine: Engine)
         "payment_token": "tok_visa_9999",
         "items": [{"sku": "SKU-002", "name": "Charger", "quantity": 1, "unit_price": 24.5}],
     }
-    app, seen = console(engine), []
+    app = console(engine)
+    seen: list[Message] = []
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
         await loaded(pilot)
         before = tasks(app).row_count
@@ -247,10 +253,10 @@ async def test_new_task_checks_the_schema_creates_and_selects_it(engine: Engine)
         modal = app.screen
         assert isinstance(modal, NewTaskModal)
         await choose_template(pilot, modal, "ecommerce/order_processing@1.0.0")
-        example = json.loads(modal.query_one("#context-json").text)
+        example = json.loads(modal.query_one("#context-json", TextArea).text)
         assert example["items"] == [{"sku": "", "name": "", "quantity": 0, "unit_price": 0}]
         assert set(example) == {"items", "customer_email", "payment_token", "shipping_address"}
-        modal.query_one("#context-json").load_text(json.dumps({"customer_email": 7}))
+        modal.query_one("#context-json", TextArea).load_text(json.dumps({"customer_email": 7}))
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, NewTaskModal), "a context the schema refuses is not sent"
@@ -259,7 +265,7 @@ async def test_new_task_checks_the_schema_creates_and_selects_it(engine: Engine)
             "✗ $: missing required property 'items'\n"
             "✗ $.customer_email: expected string, got integer"
         )
-        modal.query_one("#context-json").load_text(json.dumps(context))
+        modal.query_one("#context-json", TextArea).load_text(json.dumps(context))
         await pilot.pause()
         assert "matches the template's input_schema" in str(
             modal.query_one("#context-status").render()
@@ -273,7 +279,7 @@ async def test_new_task_checks_the_schema_creates_and_selects_it(engine: Engine)
 
         await pilot.press("n")  # the same context again: the existing task, not a second one
         await pilot.pause()
-        app.screen.query_one("#context-json").load_text(json.dumps(context))
+        app.screen.query_one("#context-json", TextArea).load_text(json.dumps(context))
         await pilot.press("ctrl+s")
         duplicate = f"a task with this identity exists: showing {short_id(created['task_uuid'])}"
         await until(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
+from console.screens.main import MainScreen
 from console.showcase import Showcase
 from console.widgets.task_table import TaskTable
 from tests.console.support import (
@@ -26,6 +27,7 @@ def opened(task_role: str | None = None, *keys: str):
     async def run_before(pilot: Pilot) -> None:
         await loaded(pilot)
         app = pilot.app
+        assert isinstance(app, ShowcaseConsole)
         if task_role is not None:
             await select_task(pilot, app.showcase.tasks[task_role])
         await pilot.press(*keys)
@@ -37,6 +39,7 @@ def opened(task_role: str | None = None, *keys: str):
 async def settled(pilot: Pilot) -> None:
     """Wait until the panes show the task under the cursor, history included."""
     main = pilot.app.screen_stack[0]
+    assert isinstance(main, MainScreen)
     table = main.query_one(TaskTable)
 
     def shown() -> bool:
