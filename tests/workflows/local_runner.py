@@ -31,7 +31,14 @@ def load_handlers() -> None:
 
 
 def template_dict(namespace: str, name: str) -> dict[str, Any]:
-    return yaml.safe_load((TEMPLATES / namespace / f"{name}.yaml").read_text())
+    template: dict[str, Any] = yaml.safe_load((TEMPLATES / namespace / f"{name}.yaml").read_text())
+    return template
+
+
+def error_of(outcome: Outcome) -> StepError:
+    """The error of an attempt that failed."""
+    assert outcome.error is not None, "the attempt succeeded"
+    return outcome.error
 
 
 @dataclass
@@ -50,8 +57,10 @@ class StepRun:
         return self.outcomes[-1].results or {}
 
     @property
-    def error(self) -> StepError | None:
-        return self.outcomes[-1].error if self.outcomes else None
+    def error(self) -> StepError:
+        """The last attempt's error: the step has run and its last attempt failed."""
+        assert self.outcomes, f"{self.name} has not run"
+        return error_of(self.outcomes[-1])
 
 
 @dataclass
@@ -115,7 +124,7 @@ async def run_template(
             ctx = step_context(step, context, ancestors, task_uuid=task_uuid, retry_count=attempt)
             outcome = await call_handler(resolved, ctx)
             run.outcomes.append(outcome)
-            if outcome.ok or not outcome.error.retryable:
+            if outcome.error is None or not outcome.error.retryable:
                 break
         run.state = "complete" if run.outcomes[-1].ok else "error"
     return TaskRun(task_uuid, runs)

@@ -166,6 +166,7 @@ async def test_happy_path_resolves_the_ticket_and_delegates_to_payments():
 async def test_every_failure_path_blocks_at_its_step(overrides, step, attempts, code):
     run = await run_template("customer_success", "process_refund", ticket(**overrides))
     failed = run.failed
+    assert failed is not None
     assert (failed.name, failed.attempts, failed.error.error_code) == (step, attempts, code)
     assert run.status == "blocked_by_failures"
 

@@ -9,7 +9,7 @@ from tasker_workflows.data_pipeline import analysis, extract
 from tasker_workflows.data_pipeline.models import AggregateMetrics, AnalyticsInput
 from tasker_workflows.errors import BusinessRuleError, TransientError
 
-from tests.workflows.local_runner import run_template
+from tests.workflows.local_runner import error_of, run_template
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 RANGE = {"start_date": "2026-02-01", "end_date": "2026-02-07"}
@@ -174,7 +174,7 @@ async def test_flaky_staging_extract_retries_then_succeeds():
     )
     sales = run.steps["extract_sales_data"]
     assert sales.attempts == 2
-    assert sales.outcomes[0].error.error_code == "SOURCE_UNAVAILABLE"
+    assert error_of(sales.outcomes[0]).error_code == "SOURCE_UNAVAILABLE"
     assert run.status == "complete"
 
 

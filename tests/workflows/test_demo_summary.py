@@ -92,10 +92,10 @@ def _intended_run(orders=40, seed=2):
             charges.append(
                 _charge(scenario.token, scenario.expected_amount_cents, key, 1 + replays)
             )
-    for n, scenario in enumerate(companion_scenarios(seed)):
+    for n, companion in enumerate(companion_scenarios(seed)):
         uuid = f"companion-{n:04d}"
-        tasks.append(DemoTask(scenario, uuid, created=False))
-        views[uuid] = _companion_view(scenario)
+        tasks.append(DemoTask(companion, uuid, created=False))
+        views[uuid] = _companion_view(companion)
     return tasks, views, charges
 
 

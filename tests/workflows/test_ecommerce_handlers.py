@@ -8,7 +8,7 @@ from tasker_workflows.ecommerce.payments import GATEWAY_TIMEOUT_ENV, GATEWAY_URL
 from tasker_workflows.outbox import Outbox
 
 from engine.handlers.registry import HandlerRegistry
-from tests.workflows.local_runner import load_handlers, run_template
+from tests.workflows.local_runner import error_of, load_handlers, run_template
 
 SHAPES = ["order_processing", "order_processing_diamond"]
 HANDLERS = [
@@ -91,6 +91,7 @@ async def test_permanent_failures_stop_after_one_attempt(context, step, code):
     run = await run_template("ecommerce", "order_processing", context)
     assert run.status == "blocked_by_failures"
     failed = run.failed
+    assert failed is not None
     assert (failed.name, failed.attempts) == (step, 1)
     assert (failed.error.error_type, failed.error.error_code, failed.error.retryable) == (
         "permanent_error",
@@ -108,15 +109,17 @@ async def test_retryable_gateway_trouble_exhausts_two_attempts(token, code):
     run = await run_template("ecommerce", "order_processing", order(token=token))
     payment = run.steps["process_payment"]
     assert (payment.state, payment.attempts) == ("error", 2)
-    assert {o.error.error_type for o in payment.outcomes} == {"retryable_error"}
+    assert {error_of(o).error_type for o in payment.outcomes} == {"retryable_error"}
     assert payment.error.error_code == code
     assert run.steps["update_inventory"].state == "pending"
 
 
 async def test_a_wrong_context_type_is_a_validation_error():
     run = await run_template("ecommerce", "order_processing", order(items="three widgets"))
-    assert run.failed.error.error_type == "validation_error"
-    assert run.failed.attempts == 1
+    failed = run.failed
+    assert failed is not None
+    assert failed.error.error_type == "validation_error"
+    assert failed.attempts == 1
 
 
 async def test_in_the_diamond_out_of_stock_does_not_stop_the_payment():
@@ -147,7 +150,7 @@ async def test_post_charge_timeout_is_retried_into_the_original_charge(gateway):
     run = await run_template("ecommerce", "order_processing", order(token="tok_visa"))
     payment = run.steps["process_payment"]
     assert payment.attempts == 2
-    assert payment.outcomes[0].error.error_code == "GATEWAY_TIMEOUT"
+    assert error_of(payment.outcomes[0]).error_code == "GATEWAY_TIMEOUT"
     assert payment.results["gateway_response"] == "approved (replayed)"
     assert run.status == "complete"
     assert len(gateway.ledger()) == 1
@@ -156,7 +159,7 @@ async def test_post_charge_timeout_is_retried_into_the_original_charge(gateway):
 async def test_rate_limit_carries_retry_after_to_the_engine(gateway):
     gateway.set_faults("tok_visa", [{"kind": "rate_limit", "retry_after_s": 2, "times": 1}])
     run = await run_template("ecommerce", "order_processing", order(token="tok_visa"))
-    first = run.steps["process_payment"].outcomes[0].error
+    first = error_of(run.steps["process_payment"].outcomes[0])
     assert (first.error_code, first.retry_after_s, first.retryable) == ("RATE_LIMITED", 2.0, True)
     assert run.status == "complete"
 
@@ -164,8 +167,10 @@ async def test_rate_limit_carries_retry_after_to_the_engine(gateway):
 async def test_a_gateway_decline_is_permanent_and_charges_nothing(gateway):
     gateway.set_faults("tok_visa", [{"kind": "decline"}])
     run = await run_template("ecommerce", "order_processing", order(token="tok_visa"))
-    assert run.failed.error.error_code == "PAYMENT_DECLINED"
-    assert run.failed.attempts == 1
+    failed = run.failed
+    assert failed is not None
+    assert failed.error.error_code == "PAYMENT_DECLINED"
+    assert failed.attempts == 1
     assert gateway.ledger() == []
 
 

@@ -42,6 +42,7 @@ def test_a_charge_taken_while_the_caller_timed_out_survives_the_restart(tmp_path
         with pytest.raises(httpx.ReadTimeout):
             _charge(first, "task-1:process_payment", timeout=0.2)
         lost = first.wait_for_charge("task-1:process_payment")
+        assert lost is not None
     with PaymentGateway(ledger_path=ledger) as second:
         retry = _charge(second, "task-1:process_payment").json()
         assert retry["id"] == lost.id and retry["replayed"] is True

@@ -169,6 +169,7 @@ async def test_happy_path_refunds_and_notifies(outbox_file):
 async def test_every_failure_path_blocks_at_its_step(outbox_file, overrides, step, attempts, code):
     run = await run_template("payments", "process_refund", refund(**overrides))
     failed = run.failed
+    assert failed is not None
     assert (failed.name, failed.attempts, failed.error.error_code) == (step, attempts, code)
     assert run.status == "blocked_by_failures"
     assert Outbox(outbox_file).messages() == []
@@ -178,9 +179,13 @@ async def test_rate_limited_notification_asks_for_a_delay(outbox_file):
     run = await run_template(
         "payments", "process_refund", refund(customer_email="j@test_rate_limit.example")
     )
-    assert run.failed.error.retry_after_s == 10.0
+    failed = run.failed
+    assert failed is not None
+    assert failed.error.retry_after_s == 10.0
 
 
 async def test_a_fractional_cent_amount_is_a_validation_error(outbox_file):
     run = await run_template("payments", "process_refund", refund(refund_amount=12.5))
-    assert run.failed.error.error_type == "validation_error"
+    failed = run.failed
+    assert failed is not None
+    assert failed.error.error_type == "validation_error"

@@ -33,7 +33,7 @@ def story(tmp_path, monkeypatch):
 class Story:
     """Runs README lines: ``order TOKEN``, ``tasker ...`` and ``VAR=value tasker ...``."""
 
-    def __init__(self, capsys, monkeypatch) -> None:
+    def __init__(self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
         self.capsys, self.monkeypatch = capsys, monkeypatch
         self.task_id = ""
 
@@ -64,13 +64,17 @@ class Story:
         return out
 
     def task(self) -> dict:
-        return json.loads(self._tasker(["task", "get", self.task_id, "--json"]))
+        task: dict = json.loads(self._tasker(["task", "get", self.task_id, "--json"]))
+        return task
 
     def step(self, name: str) -> dict:
         return next(s for s in self.task()["steps"] if s["name"] == name)
 
     def audit(self, name: str) -> list[dict]:
-        return json.loads(self._tasker(["task", "step-audit", self.task_id, name, "--json"]))
+        audit: list[dict] = json.loads(
+            self._tasker(["task", "step-audit", self.task_id, name, "--json"])
+        )
+        return audit
 
 
 @pytest.fixture

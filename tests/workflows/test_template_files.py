@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import BaseModel
 from tasker_workflows.customer_success import models as support
 from tasker_workflows.data_pipeline import models as pipeline
 from tasker_workflows.ecommerce import models as ecommerce
@@ -102,14 +103,14 @@ SHAPES = {
 }
 
 # (namespace, name) -> (context model, {step: result model})
-_CHECKOUT_RESULTS = {
+_CHECKOUT_RESULTS: dict[str, type[BaseModel]] = {
     "validate_cart": ecommerce.ValidateCartResult,
     "process_payment": ecommerce.ProcessPaymentResult,
     "update_inventory": ecommerce.UpdateInventoryResult,
     "create_order": ecommerce.CreateOrderResult,
     "send_confirmation": ecommerce.SendConfirmationResult,
 }
-MODELS = {
+MODELS: dict[tuple[str, str], tuple[type[BaseModel], dict[str, type[BaseModel]]]] = {
     ("ecommerce", "order_processing"): (ecommerce.OrderContext, _CHECKOUT_RESULTS),
     ("ecommerce", "order_processing_diamond"): (ecommerce.OrderContext, _CHECKOUT_RESULTS),
     ("data_pipeline", "analytics_pipeline"): (
@@ -193,7 +194,8 @@ POLICIES = {
 
 
 def _load(namespace: str, name: str) -> dict:
-    return yaml.safe_load((TEMPLATES / namespace / f"{name}.yaml").read_text())
+    template: dict = yaml.safe_load((TEMPLATES / namespace / f"{name}.yaml").read_text())
+    return template
 
 
 def test_every_shipped_yaml_is_listed_here():
