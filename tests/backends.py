@@ -87,7 +87,7 @@ def rows(db: str | Path, sql: str) -> list[tuple[Any, ...]]:
     """Run one read query (portable SQL, no parameters) on either backend."""
     if is_postgres(db):
         with psycopg.connect(str(db)) as conn:
-            return [tuple(r) for r in conn.execute(sql)]  # type: ignore[arg-type]
+            return [tuple(r) for r in conn.execute(sql)]
     cx = sqlite3.connect(db)
     try:
         return [tuple(r) for r in cx.execute(sql)]

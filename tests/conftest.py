@@ -41,4 +41,5 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
     """A database on each backend: a SQLite file path, or a PostgreSQL URL."""
     if request.param == "sqlite":
         return tmp_path / "tasker.db"
-    return request.getfixturevalue("pg_url")
+    url: str = request.getfixturevalue("pg_url")
+    return url

@@ -88,7 +88,9 @@ def test_batches_ran_two_workers_then_the_convergence(corpus_run: tuple[list[dic
     assert json.loads(deps) == ["process_csv_batch_py_001", "process_csv_batch_py_002"]
 
 
-def test_one_line_per_template_and_a_summary(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_one_line_per_template_and_a_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "two"
     folder.mkdir()
     for name in ("conditional_approval_handler_py", "batch_processing_py"):
@@ -101,7 +103,9 @@ def test_one_line_per_template_and_a_summary(tmp_path: Path, capsys) -> None:  #
     assert out[-1] == "2 templates: 2 complete"
 
 
-def test_an_invalid_template_is_reported_and_fails_the_run(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_an_invalid_template_is_reported_and_fails_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "good.yaml").write_text(
         "name: ok\nnamespace_name: t\nversion: 1.0.0\nsteps:\n  - {name: a, handler: {callable: h}}\n"
     )

@@ -33,5 +33,5 @@ async def test_bulk_tasks_match_tasks_created_one_by_one(engine: Engine) -> None
 
 async def test_a_bad_context_refuses_the_whole_batch(engine: Engine) -> None:
     with pytest.raises(EngineError, match="the context must be a JSON object"):
-        await engine.create_tasks("flaky_chain", "testing", [{"n": 1}, ["not", "an", "object"]])
+        await engine.create_tasks("flaky_chain", "testing", [{"n": 1}, ["not", "an", "object"]])  # type: ignore[list-item]
     assert await engine.list_tasks(limit=10) == []

@@ -93,7 +93,7 @@ def test_sigkill_mid_run_then_restart_completes_every_task_once(tmp_path: Path) 
         (task, name): attempts
         for task, name, attempts in cx.execute("SELECT task_uuid, name, attempts FROM steps")
     }
-    last_run = collections.defaultdict(int)
+    last_run: collections.defaultdict[tuple[str, str], int] = collections.defaultdict(int)
     for task, name, attempt in runs:
         last_run[task, name] = max(last_run[task, name], int(attempt))
     # No step ran again after its completion was committed.

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from engine.api import Engine
+from engine.api import Engine, TaskCreated
 from engine.worker import Worker
 from tests.engine.support import CART, step
 
@@ -135,7 +135,7 @@ async def test_a_worker_deciding_it_is_idle_runs_what_a_creation_hands_it(
 ) -> None:
     """run_until_idle looks for live work; a task created during that look (its first step
     claimed for this worker) is run before the worker stops, not cancelled with it."""
-    made = []
+    made: list[TaskCreated] = []
     has_live_work = engine.store.has_live_work
 
     async def looked_while_a_task_arrived() -> bool:
@@ -144,7 +144,7 @@ async def test_a_worker_deciding_it_is_idle_runs_what_a_creation_hands_it(
             made.append(await engine.create_task(*ORDER, CART))
         return answer
 
-    engine.store.has_live_work = looked_while_a_task_arrived
+    engine.store.has_live_work = looked_while_a_task_arrived  # type: ignore[method-assign]
     await engine.run_until_idle()
     task = await engine.get_task(made[0].task["task_uuid"])
     assert task["status"] == "complete"
@@ -165,7 +165,7 @@ async def test_steps_claimed_for_a_worker_that_stopped_meanwhile_are_not_started
         await go_on.wait()
         return await create_and_claim(*args, **kwargs)
 
-    engine.store.create_and_claim = held_back
+    engine.store.create_and_claim = held_back  # type: ignore[method-assign]
     async with running(engine) as worker:
         started_before = worker.attempts_run
         creating = asyncio.create_task(engine.create_task(*ORDER, CART))

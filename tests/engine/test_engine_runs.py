@@ -14,7 +14,8 @@ from tests.engine.support import CART, step
 
 async def create_flaky(engine: Engine, script: dict, **kw) -> str:
     made = await engine.create_task("flaky_chain", "testing", {"script": script}, **kw)
-    return made.task["task_uuid"]
+    uuid: str = made.task["task_uuid"]
+    return uuid
 
 
 async def test_seed_checkout_completes_and_passes_results_along(engine: Engine) -> None:

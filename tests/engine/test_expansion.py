@@ -13,7 +13,7 @@ from engine.decisions import InvalidOutcome
 from engine.expansion import ExistingStep
 from engine.outcomes import ErrorType, Outcome, StepError
 from engine.states import StepState as S
-from engine.templates import load_template, load_template_text
+from engine.templates import TaskTemplate, load_template, load_template_text
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "compat" / "templates"
 APPROVAL = (
@@ -50,11 +50,11 @@ steps:
 """
 
 
-def corpus(name: str):  # type: ignore[no-untyped-def]
+def corpus(name: str) -> TaskTemplate:
     return load_template(CORPUS / name).template
 
 
-def text(body: str):  # type: ignore[no-untyped-def]
+def text(body: str) -> TaskTemplate:
     return load_template_text(body).template
 
 
@@ -116,7 +116,9 @@ def test_no_branches_creates_nothing() -> None:
         (["validate_request_py"], "which is not one of its branches"),
     ],
 )
-def test_a_decision_naming_a_step_it_may_not_create_is_refused(names, message) -> None:  # type: ignore[no-untyped-def]
+def test_a_decision_naming_a_step_it_may_not_create_is_refused(
+    names: list[str], message: str
+) -> None:
     template = corpus(APPROVAL)
     decision = template.step("routing_decision_py")
     checked = dynamic.checked_outcome(template, decision, Outcome.success(route(*names)))

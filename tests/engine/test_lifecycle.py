@@ -37,6 +37,7 @@ def test_retryable_error_waits_with_the_policy_delay() -> None:
     first = decide(1, failure(True), POLICY, NOW)
     second = decide(2, failure(True), POLICY, NOW)
     assert first.to_state is StepState.WAITING_FOR_RETRY
+    assert first.next_retry_at_ms is not None and second.next_retry_at_ms is not None
     assert (first.next_retry_at_ms - NOW, second.next_retry_at_ms - NOW) == (100, 200)
     assert first.backoff_rule == "exponential 100 ms × 2^0"
 
@@ -53,7 +54,8 @@ def test_not_retryable_policy_stops_after_the_first_run() -> None:
 
 def test_retry_after_is_honoured() -> None:
     d = decide(1, failure(True, retry_after=2), POLICY, NOW)
-    assert d.next_retry_at_ms == NOW + 2000 and d.backoff_rule.endswith("Retry-After 2 s")
+    assert d.next_retry_at_ms == NOW + 2000
+    assert d.backoff_rule is not None and d.backoff_rule.endswith("Retry-After 2 s")
 
 
 def test_every_state_pair_is_decided_by_the_table() -> None:

@@ -16,7 +16,7 @@ async def test_a_chain_is_claimed_by_its_result_writes_not_by_the_loop(engine: E
         loop_claims.append(len(claimed))
         return claimed
 
-    engine.store.claim_ready = counted  # the worker loop's own claims (not the result writes')
+    engine.store.claim_ready = counted  # type: ignore[method-assign]  # the worker loop's own claims (not the result writes')
     made = await engine.create_task("ecommerce_order_processing", "ecommerce", CART)
     await engine.run_until_idle()
     task = await engine.get_task(made.task["task_uuid"])

@@ -51,6 +51,7 @@ async def test_an_unreachable_server_is_a_one_line_error_without_the_password() 
 async def test_the_change_feed_never_skips_a_change_committed_late(pg_url: str) -> None:
     writers = [await open_store(pg_url) for _ in range(4)]
     reader = await open_store(pg_url)
+    assert isinstance(reader, PostgresStore)
     created: list[str] = []
 
     async def write(store) -> None:

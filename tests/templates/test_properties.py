@@ -37,7 +37,8 @@ def graphs(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 
 def deps_of(step: dict[str, Any]) -> list[str]:
-    return step.get("dependencies", step.get("depends_on", []))
+    deps: list[str] = step.get("dependencies", step.get("depends_on", []))
+    return deps
 
 
 def acyclic(deps: dict[str, list[str]]) -> bool:
@@ -103,7 +104,7 @@ JSON = st.recursive(
     | st.booleans()
     | st.integers(-(10**6), 10**6)
     | st.floats(allow_nan=False)
-    | st.text(st.characters(blacklist_categories=("Cs",)), max_size=8),
+    | st.text(st.characters(blacklist_categories=["Cs"]), max_size=8),
     lambda inner: (
         st.lists(inner, max_size=3)
         | st.dictionaries(st.text("abcdefghijklmnopqrstuvwxyz_", max_size=12), inner, max_size=3)
