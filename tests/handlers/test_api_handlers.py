@@ -11,7 +11,8 @@ import pytest
 
 from engine import lifecycle, retry
 from engine.clock import FakeClock
-from engine.handlers.api import parse_retry_after, use_http
+from engine.handlers.api import use_http
+from engine.handlers.http_rules import parse_retry_after
 from engine.outcomes import Outcome
 from tasker_core.step_handler.api import ApiHandler
 from tasker_core.step_handler.functional import api_handler

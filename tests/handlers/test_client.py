@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tasker_core.client import TaskerClient, TaskerClientError
+from tasker_core.client import TaskerClient, TaskerClientError, TaskResponse
 
 DATA = Path(__file__).parent / "data"
 ORDER = {"order_id": 1042, "customer_email": "ada@example.com"}
@@ -22,7 +23,7 @@ def client(tmp_path: Path):
         yield c
 
 
-def create(client: TaskerClient, **kw):
+def create(client: TaskerClient, **kw: Any) -> TaskResponse:
     return client.create_task(
         "client_orders", namespace="testing", context=kw.pop("context", ORDER), **kw
     )

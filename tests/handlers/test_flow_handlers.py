@@ -119,7 +119,7 @@ def test_an_empty_analysis_is_no_batches() -> None:
     assert batches.read_outcome("a", outcome.results).kind == batches.NO_BATCHES
 
 
-WORKER_INPUTS = {
+WORKER_INPUTS: dict[str, Any] = {
     "cursor": {"batch_id": "002", "start_cursor": 10, "end_cursor": 20, "batch_size": 10},
     "batch_metadata": {"cursor_field": "row", "failure_strategy": "isolate"},
     "is_no_op": False,

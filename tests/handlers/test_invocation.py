@@ -225,7 +225,7 @@ def test_functional_handler_class_returns_failures_when_called_directly() -> Non
     def handler(context):
         raise PermanentError("nope")
 
-    result = handler._handler_class().call(make_context())
+    result = handler._handler_class().call(make_context())  # type: ignore[attr-defined]
     assert result.is_failure_result()
     assert (result.error_type, result.retryable, result.error_message) == (
         "permanent_error",

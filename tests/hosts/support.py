@@ -29,6 +29,7 @@ def stop(proc: subprocess.Popen) -> str:
     """Stop a worker as an operator would (SIGTERM, then SIGKILL); what it said on stderr."""
     if proc.poll() is None:
         proc.terminate()
+    err: bytes
     try:
         _, err = proc.communicate(timeout=20)
     except subprocess.TimeoutExpired:

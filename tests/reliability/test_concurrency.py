@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,11 +35,11 @@ WORKERS = [f"host-{n}" for n in range(4)]
 STEPS = 3  # relay_chain: first -> second -> third
 
 
-def start(command: list[str], env: dict[str, str], err: Path, **kwargs: object) -> subprocess.Popen:
+def start(command: list[str], env: dict[str, str], err: Path, **kwargs: Any) -> subprocess.Popen:
     with err.open("w") as stderr:
         return subprocess.Popen(
             command, env={**os.environ, **env}, stderr=stderr, cwd=REPO, **kwargs
-        )  # type: ignore[call-overload]
+        )
 
 
 def count(db: Path, sql: str) -> int:

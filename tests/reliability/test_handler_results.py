@@ -42,7 +42,8 @@ def create_and_run(capsys: pytest.CaptureFixture[str], db: Path, name: str, cont
     assert code == 0 and "Traceback" not in err, err
     code, out, err = tasker(capsys, db, "task", "get", uuid, "--json")
     assert code == 0, err
-    return json.loads(out)
+    task: dict = json.loads(out)
+    return task
 
 
 @pytest.mark.parametrize(("do", "code", "says"), CASES, ids=[case[0] for case in CASES])

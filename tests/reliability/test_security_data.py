@@ -130,7 +130,7 @@ def formatted_sql(path: Path) -> list[tuple[int, str]]:
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.JoinedStr):
-            text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+            text = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
             if SQL.search(text):
                 found += [
                     (node.lineno, ast.unparse(v.value))

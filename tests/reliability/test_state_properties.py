@@ -106,9 +106,9 @@ async def play(world: World, event: tuple[Any, ...]) -> None:
         except (StoreError, EngineError, IllegalTransition):
             pass  # illegal in this state: refused, and (checked below) nothing changed
     elif kind in ("cancel", "give_up"):
-        action = world.engine.cancel_task if kind == "cancel" else world.engine.give_up
+        close = world.engine.cancel_task if kind == "cancel" else world.engine.give_up
         try:
-            await action(world.task, "operator says so")
+            await close(world.task, "operator says so")
         except (StoreError, EngineError, IllegalTransition):
             pass
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from tasker_workflows.ecommerce import handlers as shipped
 
+from tasker_core import StepHandler
 from tasker_core.registry import HandlerRegistry
 
 RUNLOG_ENV = "TASKER_RELIABILITY_RUNLOG"
@@ -32,7 +33,7 @@ def record(context: Any) -> None:
     time.sleep(float(os.environ.get(SLEEP_ENV) or 0))
 
 
-def recorded(handler_class: type) -> type:
+def recorded(handler_class: type[StepHandler]) -> type:
     """A subclass of a handler class whose ``call`` records the run first."""
     shipped_call = handler_class.call
     if inspect.iscoroutinefunction(shipped_call):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from tasker_core import ErrorType, PermanentError, StepContext, StepHandler, StepHandlerResult
 
 
@@ -25,7 +27,7 @@ class RefundGatewayHandler(StepHandler):
 
     handler_name = "refund_gateway"
 
-    def call(self, context: StepContext) -> StepHandlerResult:
+    def call(self, context: StepContext) -> Awaitable[StepHandlerResult]:
         return self.refund(context)
 
     def validate(self, context: StepContext) -> StepHandlerResult:
