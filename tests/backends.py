@@ -12,7 +12,7 @@ import itertools
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -83,14 +83,20 @@ def is_postgres(db: str | Path) -> bool:
     return str(db).startswith("postgresql://")
 
 
-def rows(db: str | Path, sql: str) -> list[tuple[Any, ...]]:
-    """Run one read query (portable SQL, no parameters) on either backend."""
+def to_psycopg(sql: str) -> str:
+    """SQL with ``?`` placeholders as psycopg takes it: ``%s`` placeholders, a literal ``%``
+    doubled. (The SQL given must hold no ``?`` other than placeholders.)"""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def rows(db: str | Path, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    """Run one read query (portable SQL, ``?`` placeholders) on either backend."""
     if is_postgres(db):
         with psycopg.connect(str(db)) as conn:
-            return [tuple(r) for r in conn.execute(sql)]
+            return [tuple(r) for r in conn.execute(to_psycopg(sql), tuple(params))]
     cx = sqlite3.connect(db)
     try:
-        return [tuple(r) for r in cx.execute(sql)]
+        return [tuple(r) for r in cx.execute(sql, tuple(params))]
     finally:
         cx.close()
 
