@@ -31,9 +31,9 @@ from engine.shipped import TEMPLATES_DIR
 from tests.reliability.support import (
     DATA,
     illegal_paths,
-    integrity,
     rows,
     runs,
+    store_integrity,
     tasker,
     unwelcome_lines,
 )
@@ -50,7 +50,7 @@ RECORDER = DATA / "recording_checkout.py"
 class CrashRun:
     """What a harness run did and what it left behind."""
 
-    db: Path
+    db: str | Path  # a SQLite file, or a PostgreSQL URL
     runlog: Path
     outbox: Path
     scenarios: dict[str, OrderScenario]  # by task uuid
@@ -70,7 +70,9 @@ def write_patient_template(folder: Path) -> None:
     (folder / "order_processing_patient.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
 
 
-def create_orders(db: Path, folder: Path, orders: list[OrderScenario]) -> dict[str, OrderScenario]:
+def create_orders(
+    db: str | Path, folder: Path, orders: list[OrderScenario]
+) -> dict[str, OrderScenario]:
     async def create() -> dict[str, OrderScenario]:
         made = {}
         async with open_engine(db, templates=[folder]) as engine:
@@ -84,7 +86,7 @@ def create_orders(db: Path, folder: Path, orders: list[OrderScenario]) -> dict[s
     return asyncio.run(create())
 
 
-def unsettled(db: Path) -> int:
+def unsettled(db: str | Path) -> int:
     return int(
         rows(db, "SELECT COUNT(*) FROM tasks WHERE status NOT IN (?, ?)", (COMPLETE, BLOCKED))[0][0]
     )
@@ -100,10 +102,11 @@ def _wait_for_new_run(runlog: Path, seen: int, proc: subprocess.Popen, timeout_s
 
 
 def run_with_kills(
-    tmp: Path, *, orders: int, kills: int, seed: int, step_sleep_s: float
+    db: str | Path, tmp: Path, *, orders: int, kills: int, seed: int, step_sleep_s: float
 ) -> CrashRun:
-    """Create the orders, kill ``kills`` workers mid-run, then finish with ``--until-idle``."""
-    folder, db = tmp / "templates", tmp / "crash.db"
+    """Create the orders in ``db`` (a SQLite file or a PostgreSQL URL, which the workers get
+    as ``--db``), kill ``kills`` workers mid-run, then finish with ``--until-idle``."""
+    folder = tmp / "templates"
     write_patient_template(folder)
     mix = build_order_mix(orders, seed, gateway_timeout_s=GATEWAY_TIMEOUT_S)
     run = CrashRun(db, tmp / "runs.log", tmp / "outbox.db", create_orders(db, folder, mix))
@@ -217,7 +220,8 @@ def run_problems(run: CrashRun) -> list[str]:
 
 
 def store_problems(run: CrashRun) -> list[str]:
-    problems = [] if integrity(run.db) == "ok" else [f"integrity_check: {integrity(run.db)}"]
+    verdict = store_integrity(run.db)  # PRAGMA integrity_check; nothing on PostgreSQL (see there)
+    problems = [] if verdict == "ok" else [f"integrity_check: {verdict}"]
     problems += illegal_paths(run.db)
     if run.final_returncode != 0:
         problems.append(f"the last worker exited {run.final_returncode}")
@@ -225,7 +229,7 @@ def store_problems(run: CrashRun) -> list[str]:
     return problems
 
 
-def lost_attempts(db: Path) -> int:
+def lost_attempts(db: str | Path) -> int:
     """Attempts a kill interrupted (the lease brought them back as worker_lost)."""
     return int(
         rows(db, "SELECT COUNT(*) FROM step_transitions WHERE metadata LIKE ?", (f"%{LOST}%",))[0][
