@@ -1,6 +1,7 @@
 """The real console, headless and without a worker, watching a database other processes write.
 
 Usage: python console_observer.py DB STOP_FILE EXPECTED_TASKS
+(DB: a SQLite file or a PostgreSQL URL)
 
 It runs the Textual app (driven by Pilot, as an operator would: moving through the task list,
 which loads each selected task's steps and audit) until STOP_FILE exists, then waits until
@@ -21,7 +22,7 @@ from typing import Any
 from console.app import ConsoleApp
 from console.messages import ActionFailed
 from console.widgets.task_table import TaskTable
-from engine.api import open_engine
+from engine.api import database_label, open_engine
 
 
 def shown(table: TaskTable) -> dict[str, Any]:
@@ -41,7 +42,7 @@ async def observe(db: str, stop: Path, expected: int) -> dict[str, Any]:
             errors.append(message.text)
 
     async with open_engine(db) as engine:
-        app = ConsoleApp(engine, embedded_worker=None, db_label=Path(db).name, poll_s=0.2)
+        app = ConsoleApp(engine, embedded_worker=None, db_label=database_label(db), poll_s=0.2)
         async with app.run_test(size=(160, 48), message_hook=hook) as pilot:
             moves = 0
             while not stop.exists():
