@@ -82,7 +82,7 @@ def claim_ready(
                 to_stamp.append(task_uuid)
         elif status in moves.STARTED_BY_A_CLAIM:
             move_task(cx, task_uuid, status, T.STEPS_IN_PROCESS, now, worker_id,
-                      moves.START_REASON, counters=(None, None))  # fmt: skip
+                      moves.START_REASON, stamp=True)  # fmt: skip
         else:
             to_evaluate.append(task_uuid)
     # Read after the claims, so the re-evaluations see these steps in progress.

@@ -124,16 +124,19 @@ def move_task(
     by: str,
     reason: str,
     metadata: dict[str, Any] | None = None,
-    counters: tuple[int | None, int | None] | None = None,
+    *,
+    stamp: bool = False,
+    completed: int | None = None,
+    failed: int | None = None,
 ) -> None:
     """Set a task's state (checked against the table) and write its audit row.
 
-    ``counters``: the task's new completed and failed step counts (None: unchanged); with
-    them, the same statement stamps the task as changed (what ``touch_task`` does).
+    ``stamp``: the same statement stamps the task as changed (what ``touch_task`` does) and
+    sets its ``completed`` and ``failed`` step counts (None: unchanged).
     """
     check_task(task_uuid, from_state, to_state)
     done = now_ms if to_state in (TaskState.COMPLETE, TaskState.RESOLVED_MANUALLY) else None
-    if counters is None:
+    if not stamp:
         cx.execute(
             "UPDATE tasks SET status = ?, completed_at = COALESCE(?, completed_at) "
             "WHERE task_uuid = ? AND status = ?",
@@ -143,7 +146,7 @@ def move_task(
         cx.execute(
             "UPDATE tasks SET status = ?, completed_at = COALESCE(?, completed_at),"
             f" {_TOUCH} WHERE task_uuid = ? AND status = ?",
-            (to_state.value, done, now_ms, *counters, task_uuid, from_state.value),
+            (to_state.value, done, now_ms, completed, failed, task_uuid, from_state.value),
         )
     cx.execute(
         "INSERT INTO task_transitions (task_uuid, from_state, to_state, at, by, reason, metadata)"
@@ -156,32 +159,31 @@ def reevaluate(
     cx: sqlite3.Connection, task_uuid: str, now_ms: int, by: str, reason: str
 ) -> TaskState:
     """Recompute readiness, counters and the task's state after one of its steps moved."""
-    return reevaluate_all(cx, {task_uuid: reason}, now_ms, by)[0]
+    return reevaluate_all(cx, {task_uuid: reason}, now_ms, by)[task_uuid]
 
 
 def reevaluate_all(
     cx: sqlite3.Connection, reasons: dict[str, str], now_ms: int, by: str
-) -> list[TaskState]:
+) -> dict[str, TaskState]:
     """``reevaluate`` for many tasks (``reasons``: task_uuid -> why), their step rows read in
     one query and their ready-list and stamp writes batched: one statement each for the whole
-    transaction, not one per task."""
+    transaction, not one per task. The tasks' new states, by task."""
     rows = tasks_rows(cx, list(reasons))
     ready: list[tuple[int | None, str]] = []
     touched: list[tuple[int, int, int, str]] = []
-    states = []
+    states: dict[str, TaskState] = {}
     for task_uuid, reason in reasons.items():
         task_rows = rows.get(task_uuid, [])
         task_state = TaskState(task_rows[0][-1] if task_rows else _task_status(cx, task_uuid))
         result = readiness.evaluate(task_state, readiness_rows(task_rows), now_ms)
         ready.extend((at, step_uuid) for step_uuid, at in result.ready_at.items())
         if result.task_state is not task_state:
-            counters = (result.completed_steps, result.failed_steps)
-            move_task(
-                cx, task_uuid, task_state, result.task_state, now_ms, by, reason, counters=counters
-            )
+            move_task(cx, task_uuid, task_state, result.task_state, now_ms, by, reason,
+                      stamp=True, completed=result.completed_steps,
+                      failed=result.failed_steps)  # fmt: skip
         else:
             touched.append((now_ms, result.completed_steps, result.failed_steps, task_uuid))
-        states.append(result.task_state)
+        states[task_uuid] = result.task_state
     if ready:
         cx.executemany("UPDATE steps SET ready_at = ? WHERE step_uuid = ?", ready)
     if touched:
