@@ -104,11 +104,17 @@ async def _resolve_task_uuid(tx: Tx, text: str) -> str:
 
 
 async def _get_task(tx: Tx, task_uuid: str) -> dict[str, Any]:
-    row = await tx.one("SELECT * FROM tasks WHERE task_uuid = %s", (task_uuid,))
-    if row is None:
+    """The task and its steps read by one statement: one round trip, and one snapshot (two
+    statements outside a transaction could show a task complete beside a running step)."""
+    found = await tx.one(
+        "SELECT row_to_json(t) AS task, COALESCE((SELECT json_agg(s ORDER BY s.position)"
+        " FROM steps s WHERE s.task_uuid = t.task_uuid), '[]') AS steps"
+        " FROM tasks t WHERE t.task_uuid = %s",
+        (task_uuid,),
+    )
+    if found is None:
         raise TaskNotFound(f"no task {task_uuid}; list tasks with 'tasker task list'")
-    steps = await tx.all("SELECT * FROM steps WHERE task_uuid = %s ORDER BY position", (task_uuid,))
-    return views.task_detail(row, steps)
+    return views.task_detail(found["task"], found["steps"])
 
 
 async def _list_tasks(
