@@ -106,12 +106,18 @@ def _resolve_task_uuid(cx: sqlite3.Connection, text: str) -> str:
 
 
 def _get_task(cx: sqlite3.Connection, task_uuid: str) -> dict[str, Any]:
-    row = cx.execute("SELECT * FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()
+    """The task and its steps from one snapshot (read apart, another process's commit in
+    between could show a task complete beside a step still running)."""
+    cx.execute("BEGIN")
+    try:
+        row = cx.execute("SELECT * FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()
+        step_rows = cx.execute(
+            "SELECT * FROM steps WHERE task_uuid = ? ORDER BY position", (task_uuid,)
+        ).fetchall()
+    finally:
+        cx.execute("COMMIT")
     if row is None:
         raise TaskNotFound(f"no task {task_uuid}; list tasks with 'tasker task list'")
-    step_rows = cx.execute(
-        "SELECT * FROM steps WHERE task_uuid = ? ORDER BY position", (task_uuid,)
-    ).fetchall()
     return views.task_detail(row, step_rows)
 
 
