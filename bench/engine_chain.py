@@ -43,10 +43,15 @@ async def _run(path: Path, template: str, chains: int) -> float:
     return elapsed * 1000 / chains
 
 
+def task_status(side: sqlite3.Connection, task_uuid: str) -> str:
+    """A task's status alone, read on a waiter's own connection (not the task's whole view)."""
+    row = side.execute("SELECT status FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()
+    return str(row[0])
+
+
 async def _wait_complete(side: sqlite3.Connection, task_uuid: str) -> None:
     """Poll on a connection of its own, so waiting does not queue behind the worker's writes."""
-    query = "SELECT status FROM tasks WHERE task_uuid = ?"
-    while side.execute(query, (task_uuid,)).fetchone()[0] != "complete":
+    while task_status(side, task_uuid) != "complete":
         await asyncio.sleep(0.0002)
 
 

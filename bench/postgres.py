@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
+from bench.engine_chain import task_status
 from engine.api import open_engine
 from engine.handlers.registry import HandlerRegistry
 from engine.store import is_postgres, open_store, sqlite_path
@@ -88,8 +89,7 @@ async def _status_reader(db: str, side) -> AsyncIterator[StatusOf]:
     reader = sqlite3.connect(sqlite_path(db))
 
     async def row_status(task_uuid: str) -> str:
-        query = "SELECT status FROM tasks WHERE task_uuid = ?"
-        return reader.execute(query, (task_uuid,)).fetchone()[0]
+        return task_status(reader, task_uuid)
 
     try:
         yield row_status
