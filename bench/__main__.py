@@ -1,4 +1,4 @@
-"""``make bench``: our engine beside the raw SQLite floor and the peers, in one run.
+"""``make bench``: our engine beside the raw SQLite floors and the peers, in one run.
 
 Writes bench/results.json and bench/results.md (the table the README quotes). Every figure is
 the median of ``--runs`` runs; ratios compare figures taken in this same run.
@@ -17,10 +17,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import console, engine_chain, floor, latency, memory, peers, report, throughput
+from bench import (
+    console,
+    engine_chain,
+    floor_minimal,
+    floor_same_writes,
+    latency,
+    memory,
+    peers,
+    report,
+    throughput,
+)
 
 OUT = Path(__file__).parent
 WORKERS = (1, 2, 4)
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
 def median_of(runs: int, fn: Callable[[Path], float]) -> dict[str, float]:
@@ -28,7 +42,31 @@ def median_of(runs: int, fn: Callable[[Path], float]) -> dict[str, float]:
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             values.append(fn(Path(tmp)))
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+    return summary(values)
+
+
+def sequential_rounds(runs: int, sequential: int) -> dict[str, dict[str, float]]:
+    """The floors and our sequential chains, measured side by side in each round, so that every
+    ratio pairs figures taken within seconds of each other (this machine drifts within the
+    hour); a ratio's median is the median of the rounds' ratios."""
+    figures: dict[str, list[float]] = {}
+
+    def add(key: str, value: float) -> None:
+        figures.setdefault(key, []).append(value)
+
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            t = Path(tmp)
+            same = floor_same_writes.same_writes_ms_per_step(t / "s.db", 200)
+            minimal = floor_minimal.minimal_ms_per_step(t / "m.db", 200)
+            chain = engine_chain.ms_per_workflow(t / "c.db", "chain5", sequential)
+            add("floor_same_writes_ms_per_step", same)
+            add("floor_minimal_ms_per_step", minimal)
+            add("chain5_ms", chain)
+            add("per_step_to_same_writes_floor", chain / 5 / same)
+            add("per_step_to_minimal_floor", chain / 5 / minimal)
+            add("diamond4_ms", engine_chain.ms_per_workflow(t / "d.db", "diamond4", sequential))
+    return {key: summary(values) for key, values in figures.items()}
 
 
 def peer_median(
@@ -49,16 +87,16 @@ def measure(runs: int, chains: int, sequential: int, big: int) -> dict:
         "runs": runs,
         "chains": chains,
     }
-    step = "seq_ms_per_step"
-    r["floor"] = {step: median_of(runs, lambda t: floor.floor_ms_per_step(t / "f.db", 200))}
-    r["ours"] = {
-        "chain5_ms": median_of(
-            runs, lambda t: engine_chain.ms_per_workflow(t / "o.db", "chain5", sequential)
-        ),
-        "diamond4_ms": median_of(
-            runs, lambda t: engine_chain.ms_per_workflow(t / "o.db", "diamond4", sequential)
-        ),
+    seq = sequential_rounds(runs, sequential)
+    r["floor"] = {
+        "same_writes_ms_per_step": seq["floor_same_writes_ms_per_step"],
+        "minimal_ms_per_step": seq["floor_minimal_ms_per_step"],
     }
+    r["ratios"] = {
+        "per_step_to_same_writes_floor": seq["per_step_to_same_writes_floor"],
+        "per_step_to_minimal_floor": seq["per_step_to_minimal_floor"],
+    }
+    r["ours"] = {"chain5_ms": seq["chain5_ms"], "diamond4_ms": seq["diamond4_ms"]}
     r["ours"].update(
         {
             f"chains_per_s_{k}": median_of(

@@ -1,8 +1,9 @@
-"""The raw SQLite floor: the same durable writes our engine makes, with stdlib sqlite3.
+"""The minimal SQLite floor: the leanest rows a durable 5-step chain could keep, stdlib sqlite3.
 
-A 5-step linear workflow: one commit creates the task and its steps, then per step a claim
-(UPDATE + transition INSERT) and a finish (UPDATE + transition INSERT + promote the next
-step). WAL, synchronous=NORMAL, one transaction per state change, no scheduler, no handler.
+Three small tables and one index beside the keys (not our schema; see floor_same_writes for
+that): one commit creates the task and its steps, then per step a claim (UPDATE + transition
+INSERT) and a finish (UPDATE + transition INSERT + promote the next step). WAL,
+synchronous=NORMAL, one transaction per state change, no scheduler, no handler.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def run_chain(cx: sqlite3.Connection, steps: int = 5) -> None:
         _tx(cx, finish)
 
 
-def floor_ms_per_step(path: Path, chains: int = 200, steps: int = 5) -> float:
+def minimal_ms_per_step(path: Path, chains: int = 200, steps: int = 5) -> float:
     """Median-free single measurement: milliseconds per step over ``chains`` chains."""
     cx = sqlite3.connect(path, isolation_level=None)
     cx.execute("PRAGMA journal_mode=WAL")
