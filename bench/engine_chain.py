@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from pathlib import Path
 
@@ -31,28 +30,21 @@ async def _run(path: Path, template: str, chains: int) -> float:
         runner = asyncio.create_task(worker.run())
         await engine.create_task(template, "bench", {"warmup": True})
         await _wait_idle(engine)
-        side = sqlite3.connect(path)
         start = time.perf_counter()
         for n in range(chains):
             made = await engine.create_task(template, "bench", {"n": n})
-            await _wait_complete(side, made.task["task_uuid"])
+            await completed(engine, made.task["task_uuid"])
         elapsed = time.perf_counter() - start
-        side.close()
         worker.stop()
         await runner
     return elapsed * 1000 / chains
 
 
-def task_status(side: sqlite3.Connection, task_uuid: str) -> str:
-    """A task's status alone, read on a waiter's own connection (not the task's whole view)."""
-    row = side.execute("SELECT status FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()
-    return str(row[0])
-
-
-async def _wait_complete(side: sqlite3.Connection, task_uuid: str) -> None:
-    """Poll on a connection of its own, so waiting does not queue behind the worker's writes."""
-    while task_status(side, task_uuid) != "complete":
-        await asyncio.sleep(0.0002)
+async def completed(engine, task_uuid: str) -> None:
+    """Wait as a caller would (woken by the commit that settles the task), and check."""
+    status = await engine.wait_for_task(task_uuid, timeout_s=60)
+    if status != "complete":
+        raise RuntimeError(f"bench task {task_uuid} ended {status}")
 
 
 async def _wait_idle(engine) -> None:

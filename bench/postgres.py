@@ -12,20 +12,18 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import sqlite3
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from bench.engine_chain import task_status
+from bench.engine_chain import completed
 from engine.api import open_engine
 from engine.handlers.registry import HandlerRegistry
-from engine.store import is_postgres, open_store, sqlite_path
 
 TEMPLATES = Path(__file__).parent / "templates"
 STEPS = 5
@@ -47,54 +45,18 @@ async def _chain_ms(db: str, chains: int) -> float:
     async with open_engine(db, templates=[TEMPLATES]) as engine:
         worker = engine.worker(concurrency=4, poll_s=0.001)
         running = asyncio.create_task(worker.run())
-        side = await open_store(db)  # waits on connections of its own, off the worker's
         try:
-            async with _status_reader(db, side) as status:
-                warmup = await engine.create_task("chain5", "bench", {"w": 1})
-                await _complete(side, status, warmup.task)
-                start = time.perf_counter()
-                for n in range(chains):
-                    made = await engine.create_task("chain5", "bench", {"n": n})
-                    await _complete(side, status, made.task)
-                elapsed = time.perf_counter() - start
+            warmup = await engine.create_task("chain5", "bench", {"w": 1})
+            await completed(engine, warmup.task["task_uuid"])
+            start = time.perf_counter()
+            for n in range(chains):
+                made = await engine.create_task("chain5", "bench", {"n": n})
+                await completed(engine, made.task["task_uuid"])
+            elapsed = time.perf_counter() - start
         finally:
-            await side.close()
             worker.stop()
             await running
     return elapsed * 1000 / chains
-
-
-async def _complete(side, status: StatusOf, task: dict) -> None:
-    """Look each time the worker commits (PostgreSQL announces it) or every half millisecond."""
-    wait = getattr(side, "wait_for_change", None)
-    while await status(task["task_uuid"]) != "complete":
-        await (wait(0.05) if wait else asyncio.sleep(0.0005))
-
-
-StatusOf = Callable[[str], Awaitable[str]]
-
-
-@asynccontextmanager
-async def _status_reader(db: str, side) -> AsyncIterator[StatusOf]:
-    """A task's status alone, on a connection of the waiter's own: a plain sqlite3 read on
-    this thread (as bench.engine_chain does), or the task's list row on PostgreSQL; not the
-    task's whole view, which costs more than the step being timed."""
-    if is_postgres(db):
-
-        async def summary_status(task_uuid: str) -> str:
-            return (await side.task_summaries([task_uuid]))[0]["status"]
-
-        yield summary_status
-        return
-    reader = sqlite3.connect(sqlite_path(db))
-
-    async def row_status(task_uuid: str) -> str:
-        return task_status(reader, task_uuid)
-
-    try:
-        yield row_status
-    finally:
-        reader.close()
 
 
 @contextmanager

@@ -16,7 +16,9 @@ from engine.handlers.loading import import_handler_modules
 from engine.handlers.registry import HandlerRegistry
 from engine.ids import short_id
 from engine.json_limits import MAX_CONTEXT_BYTES, MAX_RESULT_BYTES, NotStorable, stored_size
+from engine.states import TaskState
 from engine.store import ClaimedStep, Store, TaskPlan, is_postgres, open_store, sqlite_path
+from engine.task_waits import TaskWaits
 from engine.templates import TaskTemplate, TemplateCatalog
 from engine.worker import Worker
 
@@ -77,6 +79,7 @@ class Engine:
         self._handler_specs = list(handler_specs)
         self._handlers_loaded = False
         self._workers: list[Worker] = []
+        self._waits = TaskWaits()
 
     # templates ---------------------------------------------------------------------------
     def templates(self) -> list[TaskTemplate]:
@@ -97,6 +100,7 @@ class Engine:
 
     def worker(self, concurrency: int = 4, **options: Any) -> Worker:
         self.load_handlers()
+        options.setdefault("on_task_states", self._waits.moved)
         worker = Worker(self.store, self.registry, self.clock, concurrency=concurrency, **options)
         self._workers.append(worker)
         return worker
@@ -225,6 +229,21 @@ class Engine:
     async def get_task(self, uuid_or_prefix: str) -> dict[str, Any]:
         return await self.store.get_task(await self.resolve(uuid_or_prefix))
 
+    async def wait_for_task(self, uuid_or_prefix: str, timeout_s: float | None = None) -> str:
+        """Wait until the task has settled and return its status: finished (complete, error,
+        cancelled, resolved_manually) or blocked_by_failures (it waits for an operator).
+
+        Ends with the commit that settles the task when this engine's worker runs it; a change
+        made by another process is seen within ``task_waits.RECHECK_S``. Raises
+        ``task_waits.NotSettled`` (a TimeoutError) after ``timeout_s``."""
+        whole = len(uuid_or_prefix) == 36  # a whole uuid needs no lookup of its own
+        task_uuid = uuid_or_prefix if whole else await self.resolve(uuid_or_prefix)
+        status = await self._waits.wait(task_uuid, self.store.task_status, timeout_s)
+        if status is None:  # no such task: resolve says so, in one line
+            await self.resolve(uuid_or_prefix)
+            raise EngineError(f"task {uuid_or_prefix} is gone")  # deleted while waited for
+        return status
+
     async def list_tasks(
         self,
         namespace: str | None = None,
@@ -275,7 +294,12 @@ class Engine:
             results,
         )
         self._wake_workers()
-        return await self.store.get_task(task_uuid)
+        return self._told(await self.store.get_task(task_uuid))
+
+    def _told(self, task: dict[str, Any]) -> dict[str, Any]:
+        """An operator action's result, its task's state passed on to whoever waits for it."""
+        self._waits.moved({task["task_uuid"]: TaskState(task["status"])})
+        return task
 
     async def reset_step(
         self, task: str, step: str, reason: str, by: str | None = None
@@ -310,7 +334,7 @@ class Engine:
             reason or f"{action.replace('_', ' ')} requested",
         )
         self._wake_workers()
-        return await self.store.get_task(task_uuid)
+        return self._told(await self.store.get_task(task_uuid))
 
     async def cancel_task(
         self, task: str, reason: str | None = None, by: str | None = None

@@ -11,8 +11,11 @@ import asyncio
 from collections.abc import Callable
 
 from engine.clock import Clock
+from engine.states import TaskState
 from engine.store import ClaimedStep, Store
 from engine.store.base import AttemptResult
+
+TaskStates = Callable[[dict[str, TaskState]], None]
 
 
 class GroupCommit:
@@ -26,6 +29,7 @@ class GroupCommit:
         release_slots: Callable[[int], None],
         start: Callable[[ClaimedStep], None],
         settled: Callable[[str], None],
+        task_states: TaskStates | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -35,6 +39,7 @@ class GroupCommit:
         self._release = release_slots
         self._start = start
         self._settled = settled  # told of each step whose result is written (or failed)
+        self._task_states = task_states  # told of the tasks each write re-evaluated
         self._queue: list[tuple[AttemptResult, asyncio.Future[bool]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -57,7 +62,7 @@ class GroupCommit:
             batch, self._queue = self._queue, []
             slots = self._reserve(len(batch))
             try:
-                stored, claimed = await self._store.finish_attempts(
+                stored, claimed, states = await self._store.finish_attempts(
                     [result for result, _ in batch],
                     self._clock.now_ms(),
                     self._worker_id,
@@ -74,6 +79,8 @@ class GroupCommit:
                 self._release(slots)
             for step in claimed:
                 self._start(step)
+            if self._task_states is not None and states:
+                self._task_states(states)
             for (result, future), ok in zip(batch, stored, strict=True):
                 if not future.done():
                     self._settled(result.step_uuid)

@@ -14,7 +14,7 @@ import socket
 import uuid
 
 from engine.clock import Clock, wait_for_event
-from engine.group_commit import GroupCommit
+from engine.group_commit import GroupCommit, TaskStates
 from engine.handlers.registry import HandlerRegistry
 from engine.runner import StepRunner
 from engine.store import ClaimedStep, Store
@@ -44,7 +44,10 @@ class Worker:
         worker_id: str | None = None,
         lease_ms: int = DEFAULT_LEASE_MS,
         poll_s: float = POLL_S,
+        on_task_states: TaskStates | None = None,
     ) -> None:
+        """``on_task_states``: told, after each commit of results, of the tasks it re-evaluated
+        and their states (the engine wakes whoever waits for one to settle)."""
         self.store = store
         self.clock = clock
         self.concurrency = max(1, concurrency)
@@ -71,6 +74,7 @@ class Worker:
             self._release,
             self._start,
             self._settled.add,
+            on_task_states,
         )
         self._next_heartbeat_ms = 0
 

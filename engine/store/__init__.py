@@ -5,6 +5,7 @@ from __future__ import annotations
 from engine.store.base import (
     AmbiguousPrefix,
     ClaimedStep,
+    Finished,
     IllegalAction,
     StepNotFound,
     StepPlan,
@@ -42,6 +43,7 @@ async def open_store(url: str) -> Store:
 __all__ = [
     "AmbiguousPrefix",
     "ClaimedStep",
+    "Finished",
     "IllegalAction",
     "StepNotFound",
     "StepPlan",

@@ -7,9 +7,10 @@ results, and the re-evaluation of the task it belongs to.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from engine.lifecycle import Decision
+from engine.states import TaskState
 
 
 class StoreError(Exception):
@@ -95,6 +96,14 @@ class ClaimedStep:
     failure_strategy: str | None = None  # a batch clone's failure_strategy
 
 
+class Finished(NamedTuple):
+    """What storing a batch of attempt results did."""
+
+    stored: list[bool]  # per result: False where its attempt no longer owned its step
+    claimed: list[ClaimedStep]  # the ready steps claimed in the same transaction
+    task_states: dict[str, TaskState]  # each re-evaluated task's state after the batch
+
+
 class Store(Protocol):
     async def close(self) -> None: ...
 
@@ -127,7 +136,7 @@ class Store(Protocol):
         by: str,
         claim_limit: int = 0,
         lease_ms: int = 30_000,
-    ) -> tuple[list[bool], list[ClaimedStep]]:
+    ) -> Finished:
         """Apply each result whose attempt still owns its step (False in its place on a lost
         race), re-evaluate each touched task once, then claim up to ``claim_limit`` ready steps
         for ``by``, all in one transaction (a group commit of concurrent steps).
@@ -182,6 +191,10 @@ class Store(Protocol):
 
     async def resolve_task_uuid(self, prefix: str) -> str: ...
     async def get_task(self, task_uuid: str) -> dict[str, Any]: ...
+    async def task_status(self, task_uuid: str) -> str | None:
+        """The task's status alone (None: no such task), one indexed read."""
+        ...
+
     async def list_tasks(
         self, namespace: str | None, status: str | None, limit: int, offset: int = 0
     ) -> list[dict[str, Any]]: ...

@@ -27,7 +27,7 @@ from engine.store import (
     postgres_schema,
     postgres_writes,
 )
-from engine.store.base import AttemptResult, ClaimedStep, StoreError, TaskPlan
+from engine.store.base import AttemptResult, ClaimedStep, Finished, StoreError, TaskPlan
 from engine.store.postgres_tx import Tx, publish
 
 log = logging.getLogger("tasker.store")
@@ -180,7 +180,7 @@ class PostgresStore(postgres_reads.ReadMixin):
         by: str,
         claim_limit: int = 0,
         lease_ms: int = 30_000,
-    ) -> tuple[list[bool], list[ClaimedStep]]:
+    ) -> Finished:
         return await self._write(
             postgres_attempts.finish_attempts, results, now_ms, by, claim_limit, lease_ms
         )

@@ -12,7 +12,7 @@ from typing import Any
 from engine.states import StepState as S
 from engine.states import TaskState as T
 from engine.store import moves
-from engine.store.base import AttemptResult, ClaimedStep
+from engine.store.base import AttemptResult, ClaimedStep, Finished
 from engine.store.expansion_rows import closes_creator
 from engine.store.postgres_dynamic import close_creators
 from engine.store.postgres_tx import (
@@ -111,7 +111,7 @@ async def finish_attempts(
     by: str,
     claim_limit: int,
     lease_ms: int,
-) -> tuple[list[bool], list[ClaimedStep]]:
+) -> Finished:
     """Store a batch of attempt results, then claim up to ``claim_limit`` ready steps.
 
     A result whose attempt no longer owns its step is discarded: False in its place.
@@ -152,4 +152,5 @@ async def finish_attempts(
         tx, {task_uuid: "; ".join(why) for task_uuid, why in reasons.items()}, now, by
     )
     stored = [r.step_uuid in moved for r in results]
-    return stored, await claim_ready(tx, by, now, claim_limit, lease_ms, evaluated)
+    claimed = await claim_ready(tx, by, now, claim_limit, lease_ms, evaluated)
+    return Finished(stored, claimed, evaluated)

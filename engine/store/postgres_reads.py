@@ -26,6 +26,10 @@ class ReadMixin:
     async def get_task(self, task_uuid: str) -> dict[str, Any]:
         return await self._read(_get_task, task_uuid)
 
+    async def task_status(self, task_uuid: str) -> str | None:
+        sql = "SELECT status AS v FROM tasks WHERE task_uuid = %s"
+        return cast(str | None, await self._read(_value, sql, task_uuid))
+
     async def list_tasks(
         self, namespace: str | None, status: str | None, limit: int, offset: int = 0
     ) -> list[dict[str, Any]]:
@@ -64,8 +68,8 @@ class ReadMixin:
         return await self._read(_changed_tasks, cursor)
 
 
-async def _value(tx: Tx, sql: str) -> Any:
-    row = await tx.one(sql)
+async def _value(tx: Tx, sql: str, *params: Any) -> Any:
+    row = await tx.one(sql, params or None)
     return None if row is None else row["v"]
 
 

@@ -144,11 +144,11 @@ def finish_attempts(
     by: str,
     claim_limit: int,
     lease_ms: int,
-) -> tuple[list[bool], list[Claim]]:
+) -> tuple[list[bool], list[Claim], dict[str, T]]:
     """Store a batch of attempt results, then claim up to ``claim_limit`` ready steps.
 
     A result whose attempt no longer owns its step (an operator or a recovery moved it first)
-    is discarded: False in its place.
+    is discarded: False in its place. Also returns the re-evaluated tasks' states.
     """
     stored: list[bool] = []
     reasons: dict[str, list[str]] = {}
@@ -169,8 +169,8 @@ def finish_attempts(
     stored_moves.write(cx)
     for task_uuid, finished in creators.items():  # decision branches and batch workers
         sqlite_dynamic.close_creators(cx, task_uuid, finished, now, by)
-    reevaluate_all(cx, {task: "; ".join(why) for task, why in reasons.items()}, now, by)
-    return stored, claim_ready(cx, by, now, claim_limit, lease_ms, reasons.keys())
+    states = reevaluate_all(cx, {task: "; ".join(why) for task, why in reasons.items()}, now, by)
+    return stored, claim_ready(cx, by, now, claim_limit, lease_ms, reasons.keys()), states
 
 
 def _finishing_steps(cx: sqlite3.Connection, step_uuids: list[str]) -> dict[str, sqlite3.Row]:

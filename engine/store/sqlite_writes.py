@@ -16,6 +16,7 @@ from engine.store import sqlite_attempts as attempts
 from engine.store.base import (
     AttemptResult,
     ClaimedStep,
+    Finished,
     IllegalAction,
     StepNotFound,
     TaskNotFound,
@@ -68,11 +69,11 @@ class WriteMixin:
         by: str,
         claim_limit: int = 0,
         lease_ms: int = 30_000,
-    ) -> tuple[list[bool], list[ClaimedStep]]:
-        stored, claims = await self._write_inline(
+    ) -> Finished:
+        stored, claims, states = await self._write_inline(
             None, attempts.finish_attempts, results, now_ms, by, claim_limit, lease_ms
         )
-        return stored, attempts.claimed_steps(claims)
+        return Finished(stored, attempts.claimed_steps(claims), states)
 
     async def renew_leases(
         self, worker_id: str, step_uuids: list[str], lease_until_ms: int

@@ -73,7 +73,7 @@ async def finish_on(
     now = clock.now_ms()
     policy = retry.RetryPolicy.from_json(claimed.retry_policy)
     decision = lifecycle.decide(claimed.attempts, OUTCOMES[outcome], policy, now)
-    stored, _ = await engine.store.finish_attempts(
+    stored, _, _ = await engine.store.finish_attempts(
         [AttemptResult(claimed.step_uuid, claimed.run_count, decision)], now, by
     )
     return stored[0]

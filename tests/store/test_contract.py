@@ -38,10 +38,10 @@ async def test_a_claim_counts_an_attempt_and_hands_over_context_and_ancestors(
     [a] = await store.claim_ready("w1", T0, 5, 1000)
     assert (a.name, a.attempts, a.run_count, a.context) == ("a", 1, 1, {"cart": [1, 2]})
     assert await store.claim_ready("w2", T0, 5, 1000) == []  # b waits for a
-    stored, next_claims = await store.finish_attempts([success(a, {"x": 1})], T0 + 1, "w1", 4)
+    stored, next_claims, _ = await store.finish_attempts([success(a, {"x": 1})], T0 + 1, "w1", 4)
     assert stored == [True] and [c.name for c in next_claims] == ["b"]
     [b] = next_claims
-    _, [c] = await store.finish_attempts([success(b, {"y": 2})], T0 + 2, "w1", 4)
+    _, [c], _ = await store.finish_attempts([success(b, {"y": 2})], T0 + 2, "w1", 4)
     assert c.dependency_results == {
         "b": {"success": True, "result": {"y": 2}, "metadata": {}},
         "a": {"success": True, "result": {"x": 1}, "metadata": {}},
@@ -85,9 +85,9 @@ async def test_a_stale_attempt_result_is_discarded(store: Store) -> None:
     assert await store.recover_expired(T0 + 1001, "w2") == 1  # w1's lease ran out
     [second] = await store.claim_ready("w2", T0 + 1200, 1, 1000)  # after the backoff
     assert (second.attempts, second.run_count) == (2, 2)
-    stored, _ = await store.finish_attempts([success(first)], T0 + 1300, "w1")
+    stored, _, _ = await store.finish_attempts([success(first)], T0 + 1300, "w1")
     assert stored == [False]
-    stored, _ = await store.finish_attempts([success(second)], T0 + 1300, "w2")
+    stored, _, _ = await store.finish_attempts([success(second)], T0 + 1300, "w2")
     assert stored == [True]
     audit = await store.step_audit(made.task_uuid, "only")
     assert [(r["to_state"], r["by"], r["attempt"]) for r in audit] == [
@@ -125,7 +125,7 @@ async def test_leases_renew_only_for_their_owner_and_report_cancel_requests(stor
     assert await store.recover_expired(T0 + 4999, "w2") == 0
     await store.task_action(made.task_uuid, "cancel", T0 + 10, "ops", "customer left")
     assert await store.renew_leases("w1", uuids, T0 + 6000) == set(uuids)
-    stored, _ = await store.finish_attempts([success(c) for c in claimed], T0 + 20, "w1")
+    stored, _, _ = await store.finish_attempts([success(c) for c in claimed], T0 + 20, "w1")
     assert stored == [True, True]
     assert set((await states(store, made.task_uuid)).values()) == {"cancelled"}
     assert (await store.get_task(made.task_uuid))["status"] == "cancelled"
@@ -237,7 +237,7 @@ async def test_results_checked_as_text_are_stored_as_that_text(store: Store) -> 
     )
     assert decision.results_text == '{"name":"café ☕"}'
     finished = AttemptResult(a.step_uuid, a.run_count, decision)
-    _, [b] = await store.finish_attempts([finished], T0 + 1, "w1", 4)
+    _, [b], _ = await store.finish_attempts([finished], T0 + 1, "w1", 4)
     assert b.dependency_results["a"]["result"] == results
     task = await store.get_task(made.task_uuid)
     assert {s["name"]: s["results"] for s in task["steps"]}["a"] == results
@@ -255,7 +255,7 @@ async def test_one_write_stores_results_of_many_tasks_each_re_evaluated(store: S
         success(claimed[going.task_uuid], {"x": 1}),
         failure(claimed[failing.task_uuid], T0 + 5, retryable=False),
     ]
-    stored, next_claims = await store.finish_attempts(results, T0 + 5, "w1", 4)
+    stored, next_claims, _ = await store.finish_attempts(results, T0 + 5, "w1", 4)
     assert stored == [True, True, True]
     assert [(c.task_uuid, c.name) for c in next_claims] == [(going.task_uuid, "second")]
     assert next_claims[0].dependency_results["first"]["result"] == {"x": 1}

@@ -37,7 +37,7 @@ async def test_results_with_an_outcome_create_nothing_for_a_standard_step(store:
     [claimed] = await store.claim_ready("w1", T0, 1, 30_000)
     results = {"decision_point_outcome": {"type": "create_steps", "step_names": ["work"]}}
     decision = lifecycle.Decision(StepState.COMPLETE, "attempt succeeded", results)
-    stored, _ = await store.finish_attempts(
+    stored, _, _ = await store.finish_attempts(
         [AttemptResult(claimed.step_uuid, claimed.run_count, decision)], T0 + 1, "w1"
     )
     task = await store.get_task(made.task_uuid)

@@ -45,7 +45,7 @@ async def test_a_claim_waits_for_another_connections_lock_while_the_loop_runs_on
         [a] = claim.result()
         assert a.name == "a"
         assert ticks >= 10  # the loop kept running for the 0.2 s the lock was held
-        stored, [b] = await store.finish_attempts([success(a, {"x": 1})], T0 + 1, "w1", 4)
+        stored, [b], _ = await store.finish_attempts([success(a, {"x": 1})], T0 + 1, "w1", 4)
         assert stored == [True] and b.dependency_results["a"]["result"] == {"x": 1}
     finally:
         await store.close()
@@ -110,7 +110,7 @@ async def test_an_in_memory_database_runs_the_hot_path_on_its_one_connection() -
         made = plan({"a": (), "b": ("a",)})
         await store.create_task(made, T0)
         [a] = await store.claim_ready("w1", T0, 5, 1000)
-        _, [b] = await store.finish_attempts([success(a)], T0 + 1, "w1", 4)
+        _, [b], _ = await store.finish_attempts([success(a)], T0 + 1, "w1", 4)
         await store.finish_attempts([success(b)], T0 + 2, "w1")
         assert (await store.get_task(made.task_uuid))["status"] == "complete"
     finally:
