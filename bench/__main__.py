@@ -31,6 +31,7 @@ from bench import (
 
 OUT = Path(__file__).parent
 WORKERS = (1, 2, 4)
+FLOOR_CHAINS = 500  # per floor run: about as long as a run of ours, so both see the same machine
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -57,8 +58,8 @@ def sequential_rounds(runs: int, sequential: int) -> dict[str, dict[str, float]]
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             t = Path(tmp)
-            same = floor_same_writes.same_writes_ms_per_step(t / "s.db", 200)
-            minimal = floor_minimal.minimal_ms_per_step(t / "m.db", 200)
+            same = floor_same_writes.same_writes_ms_per_step(t / "s.db", FLOOR_CHAINS)
+            minimal = floor_minimal.minimal_ms_per_step(t / "m.db", FLOOR_CHAINS)
             chain = engine_chain.ms_per_workflow(t / "c.db", "chain5", sequential)
             add("floor_same_writes_ms_per_step", same)
             add("floor_minimal_ms_per_step", minimal)
@@ -154,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (median)")
     parser.add_argument("--chains", type=int, default=1000, help="chains per throughput run")
-    parser.add_argument("--sequential", type=int, default=100, help="chains per latency run")
+    parser.add_argument("--sequential", type=int, default=300, help="chains per latency run")
     parser.add_argument("--large", type=int, default=100_000, help="tasks in the large database")
     args = parser.parse_args(argv)
     results = measure(args.runs, args.chains, args.sequential, args.large)
