@@ -100,7 +100,7 @@ COMPLETE_TASK = (
 Statement = tuple[str, tuple[object, ...]]
 
 
-def _ordered_ids() -> Iterator[str]:
+def ordered_ids() -> Iterator[str]:
     """uuid-shaped ids in creation order, as UUIDv7 ids are: each insert lands at the index's end."""
     base = time.time_ns() // 1_000_000
     for n in count():
@@ -182,7 +182,7 @@ def open_floor(path: Path) -> sqlite3.Connection:
 def same_writes_ms_per_step(path: Path, chains: int = 200) -> float:
     """Milliseconds per step over ``chains`` chains written one after another."""
     cx = open_floor(path)
-    ids, seqs = _ordered_ids(), count(1)
+    ids, seqs = ordered_ids(), count(1)
     start = time.perf_counter()
     for n in range(chains):
         run_chain(cx, ids, seqs, n)

@@ -71,7 +71,7 @@ async def test_the_floor_writes_the_rows_our_engine_writes_for_one_chain(tmp_pat
 
     floor = tmp_path / "floor.db"
     cx = floor_same_writes.open_floor(floor)
-    floor_same_writes.run_chain(cx, floor_same_writes._ordered_ids(), count(1), 0)
+    floor_same_writes.run_chain(cx, floor_same_writes.ordered_ids(), count(1), 0)
     cx.close()
 
     ours_rows, floor_rows = _rows(ours), _rows(floor)
