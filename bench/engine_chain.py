@@ -12,31 +12,33 @@ from engine.handlers.registry import HandlerRegistry
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _register_noops(registry: HandlerRegistry) -> None:
+def register_noops() -> None:
+    """The no-op handler the bench templates name, registered in this process."""
     from tasker_core.step_handler.functional import step_handler
 
     @step_handler("bench_noop")
     async def noop(context):
         return {}
 
-    registry.register("bench_noop", noop)
+    HandlerRegistry.instance().register("bench_noop", noop)
 
 
-async def _run(path: Path, template: str, chains: int) -> float:
-    registry = HandlerRegistry.instance()
-    _register_noops(registry)
-    async with open_engine(path, templates=[TEMPLATES]) as engine:
+async def _run(db: str | Path, template: str, chains: int) -> float:
+    register_noops()
+    async with open_engine(db, templates=[TEMPLATES]) as engine:
         worker = engine.worker(concurrency=4)
         runner = asyncio.create_task(worker.run())
-        await engine.create_task(template, "bench", {"warmup": True})
-        await _wait_idle(engine)
-        start = time.perf_counter()
-        for n in range(chains):
-            made = await engine.create_task(template, "bench", {"n": n})
-            await completed(engine, made.task["task_uuid"])
-        elapsed = time.perf_counter() - start
-        worker.stop()
-        await runner
+        try:
+            warmup = await engine.create_task(template, "bench", {"warmup": True})
+            await completed(engine, warmup.task["task_uuid"])
+            start = time.perf_counter()
+            for n in range(chains):
+                made = await engine.create_task(template, "bench", {"n": n})
+                await completed(engine, made.task["task_uuid"])
+            elapsed = time.perf_counter() - start
+        finally:
+            worker.stop()
+            await runner
     return elapsed * 1000 / chains
 
 
@@ -47,10 +49,6 @@ async def completed(engine, task_uuid: str) -> None:
         raise RuntimeError(f"bench task {task_uuid} ended {status}")
 
 
-async def _wait_idle(engine) -> None:
-    while await engine.store.has_live_work():
-        await asyncio.sleep(0.001)
-
-
-def ms_per_workflow(path: Path, template: str = "chain5", chains: int = 100) -> float:
-    return asyncio.run(_run(path, template, chains))
+def ms_per_workflow(db: str | Path, template: str = "chain5", chains: int = 100) -> float:
+    """Milliseconds per workflow, one at a time, on ``db`` (a SQLite path or a PostgreSQL URL)."""
+    return asyncio.run(_run(db, template, chains))

@@ -21,42 +21,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from bench.engine_chain import completed
+from bench.engine_chain import ms_per_workflow, register_noops
 from engine.api import open_engine
-from engine.handlers.registry import HandlerRegistry
 
 TEMPLATES = Path(__file__).parent / "templates"
 STEPS = 5
 SERVER = os.environ.get("TASKER_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def _register_noop(registry: HandlerRegistry) -> None:
-    from tasker_core.step_handler.functional import step_handler
-
-    @step_handler("bench_noop")
-    async def noop(context):
-        return {}
-
-    registry.register("bench_noop", noop)
-
-
-async def _chain_ms(db: str, chains: int) -> float:
-    _register_noop(HandlerRegistry.instance())
-    async with open_engine(db, templates=[TEMPLATES]) as engine:
-        worker = engine.worker(concurrency=4, poll_s=0.001)
-        running = asyncio.create_task(worker.run())
-        try:
-            warmup = await engine.create_task("chain5", "bench", {"w": 1})
-            await completed(engine, warmup.task["task_uuid"])
-            start = time.perf_counter()
-            for n in range(chains):
-                made = await engine.create_task("chain5", "bench", {"n": n})
-                await completed(engine, made.task["task_uuid"])
-            elapsed = time.perf_counter() - start
-        finally:
-            worker.stop()
-            await running
-    return elapsed * 1000 / chains
 
 
 @contextmanager
@@ -74,7 +44,7 @@ def scratch_database(server: str = SERVER) -> Iterator[str]:
 
 
 async def _chains_per_s(db: str, chains: int) -> float:
-    _register_noop(HandlerRegistry.instance())
+    register_noops()
     async with open_engine(db, templates=[TEMPLATES]) as engine:
         await engine.create_tasks("chain5", "bench", [{"n": n} for n in range(chains)])
         start = time.perf_counter()
@@ -84,7 +54,7 @@ async def _chains_per_s(db: str, chains: int) -> float:
 
 def ms_per_step(db: str, chains: int = 100) -> float:
     """Milliseconds per step of sequential 5-step no-op chains on ``db`` (a path or URL)."""
-    return asyncio.run(_chain_ms(db, chains)) / STEPS
+    return ms_per_workflow(db, "chain5", chains) / STEPS
 
 
 def measure(chains: int = 100, server: str = SERVER, at_once: int = 1000) -> dict[str, float]:
