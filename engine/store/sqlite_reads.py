@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from engine.store import views
 from engine.store.base import AmbiguousPrefix, StoreError, TaskNotFound
+from engine.store.sqlite_tx import task_status
 
 TASK_LIST_COLUMNS = views.TASK_LIST_COLUMNS
 
@@ -33,7 +34,7 @@ class ReadMixin:
         return await self._read_inline(_get_task, task_uuid)
 
     async def task_status(self, task_uuid: str) -> str | None:
-        return await self._read_inline(_task_status, task_uuid)
+        return await self._read_inline(task_status, task_uuid)
 
     async def list_tasks(
         self, namespace: str | None, status: str | None, limit: int, offset: int = 0
@@ -106,11 +107,6 @@ def _resolve_task_uuid(cx: sqlite3.Connection, text: str) -> str:
     if len(found) > 1:
         raise AmbiguousPrefix(views.ambiguity(text, found))
     return cast(str, found[0])
-
-
-def _task_status(cx: sqlite3.Connection, task_uuid: str) -> str | None:
-    row = cx.execute("SELECT status FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()
-    return None if row is None else str(row[0])
 
 
 def _get_task(cx: sqlite3.Connection, task_uuid: str) -> dict[str, Any]:

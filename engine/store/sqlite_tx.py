@@ -174,7 +174,9 @@ def reevaluate_all(
     states: dict[str, TaskState] = {}
     for task_uuid, reason in reasons.items():
         task_rows = rows.get(task_uuid, [])
-        task_state = TaskState(task_rows[0][-1] if task_rows else _task_status(cx, task_uuid))
+        task_state = TaskState(
+            task_rows[0][-1] if task_rows else cast(str, task_status(cx, task_uuid))
+        )
         result = readiness.evaluate(task_state, readiness_rows(task_rows), now_ms)
         ready.extend((at, step_uuid) for step_uuid, at in result.ready_at.items())
         if result.task_state is not task_state:
@@ -243,9 +245,10 @@ def chunks(values: list[str]) -> Iterator[tuple[list[str], str]]:
         yield chunk, ",".join("?" * len(chunk))
 
 
-def _task_status(cx: sqlite3.Connection, task_uuid: str) -> str:
+def task_status(cx: sqlite3.Connection, task_uuid: str) -> str | None:
+    """A task's status alone (None: no such task)."""
     row = cx.execute("SELECT status FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()
-    return cast(str, row[0])
+    return None if row is None else str(row[0])
 
 
 def touch_task(
