@@ -14,7 +14,11 @@ def _fmt(value: float | None, unit: str, digits: int = 2) -> str:
 
 
 def _ratio(a: float | None, b: float | None) -> str:
-    return "–" if a is None or b is None or b == 0 else f"{a / b:.2f}×"
+    return "–" if a is None or b is None or b == 0 else _times(a / b)
+
+
+def _times(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}×"
 
 
 def _per_step_rows(r: dict[str, Any]) -> list[str]:
@@ -42,10 +46,6 @@ def _per_step_rows(r: dict[str, Any]) -> list[str]:
             + floors.format(_ratio(step_ms, same), _ratio(step_ms, minimal))
         )
     return rows
-
-
-def _times(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}×"
 
 
 def markdown(r: dict[str, Any]) -> str:
