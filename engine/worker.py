@@ -75,6 +75,7 @@ class Worker:
             self._start,
             self._settled.add,
             on_task_states,
+            alone=lambda: self._busy <= 1,
         )
         self._next_heartbeat_ms = 0
 

@@ -208,6 +208,22 @@ class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin, sqlite_bulk.
             return await self._on_loop(_in_transaction, fn, args)
         return await self._on_loop(_if_then_in_transaction, check, fn, args)  # type: ignore[arg-type]
 
+    def _write_now(self, fn: Callable[..., R], *args: Any) -> R | None:
+        """``fn(inline connection, *args)`` in one write transaction, now or not at all: None
+        when another connection holds the lock (nothing was written) or there is no inline
+        connection."""
+        cx = self._inline
+        if cx is None:
+            return None
+        try:
+            return _in_transaction(cx, fn, args)
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc) and not cx.in_transaction:
+                return None
+            raise _friendly(self.path, exc) from None
+        except sqlite3.Error as exc:
+            raise _friendly(self.path, exc) from None
+
     async def _read_inline(self, fn: Callable[..., R], *args: Any) -> R:
         """``fn(connection, *args)`` on the loop's own thread: only for reads of a few rows
         (one indexed lookup, one task), cheaper there than a hop to aiosqlite's thread."""

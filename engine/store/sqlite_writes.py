@@ -40,6 +40,7 @@ class WriteMixin:
         async def _write_inline(
             self, check: Callable[..., bool] | None, fn: Callable[..., R], *args: Any
         ) -> R: ...
+        def _write_now(self, fn: Callable[..., R], *args: Any) -> R | None: ...
 
     async def create_task(self, plan: TaskPlan, now_ms: int) -> tuple[str, bool]:
         return await self._write_inline(None, _create_task, plan, now_ms)
@@ -73,6 +74,22 @@ class WriteMixin:
         stored, claims, states = await self._write_inline(
             None, attempts.finish_attempts, results, now_ms, by, claim_limit, lease_ms
         )
+        return Finished(stored, attempts.claimed_steps(claims), states)
+
+    def finish_attempts_now(
+        self,
+        results: list[AttemptResult],
+        now_ms: int,
+        by: str,
+        claim_limit: int = 0,
+        lease_ms: int = 30_000,
+    ) -> Finished | None:
+        """``finish_attempts`` at once, without awaiting anything; None when that cannot be
+        (another connection holds the write lock, or the database is in memory)."""
+        done = self._write_now(attempts.finish_attempts, results, now_ms, by, claim_limit, lease_ms)
+        if done is None:
+            return None
+        stored, claims, states = done
         return Finished(stored, attempts.claimed_steps(claims), states)
 
     async def renew_leases(

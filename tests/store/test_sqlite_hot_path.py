@@ -137,3 +137,35 @@ async def test_results_the_handler_layer_serialised_are_written_as_that_text(
         await store.close()
     with sqlite3.connect(path) as side:
         assert side.execute("SELECT results FROM steps").fetchone()[0] == checked
+
+
+async def test_a_result_written_at_once_or_not_at_all(tmp_path: Path) -> None:
+    path = tmp_path / "tasker.db"
+    store = await open_store(str(path))
+    assert isinstance(store, sqlite_store.SqliteStore)
+    try:
+        await store.create_task(plan({"a": (), "b": ("a",)}), T0)
+        [a] = await store.claim_ready("w1", T0, 5, 1000)
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        assert store.finish_attempts_now([success(a, {"x": 1})], T0 + 1, "w1", 4) is None
+        holder.execute("COMMIT")
+        with sqlite3.connect(path) as side:  # nothing of it was written
+            assert side.execute("SELECT state FROM steps WHERE name = 'a'").fetchone() == (
+                "in_progress",
+            )
+        finished = store.finish_attempts_now([success(a, {"x": 1})], T0 + 2, "w1", 4)
+        assert finished is not None
+        [b] = finished.claimed
+        assert finished.stored == [True] and b.dependency_results["a"]["result"] == {"x": 1}
+        holder.close()
+    finally:
+        await store.close()
+    memory = await open_store(":memory:")
+    assert isinstance(memory, sqlite_store.SqliteStore)
+    try:  # no second connection: only the thread's, which cannot be used without a hop
+        await memory.create_task(plan({"a": ()}), T0)
+        [a] = await memory.claim_ready("w1", T0, 5, 1000)
+        assert memory.finish_attempts_now([success(a)], T0 + 1, "w1") is None
+    finally:
+        await memory.close()
