@@ -2,7 +2,7 @@
 
 On our schema (its own migrations, so the same tables and indexes), a 5-step chain writes the
 rows our engine writes for it, column for column: the template row (INSERT OR IGNORE), the task
-with its audit row, the steps with theirs, the dependency edges; per step a claim (the step
+and its context with its audit row, the steps with theirs, the dependency edges; per step a claim (the step
 leased and counted, its audit row; the first also starts the task, with its audit row) and a
 finish (the step's result, its audit row, the next step made ready and the task's counters, or
 the task completed with its audit row), every task change numbered for the change feed. WAL,
@@ -53,11 +53,12 @@ INSERT_TEMPLATE = (
     " source_path, first_used_at) VALUES (?, 'bench', 'chain5', '1.0.0', ?, ?, ?)"
 )
 INSERT_TASK = (
-    "INSERT INTO tasks (task_uuid, template_id, namespace, name, version, status, context,"
+    "INSERT INTO tasks (task_uuid, template_id, namespace, name, version, status,"
     " initiator, source_system, reason, identity_hash, idempotency_key, total_steps, created_at,"
-    " updated_at, change_seq) VALUES (?, ?, 'bench', 'chain5', '1.0.0', 'pending', ?, NULL,"
+    " updated_at, change_seq) VALUES (?, ?, 'bench', 'chain5', '1.0.0', 'pending', NULL,"
     " NULL, NULL, ?, NULL, ?, ?, ?, ?)"
 )
+INSERT_CONTEXT = "INSERT INTO task_contexts (task_uuid, context) VALUES (?, ?)"
 INSERT_STEP = (
     "INSERT INTO steps (step_uuid, task_uuid, name, position, handler_callable, dependencies,"
     " state, max_attempts, retryable, retry_policy, timeout_ms, created_at, updated_at, ready_at)"
@@ -119,7 +120,8 @@ def _creation(task: str, ids: list[str], seq: int, now: int, n: int) -> list[Sta
     identity = hashlib.sha256(f"{task}:{n}".encode()).hexdigest()
     made: list[Statement] = [
         (INSERT_TEMPLATE, (TEMPLATE_ID, DEFINITION, SOURCE, now)),
-        (INSERT_TASK, (task, TEMPLATE_ID, json.dumps({"n": n}), identity, len(ids), now, now, seq)),
+        (INSERT_TASK, (task, TEMPLATE_ID, identity, len(ids), now, now, seq)),
+        (INSERT_CONTEXT, (task, json.dumps({"n": n}))),
         (TASK_AUDIT, (task, None, "pending", now, "tasker", "task created")),
     ]
     for position, step in enumerate(ids):

@@ -20,10 +20,19 @@ from engine.store import is_postgres, open_store, sqlite_path
 from engine.store.base import StoreError
 
 # Parents before children, so foreign keys hold at every step of the copy.
-TABLES = ("templates", "tasks", "steps", "step_edges", "task_transitions", "step_transitions")
+TABLES = (
+    "templates",
+    "tasks",
+    "task_contexts",
+    "steps",
+    "step_edges",
+    "task_transitions",
+    "step_transitions",
+)
 ORDER = {
     "templates": "template_id",
     "tasks": "task_uuid",
+    "task_contexts": "task_uuid",
     "steps": "step_uuid",
     "step_edges": "from_step, to_step",
     "task_transitions": "id",

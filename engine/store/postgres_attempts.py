@@ -92,8 +92,9 @@ async def claimed_steps(tx: Tx, claimed: list[dict[str, Any]]) -> list[ClaimedSt
     tasks: dict[str, dict[str, Any]] = {}
     siblings: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in task_uuids}
     for r in await tx.all(
-        "SELECT s.task_uuid, s.name, s.dependencies, s.results, t.context, t.template_id"
-        " FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid WHERE s.task_uuid = ANY(%s)",
+        "SELECT s.task_uuid, s.name, s.dependencies, s.results, c.context, t.template_id"
+        " FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid"
+        " JOIN task_contexts c ON c.task_uuid = s.task_uuid WHERE s.task_uuid = ANY(%s)",
         (task_uuids,),
     ):
         tasks[r["task_uuid"]] = r

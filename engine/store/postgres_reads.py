@@ -111,14 +111,14 @@ async def _get_task(tx: Tx, task_uuid: str) -> dict[str, Any]:
     """The task and its steps read by one statement: one round trip, and one snapshot (two
     statements outside a transaction could show a task complete beside a running step)."""
     found = await tx.one(
-        "SELECT row_to_json(t) AS task, COALESCE((SELECT json_agg(s ORDER BY s.position)"
-        " FROM steps s WHERE s.task_uuid = t.task_uuid), '[]') AS steps"
-        " FROM tasks t WHERE t.task_uuid = %s",
+        "SELECT row_to_json(t) AS task, c.context, COALESCE((SELECT json_agg(s ORDER BY"
+        " s.position) FROM steps s WHERE s.task_uuid = t.task_uuid), '[]') AS steps"
+        " FROM tasks t JOIN task_contexts c ON c.task_uuid = t.task_uuid WHERE t.task_uuid = %s",
         (task_uuid,),
     )
     if found is None:
         raise TaskNotFound(f"no task {task_uuid}; list tasks with 'tasker task list'")
-    return views.task_detail(found["task"], found["steps"])
+    return views.task_detail({**found["task"], "context": found["context"]}, found["steps"])
 
 
 async def _list_tasks(

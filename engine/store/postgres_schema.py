@@ -131,6 +131,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE steps ADD COLUMN checkpoint TEXT;        -- JSON: the last checkpoint_yield
     ALTER TABLE steps ADD COLUMN failure_strategy TEXT;  -- a clone's batch failure_strategy
     """,
+    # 4: a task's context in a table of its own, as in SQLite (where it saves rewriting a large
+    # context with every change of the task row; here it keeps the two schemas alike).
+    """
+    CREATE TABLE task_contexts (
+        task_uuid TEXT COLLATE "C" PRIMARY KEY REFERENCES tasks(task_uuid),
+        context   TEXT NOT NULL
+    );
+    INSERT INTO task_contexts (task_uuid, context) SELECT task_uuid, context FROM tasks;
+    ALTER TABLE tasks DROP COLUMN context;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -50,9 +50,9 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
         ),
     )
     inserted = await tx.one(
-        "INSERT INTO tasks (task_uuid, template_id, namespace, name, version, status, context,"
+        "INSERT INTO tasks (task_uuid, template_id, namespace, name, version, status,"
         " initiator, source_system, reason, identity_hash, idempotency_key, total_steps,"
-        " created_at, updated_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+        " created_at, updated_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
         " ON CONFLICT (identity_hash) DO NOTHING RETURNING task_uuid",
         (
             plan.task_uuid,
@@ -61,7 +61,6 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
             plan.name,
             plan.version,
             T.PENDING.value,
-            moves.dumps(plan.context),
             plan.initiator,
             plan.source_system,
             plan.reason,
@@ -78,6 +77,10 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
         )
         assert row is not None  # the conflicting task committed before ON CONFLICT returned
         return row["task_uuid"], False
+    await tx.run(
+        "INSERT INTO task_contexts (task_uuid, context) VALUES (%s,%s)",
+        (plan.task_uuid, moves.dumps(plan.context)),
+    )
     by = plan.initiator or "tasker"
     await tx.run(
         'INSERT INTO task_transitions (task_uuid, from_state, to_state, at, "by", reason)'

@@ -122,6 +122,17 @@ MIGRATIONS: list[str] = [
     ALTER TABLE steps ADD COLUMN checkpoint TEXT;        -- JSON: the last checkpoint_yield
     ALTER TABLE steps ADD COLUMN failure_strategy TEXT;  -- a clone's batch failure_strategy
     """,
+    # 4: a task's context in a table of its own. The task row changes with every step (status,
+    # counters, the change feed) and SQLite writes a changed row whole, so a large context was
+    # written again at each step; and the task list read past it for the columns after it.
+    """
+    CREATE TABLE task_contexts (
+        task_uuid TEXT PRIMARY KEY REFERENCES tasks(task_uuid),
+        context   TEXT NOT NULL
+    );
+    INSERT INTO task_contexts (task_uuid, context) SELECT task_uuid, context FROM tasks;
+    ALTER TABLE tasks DROP COLUMN context;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

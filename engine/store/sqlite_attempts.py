@@ -61,8 +61,9 @@ def claim_ready(
         "SELECT steps.step_uuid, steps.task_uuid, steps.name, steps.state, steps.attempts,"
         " steps.run_count, steps.max_attempts, steps.retry_policy, steps.timeout_ms,"
         " steps.dependencies, steps.template_step, steps.inputs, steps.checkpoint,"
-        " steps.failure_strategy, tasks.status AS task_status, tasks.context AS task_context,"
-        " tasks.template_id AS task_template_id FROM steps JOIN tasks USING (task_uuid)"
+        " steps.failure_strategy, tasks.status AS task_status,"
+        " task_contexts.context AS task_context, tasks.template_id AS task_template_id"
+        " FROM steps JOIN tasks USING (task_uuid) JOIN task_contexts USING (task_uuid)"
         " WHERE steps.ready_at IS NOT NULL AND steps.ready_at <= ? ORDER BY steps.ready_at"
         " LIMIT ?",
         (now, limit),

@@ -114,7 +114,11 @@ def _get_task(cx: sqlite3.Connection, task_uuid: str) -> dict[str, Any]:
     between could show a task complete beside a step still running)."""
     cx.execute("BEGIN")
     try:
-        row = cx.execute("SELECT * FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()
+        row = cx.execute(
+            "SELECT tasks.*, task_contexts.context FROM tasks JOIN task_contexts"
+            " USING (task_uuid) WHERE task_uuid = ?",
+            (task_uuid,),
+        ).fetchone()
         step_rows = cx.execute(
             "SELECT * FROM steps WHERE task_uuid = ? ORDER BY position", (task_uuid,)
         ).fetchall()

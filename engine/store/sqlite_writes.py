@@ -153,9 +153,9 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
         ),
     )
     inserted = cx.execute(
-        "INSERT INTO tasks (task_uuid, template_id, namespace, name, version, status, context,"
+        "INSERT INTO tasks (task_uuid, template_id, namespace, name, version, status,"
         " initiator, source_system, reason, identity_hash, idempotency_key, total_steps,"
-        " created_at, updated_at, change_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+        " created_at, updated_at, change_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
         " (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM tasks))"
         " ON CONFLICT (identity_hash) DO NOTHING",
         (
@@ -165,7 +165,6 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
             plan.name,
             plan.version,
             T.PENDING.value,
-            dumps(plan.context),
             plan.initiator,
             plan.source_system,
             plan.reason,
@@ -181,6 +180,10 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
             "SELECT task_uuid FROM tasks WHERE identity_hash = ?", (plan.identity_hash,)
         ).fetchone()
         return row[0], False
+    cx.execute(
+        "INSERT INTO task_contexts (task_uuid, context) VALUES (?,?)",
+        (plan.task_uuid, dumps(plan.context)),
+    )
     by = plan.initiator or "tasker"
     cx.execute(
         "INSERT INTO task_transitions (task_uuid, from_state, to_state, at, by, reason)"

@@ -39,6 +39,7 @@ VARYING = {
 ORDER = {
     "templates": "namespace",
     "tasks": "created_at",
+    "task_contexts": "rowid",
     "steps": "position",
     "step_edges": "rowid",
     "task_transitions": "id",
@@ -78,6 +79,7 @@ async def test_the_floor_writes_the_rows_our_engine_writes_for_one_chain(tmp_pat
     assert {t: len(r) for t, r in floor_rows.items()} == {
         "templates": 1,
         "tasks": 1,
+        "task_contexts": 1,
         "steps": 5,
         "step_edges": 4,
         "task_transitions": 3,

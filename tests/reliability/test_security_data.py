@@ -28,7 +28,15 @@ HOSTILE = [
     "naïve ☃ 名前 \u202etxt.exe",
     "back\\slash 'quote' \"double\" `tick`",
 ]
-TABLES = ["step_edges", "step_transitions", "steps", "task_transitions", "tasks", "templates"]
+TABLES = [
+    "step_edges",
+    "step_transitions",
+    "steps",
+    "task_contexts",
+    "task_transitions",
+    "tasks",
+    "templates",
+]
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
