@@ -71,10 +71,11 @@ class WriteMixin:
         claim_limit: int = 0,
         lease_ms: int = 30_000,
     ) -> Finished:
-        stored, claims, states = await self._write_inline(
-            None, attempts.finish_attempts, results, now_ms, by, claim_limit, lease_ms
+        return _finished(
+            await self._write_inline(
+                None, attempts.finish_attempts, results, now_ms, by, claim_limit, lease_ms
+            )
         )
-        return Finished(stored, attempts.claimed_steps(claims), states)
 
     def finish_attempts_now(
         self,
@@ -87,10 +88,7 @@ class WriteMixin:
         """``finish_attempts`` at once, without awaiting anything; None when that cannot be
         (another connection holds the write lock, or the database is in memory)."""
         done = self._write_now(attempts.finish_attempts, results, now_ms, by, claim_limit, lease_ms)
-        if done is None:
-            return None
-        stored, claims, states = done
-        return Finished(stored, attempts.claimed_steps(claims), states)
+        return None if done is None else _finished(done)
 
     async def renew_leases(
         self, worker_id: str, step_uuids: list[str], lease_until_ms: int
@@ -129,6 +127,13 @@ class WriteMixin:
         self, step_uuid: str, run_count: int, checkpoint: dict[str, Any], now_ms: int
     ) -> bool:
         return await self._write(save_checkpoint, step_uuid, run_count, checkpoint, now_ms)
+
+
+def _finished(written: tuple[list[bool], list[attempts.Claim], dict[str, T]]) -> Finished:
+    """What ``attempts.finish_attempts`` wrote, its claims made into handler input (after the
+    commit, not under the lock)."""
+    stored, claims, states = written
+    return Finished(stored, attempts.claimed_steps(claims), states)
 
 
 def _create_and_claim(
