@@ -18,6 +18,7 @@ from engine.ids import short_id
 from engine.json_limits import MAX_CONTEXT_BYTES, MAX_RESULT_BYTES, NotStorable, stored_size
 from engine.states import TaskState
 from engine.store import ClaimedStep, Store, TaskPlan, is_postgres, open_store, sqlite_path
+from engine.store.created import created_view
 from engine.task_waits import TaskWaits
 from engine.templates import TaskTemplate, TemplateCatalog
 from engine.worker import Worker
@@ -134,30 +135,42 @@ class Engine:
         template = self.catalog.get(namespace, name, version)
         now = self.clock.now_ms()
         new = self._plan(template, context, now, initiator, source_system, reason, idempotency_key)
-        task_uuid, created = await self._create_for_workers(new, now)
-        return TaskCreated(await self.store.get_task(task_uuid), created)
+        task_uuid, created, view = await self._create_for_workers(new, now)
+        return TaskCreated(view or await self.store.get_task(task_uuid), created)
 
-    async def _create_for_workers(self, new: TaskPlan, now: int) -> tuple[str, bool]:
+    async def _create_for_workers(
+        self, new: TaskPlan, now: int
+    ) -> tuple[str, bool, dict[str, Any] | None]:
         """Create the task; a worker of this engine with free slots claims the ready steps in
-        the same transaction and starts them at once, and the others are woken to look."""
+        the same transaction and starts them at once, and the others are woken to look.
+
+        Also the new task's view as the transaction committed it (None for an existing task:
+        read that one back)."""
         claimant, slots = next(
             ((w, n) for w in self._workers if (n := w.offer_slots()) > 0), (None, 0)
         )
         if claimant is None:
             task_uuid, created = await self.store.create_task(new, now)
             self._wake_workers()
-            return task_uuid, created
+            return task_uuid, created, created_view(new, now) if created else None
         write = asyncio.ensure_future(
             self.store.create_and_claim(new, now, claimant.worker_id, slots, claimant.lease_ms)
         )
         write.add_done_callback(lambda done: claimant.take(slots, _claimed(done)))
         # Shielded: once sent, the creation completes and its claimed steps start even if the
         # caller is cancelled meanwhile (they would otherwise wait for their lease to expire).
-        task_uuid, created, _ = await asyncio.shield(write)
+        task_uuid, created, claimed = await asyncio.shield(write)
         for worker in self._workers:
             if worker is not claimant:
                 worker.wake()
-        return task_uuid, created
+        if not created:
+            return task_uuid, created, None
+        mine = {c.step_uuid for c in claimed if c.task_uuid == task_uuid}
+        return (
+            task_uuid,
+            created,
+            created_view(new, now, mine, claimant.worker_id, claimant.lease_ms),
+        )
 
     async def create_tasks(
         self,

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from engine import dag, expansion, ids, retry
 from engine.store.base import StepPlan, TaskPlan
+from engine.store.moves import compact_json
 from engine.templates import StepDefinition, TaskTemplate
 
 DEFAULT_TIMEOUT_MS = 30_000
@@ -34,7 +35,9 @@ class _Shape(NamedTuple):
 
     template_id: str
     definition: str
-    steps: tuple[tuple[str, int, str, tuple[str, ...], int, bool, dict[str, Any], int], ...]
+    steps: tuple[
+        tuple[str, int, str, tuple[str, ...], int, bool, dict[str, Any], int, str, str], ...
+    ]
 
 
 _SHAPES: dict[int, tuple[TaskTemplate, _Shape]] = {}  # by id(template); the template is kept
@@ -59,11 +62,14 @@ def _shape(template: TaskTemplate) -> _Shape:
             tuple(dependencies[step.name]),
             step.retry.max_attempts,
             step.retry.retryable,
-            retry.RetryPolicy.from_template(step.retry).to_json(),
+            policy,
             step_timeout_ms(step),
+            compact_json(list(dependencies[step.name])),
+            compact_json(policy),
         )
         for position, step in enumerate(template.steps)
         if step.name in created
+        for policy in [retry.RetryPolicy.from_template(step.retry).to_json()]
     )
     if len(_SHAPES) >= _MAX_SHAPES:
         _SHAPES.clear()
@@ -95,6 +101,8 @@ def task_plan(
             retryable=retryable,
             retry_policy=dict(retry_policy),  # a copy: the shape's is shared
             timeout_ms=timeout_ms,
+            dependencies_json=dependencies_json,
+            retry_policy_json=retry_policy_json,
         )
         for (
             name,
@@ -105,6 +113,8 @@ def task_plan(
             retryable,
             retry_policy,
             timeout_ms,
+            dependencies_json,
+            retry_policy_json,
         ) in shape.steps
     ]
     return TaskPlan(

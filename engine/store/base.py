@@ -44,6 +44,9 @@ class StepPlan:
     retryable: bool
     retry_policy: dict[str, Any]
     timeout_ms: int
+    # dependencies and retry_policy as stored (compact JSON), encoded once per template
+    dependencies_json: str
+    retry_policy_json: str
 
 
 @dataclass(frozen=True)

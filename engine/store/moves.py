@@ -41,6 +41,11 @@ def dumps(value: Any) -> str | None:
     return None if value is None else _COMPACT_JSON.encode(value)
 
 
+def compact_json(value: Any) -> str:
+    """``value`` as stored: compact JSON text."""
+    return _COMPACT_JSON.encode(value)
+
+
 @functools.lru_cache(maxsize=4096)
 def dependencies(text: str) -> tuple[str, ...]:
     """A stored dependency list (JSON text), parsed once per distinct list: the tasks of one

@@ -96,10 +96,10 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
             "name": s.name,
             "position": s.position,
             "handler_callable": s.handler_callable,
-            "dependencies": moves.dumps(list(s.dependencies)),
+            "dependencies": s.dependencies_json,
             "max_attempts": s.max_attempts,
             "retryable": int(s.retryable),
-            "retry_policy": moves.dumps(s.retry_policy),
+            "retry_policy": s.retry_policy_json,
             "timeout_ms": s.timeout_ms,
             "ready_at": first.ready_at.get(s.step_uuid),
         }

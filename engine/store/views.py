@@ -13,6 +13,7 @@ from typing import Any
 from engine import retry
 from engine.ids import short_id
 from engine.states import SATISFIES_DEPENDENCIES, StepState
+from engine.store.moves import dependencies
 
 Row = Mapping[str, Any]
 
@@ -57,7 +58,7 @@ def step_view(row: Row) -> dict[str, Any]:
         "last_attempted_at": row["last_attempted_at"],
         "started_at": row["started_at"],
         "finished_at": row["finished_at"],
-        "dependencies": json.loads(row["dependencies"]),
+        "dependencies": list(dependencies(row["dependencies"])),
         "handler": row["handler_callable"],
         "results": loads(row["results"]),
         "error": loads(row["error"]),

@@ -101,3 +101,17 @@ def test_an_ambiguous_id_on_the_cli_is_one_line_and_exit_2(
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "matches 2 tasks" in err
     assert f"…{short_id(uuids[1])}" in err and "Traceback" not in err
+
+
+def test_a_new_id_is_a_canonical_uuid7_that_starts_with_its_millisecond() -> None:
+    import uuid
+
+    from engine.ids import new_uuid
+
+    for ms in (0, 1, 1_767_225_600_000, (1 << 48) - 1):
+        for _ in range(200):
+            text = new_uuid(ms)
+            parsed = uuid.UUID(text)
+            assert str(parsed) == text  # lower-case hex, dashes where they belong
+            assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
+            assert parsed.int >> 80 == ms

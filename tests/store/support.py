@@ -9,6 +9,7 @@ from engine.outcomes import ErrorType, Outcome, StepError
 from engine.plan import template_definition
 from engine.states import StepState
 from engine.store.base import AttemptResult, ClaimedStep, StepPlan, TaskPlan
+from engine.store.moves import compact_json
 from engine.templates import TaskTemplate
 
 T0 = 1_767_225_600_000
@@ -50,6 +51,8 @@ def plan(
                 retryable=True,
                 retry_policy=POLICY,
                 timeout_ms=30_000,
+                dependencies_json=compact_json(list(deps)),
+                retry_policy_json=compact_json(POLICY),
             )
             for position, (name, deps) in enumerate(steps.items())
         ],
