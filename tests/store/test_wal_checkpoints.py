@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from engine.store.sqlite_checkpoint import WalCheckpointer
@@ -40,26 +41,32 @@ def until(condition: Callable[[], bool], limit_s: float = 5.0) -> bool:
     return condition()
 
 
-def test_commits_reach_the_database_file_in_the_background(tmp_path: Path) -> None:
-    path = tmp_path / "wal.db"
+@contextmanager
+def checkpointed(
+    path: Path, interval_s: float
+) -> Iterator[tuple[sqlite3.Connection, WalCheckpointer]]:
+    """A writing connection, and a checkpointer running beside it."""
     cx = writer(path)
-    checkpointer = WalCheckpointer(str(path), interval_s=0.02)
+    checkpointer = WalCheckpointer(str(path), interval_s=interval_s)
     checkpointer.start()
     try:
-        for n in range(1, 4):
-            cx.execute("INSERT INTO t VALUES (?)", (n,))
-            assert until(lambda: in_database_file(path) == n)  # noqa: B023 (called at once)
+        yield cx, checkpointer
     finally:
         checkpointer.stop()
         cx.close()
 
 
+def test_commits_reach_the_database_file_in_the_background(tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    with checkpointed(path, interval_s=0.02) as (cx, _):
+        for n in range(1, 4):
+            cx.execute("INSERT INTO t VALUES (?)", (n,))
+            assert until(lambda: in_database_file(path) == n)  # noqa: B023 (called at once)
+
+
 def test_an_idle_store_runs_no_checkpoints(tmp_path: Path) -> None:
     path = tmp_path / "idle.db"
-    cx = writer(path)
-    checkpointer = WalCheckpointer(str(path), interval_s=0.01)
-    checkpointer.start()
-    try:
+    with checkpointed(path, interval_s=0.01) as (cx, checkpointer):
         cx.execute("INSERT INTO t VALUES (1)")
         assert until(lambda: in_database_file(path) == 1)
         settled = checkpointer.checkpoints
@@ -68,6 +75,3 @@ def test_an_idle_store_runs_no_checkpoints(tmp_path: Path) -> None:
         cx.execute("INSERT INTO t VALUES (2)")
         assert until(lambda: checkpointer.checkpoints > settled)
         assert until(lambda: in_database_file(path) == 2)
-    finally:
-        checkpointer.stop()
-        cx.close()
