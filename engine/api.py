@@ -135,24 +135,25 @@ class Engine:
         template = self.catalog.get(namespace, name, version)
         now = self.clock.now_ms()
         new = self._plan(template, context, now, initiator, source_system, reason, idempotency_key)
-        task_uuid, created, view = await self._create_for_workers(new, now)
+        task_uuid, created, claims = await self._create_for_workers(new, now)
+        # A new task's view as its transaction committed it; an existing one is read back.
+        view = created_view(new, now, *claims) if created else None
         return TaskCreated(view or await self.store.get_task(task_uuid), created)
 
     async def _create_for_workers(
         self, new: TaskPlan, now: int
-    ) -> tuple[str, bool, dict[str, Any] | None]:
+    ) -> tuple[str, bool, tuple[set[str], str, int]]:
         """Create the task; a worker of this engine with free slots claims the ready steps in
         the same transaction and starts them at once, and the others are woken to look.
 
-        Also the new task's view as the transaction committed it (None for an existing task:
-        read that one back)."""
+        Also the new task's steps claimed so, with the claiming worker and its lease."""
         claimant, slots = next(
             ((w, n) for w in self._workers if (n := w.offer_slots()) > 0), (None, 0)
         )
         if claimant is None:
             task_uuid, created = await self.store.create_task(new, now)
             self._wake_workers()
-            return task_uuid, created, created_view(new, now) if created else None
+            return task_uuid, created, (set(), "", 0)
         write = asyncio.ensure_future(
             self.store.create_and_claim(new, now, claimant.worker_id, slots, claimant.lease_ms)
         )
@@ -163,14 +164,8 @@ class Engine:
         for worker in self._workers:
             if worker is not claimant:
                 worker.wake()
-        if not created:
-            return task_uuid, created, None
         mine = {c.step_uuid for c in claimed if c.task_uuid == task_uuid}
-        return (
-            task_uuid,
-            created,
-            created_view(new, now, mine, claimant.worker_id, claimant.lease_ms),
-        )
+        return task_uuid, created, (mine, claimant.worker_id, claimant.lease_ms)
 
     async def create_tasks(
         self,
