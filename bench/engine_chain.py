@@ -30,11 +30,11 @@ async def _run(db: str | Path, template: str, chains: int) -> float:
         runner = asyncio.create_task(worker.run())
         try:
             warmup = await engine.create_task(template, "bench", {"warmup": True})
-            await completed(engine, warmup.task["task_uuid"])
+            await completed(engine, warmup.task_uuid)
             start = time.perf_counter()
             for n in range(chains):
                 made = await engine.create_task(template, "bench", {"n": n})
-                await completed(engine, made.task["task_uuid"])
+                await completed(engine, made.task_uuid)
             elapsed = time.perf_counter() - start
         finally:
             worker.stop()

@@ -33,7 +33,7 @@ async def _measure(path: Path, samples: int) -> dict[str, float]:
             await asyncio.sleep(0.06)  # the worker is idle, as it is between real requests
             created_at = time.time() * 1000
             made = await engine.create_task("retry_once", "bench", {"n": n})
-            task_uuid = made.task["task_uuid"]
+            task_uuid = made.task_uuid
             while len([c for c in handlers.CALLS if c[0] == task_uuid]) < 2:
                 await asyncio.sleep(0.001)
             calls = {attempt: at for uuid, attempt, at in handlers.CALLS if uuid == task_uuid}

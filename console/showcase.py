@@ -133,7 +133,7 @@ class _Story:
         self.clock.advance(int(after_s * 1000))
         namespace, name = template
         made = await self.engine.create_task(name, namespace, context, initiator="storefront")
-        self.tasks[role] = made.task["task_uuid"]
+        self.tasks[role] = made.task_uuid
         return self.tasks[role]
 
     async def run(

@@ -126,6 +126,7 @@ def task_plan(
         name=template.name,
         version=template.version,
         context=context,
+        context_json=compact_json(context),
         initiator=initiator,
         source_system=source_system,
         reason=reason,

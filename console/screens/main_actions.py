@@ -247,7 +247,7 @@ class OperatorActions:
             self.post_message(ActionFailed(one_line(exc)))
             return
         self.console_app.wake_worker()
-        uuid = created.task["task_uuid"]
+        uuid = created.task_uuid
         text = (
             f"created task {short_uuid(uuid)}"
             if created.created

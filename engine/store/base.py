@@ -61,6 +61,7 @@ class TaskPlan:
     name: str
     version: str
     context: dict[str, Any]
+    context_json: str  # the context as stored, encoded once: the insert and the view use it
     initiator: str | None
     source_system: str | None
     reason: str | None

@@ -58,7 +58,7 @@ def _task_row(plan: TaskPlan, now_ms: int, started: bool) -> dict[str, Any]:
         "created_at": now_ms,
         "updated_at": now_ms,
         "completed_at": None,
-        "context": moves.dumps(plan.context),
+        "context": plan.context_json,
         "identity_hash": plan.identity_hash,
         "idempotency_key": plan.idempotency_key,
         "template_id": plan.template_id,

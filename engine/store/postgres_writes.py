@@ -79,7 +79,7 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
         return row["task_uuid"], False
     await tx.run(
         "INSERT INTO task_contexts (task_uuid, context) VALUES (%s,%s)",
-        (plan.task_uuid, moves.dumps(plan.context)),
+        (plan.task_uuid, plan.context_json),
     )
     by = plan.initiator or "tasker"
     await tx.run(

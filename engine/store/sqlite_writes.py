@@ -22,7 +22,6 @@ from engine.store.base import (
     TaskNotFound,
     TaskPlan,
 )
-from engine.store.moves import dumps
 from engine.store.sqlite_dynamic import close_creators, save_checkpoint
 from engine.store.sqlite_tx import move_step, move_task, reevaluate, touch_task
 
@@ -187,7 +186,7 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
         return row[0], False
     cx.execute(
         "INSERT INTO task_contexts (task_uuid, context) VALUES (?,?)",
-        (plan.task_uuid, dumps(plan.context)),
+        (plan.task_uuid, plan.context_json),
     )
     by = plan.initiator or "tasker"
     cx.execute(

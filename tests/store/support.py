@@ -26,6 +26,7 @@ def plan(
     steps = steps if steps is not None else {"first": (), "second": ("first",)}
     task_uuid = ids.new_uuid(now_ms)
     template_id, definition = template_definition(template(steps))
+    context = context or {"order": 1}
     return TaskPlan(
         task_uuid=task_uuid,
         template_id=template_id,
@@ -34,7 +35,8 @@ def plan(
         namespace="testing",
         name="by_hand",
         version="1.0.0",
-        context=context or {"order": 1},
+        context=context,
+        context_json=compact_json(context),
         initiator="tests",
         source_system=None,
         reason="contract",
