@@ -8,10 +8,9 @@ last checkpoint instead of the start of the batch.
 
 from __future__ import annotations
 
-import asyncio
-
 from engine import batches
 from engine.clock import Clock
+from engine.deadlines import Deadlines
 from engine.handlers.context import StepContext
 from engine.handlers.invoke import call_handler
 from engine.handlers.registry import ResolvedHandler
@@ -26,6 +25,7 @@ async def call_until_done(
     ctx: StepContext,
     timeout_s: float,
     clock: Clock,
+    deadlines: Deadlines,
 ) -> Outcome:
     """Call the handler until it returns something other than a checkpoint_yield.
 
@@ -33,7 +33,7 @@ async def call_until_done(
     moves neither cursor nor count is a permanent failure: it would be re-dispatched forever.
     """
     while True:
-        async with asyncio.timeout(timeout_s):  # no extra task per call, unlike wait_for
+        async with deadlines.limit(timeout_s):
             outcome = await call_handler(resolved, ctx)
         if not batches.is_checkpoint_yield(outcome):
             return outcome

@@ -13,6 +13,7 @@ from typing import Any
 
 from engine import batches, checkpoints, dynamic, lifecycle, retry
 from engine.clock import Clock
+from engine.deadlines import Deadlines
 from engine.handlers.context import StepContext
 from engine.handlers.errors import HandlerNotFound
 from engine.handlers.invoke import handler_not_found_outcome
@@ -50,6 +51,7 @@ class StepRunner:
         self.worker_id = worker_id
         self.templates = TemplateCache(store)
         self.cancel_requested: set[str] = set()
+        self.deadlines = Deadlines()  # the handlers' time limits, on one timer
 
     async def run(
         self, claimed: ClaimedStep, store_result: Callable[[AttemptResult], Awaitable[bool]]
@@ -108,7 +110,7 @@ class StepRunner:
             # A checkpoint_yield stores the checkpoint and calls the handler again at once
             # (each call with its own timeout); no attempt is counted.
             return await checkpoints.call_until_done(
-                self.store, claimed, resolved, ctx, timeout_s, self.clock
+                self.store, claimed, resolved, ctx, timeout_s, self.clock, self.deadlines
             )
         except TimeoutError:
             return Outcome.failure(
