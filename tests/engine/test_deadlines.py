@@ -45,7 +45,7 @@ async def test_calls_side_by_side_each_end_at_their_own_limit() -> None:
     long_first = asyncio.create_task(call("long", 0.3, 5))
     await asyncio.sleep(0.01)  # a shorter limit comes after a longer one
     results = await asyncio.gather(long_first, call("short", 0.05, 5), call("quick", 0.5, 0.01))
-    assert results == ["timed out", "timed out", "done"]
+    assert list(results) == ["timed out", "timed out", "done"]
     assert 0.04 <= ended["short"] < 0.25 <= ended["long"] < 1
     assert not deadlines._live
 
