@@ -47,6 +47,7 @@ async def wait_for_event(event: asyncio.Event, timeout_s: float) -> None:
     if event.is_set():
         return
     try:
-        await asyncio.wait_for(event.wait(), timeout_s)
+        async with asyncio.timeout(timeout_s):  # in this task: wait_for would start another
+            await event.wait()
     except TimeoutError:
         pass
