@@ -168,6 +168,8 @@ def reevaluate_all(
     """``reevaluate`` for many tasks (``reasons``: task_uuid -> why), their step rows read in
     one query and their ready-list and stamp writes batched: one statement each for the whole
     transaction, not one per task. The tasks' new states, by task."""
+    if not reasons:
+        return {}
     rows = tasks_rows(cx, list(reasons))
     ready: list[tuple[int | None, str]] = []
     touched: list[tuple[int, int, int, str]] = []
@@ -232,6 +234,8 @@ def _by_task(
 ) -> dict[str, list[sqlite3.Row]]:
     """The rows ``query(placeholders)`` reads for ``task_uuids``, grouped by their task_uuid."""
     found: dict[str, list[sqlite3.Row]] = {}
+    if not task_uuids:
+        return found
     for chunk, marks in chunks(task_uuids):
         for row in cx.execute(query(marks), chunk):
             found.setdefault(row["task_uuid"], []).append(row)
@@ -240,6 +244,9 @@ def _by_task(
 
 def chunks(values: list[str]) -> Iterator[tuple[list[str], str]]:
     """``values`` in runs of at most 999, each with its "?,?,…" placeholders."""
+    if len(values) == 1:  # the common case, one task or step: no slicing, no joining
+        yield values, "?"
+        return
     for start in range(0, len(values), SQLITE_MAX_PARAMETERS):
         chunk = values[start : start + SQLITE_MAX_PARAMETERS]
         yield chunk, ",".join("?" * len(chunk))
