@@ -12,6 +12,8 @@ import logging
 import os
 import socket
 import uuid
+from dataclasses import dataclass
+from typing import cast
 
 from engine.clock import Clock, wait_for_event
 from engine.group_commit import GroupCommit, TaskStates
@@ -57,7 +59,8 @@ class Worker:
         self.runner = StepRunner(store, registry, clock, self.worker_id)
         self.paused = False
         self.attempts_run = 0
-        self._running: dict[str, asyncio.Task[bool]] = {}
+        self._running: dict[str, asyncio.Task[None]] = {}  # by step uuid: the task running it
+        self._runs: dict[asyncio.Task[None], _StepTask] = {}
         self._wake = asyncio.Event()
         self._reserved = 0  # slots promised to claims that are being written right now
         # Steps whose result is written but whose task has not yet ended: their slots are free
@@ -159,25 +162,69 @@ class Worker:
         return len(batch)
 
     def _start(self, claimed: ClaimedStep) -> None:
-        task = asyncio.create_task(
-            self.runner.run(claimed, self._commits.submit), name=f"step {claimed.name}"
-        )
-        self._running[claimed.step_uuid] = task
+        """Run a claimed step. The step whose result's write claimed it runs it next in its own
+        task (no new task, no extra turn of the loop); otherwise it gets a task of its own."""
+        me = asyncio.current_task()
+        run = self._runs.get(me) if me is not None else None
+        if run is not None and run.may_hand_on and run.successor is None:
+            run.successor = claimed
+            self._running[claimed.step_uuid] = run.task
+        else:
+            task = asyncio.create_task(self._run_steps(claimed), name=f"step {claimed.name}")
+            self._runs[task] = _StepTask(task, claimed.step_uuid)
+            self._running[claimed.step_uuid] = task
+            task.add_done_callback(self._task_ended)
         self.attempts_run += 1
 
-        def done(finished: asyncio.Task[bool], step_uuid: str = claimed.step_uuid) -> None:
-            self._running.pop(step_uuid, None)
-            failed = not finished.cancelled() and finished.exception() is not None
-            if failed:
-                log.error("step %s failed inside the engine: %r", step_uuid, finished.exception())
-            offered = step_uuid in self._settled and not failed
-            self._settled.discard(step_uuid)
-            # A stored result's write offered the slot to a claim already: look again only when
-            # nothing is left running (an idle worker decides what comes next).
-            if not offered or not self._running:
-                self._wake.set()
+    async def _run_steps(self, claimed: ClaimedStep) -> None:
+        """Run ``claimed``, then the step its result's write handed on, and so on."""
+        run = self._runs[cast("asyncio.Task[None]", asyncio.current_task())]
+        while True:
+            run.current, run.may_hand_on = claimed.step_uuid, True
+            try:
+                await self.runner.run(claimed, self._commits.submit)
+            except Exception as exc:
+                run.may_hand_on = False
+                self._left(claimed.step_uuid, exc)
+                self._hand_to_a_task_of_its_own(run)
+                return
+            run.may_hand_on = False
+            self._left(claimed.step_uuid, None)
+            if run.successor is None:
+                return
+            if run.task.cancelling():  # a cancellation meant for the step just done
+                self._hand_to_a_task_of_its_own(run)
+                return
+            claimed, run.successor = run.successor, None
 
-        task.add_done_callback(done)
+    def _hand_to_a_task_of_its_own(self, run: _StepTask) -> None:
+        successor, run.successor = run.successor, None
+        if successor is not None:
+            self.attempts_run -= 1  # counted once, by the start that follows
+            self._running.pop(successor.step_uuid, None)
+            self._start(successor)
+
+    def _task_ended(self, task: asyncio.Task[None]) -> None:
+        """A step task ended; a step it did not finish (cancelled, even before it began) left
+        with it, and a step handed on to it that it never began waits for its lease."""
+        run = self._runs.pop(task)
+        if self._running.get(run.current) is task:
+            failed = None if task.cancelled() else task.exception()
+            self._left(run.current, failed)
+        if run.successor is not None:
+            self._left(run.successor.step_uuid, None)
+
+    def _left(self, step_uuid: str, failed: BaseException | None) -> None:
+        """A step is no longer running here: free its slot."""
+        self._running.pop(step_uuid, None)
+        if failed is not None:
+            log.error("step %s failed inside the engine: %r", step_uuid, failed)
+        offered = step_uuid in self._settled and failed is None
+        self._settled.discard(step_uuid)
+        # A stored result's write offered the slot to a claim already: look again only when
+        # nothing is left running (an idle worker decides what comes next).
+        if not offered or not self._running:
+            self._wake.set()
 
     def _reserve_after(self, finishing: int) -> int:
         """Reserve the slots free once ``finishing`` running steps have left (0 when paused,
@@ -260,6 +307,16 @@ class Worker:
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         await self._commits.flush()
+
+
+@dataclass(eq=False)
+class _StepTask:
+    """A task running steps one after another: the one it runs now and the one handed on."""
+
+    task: asyncio.Task[None]
+    current: str  # step uuid
+    successor: ClaimedStep | None = None
+    may_hand_on: bool = False  # while its step runs: its result's write may hand one on
 
 
 def _is_fake(clock: Clock) -> bool:
