@@ -161,9 +161,8 @@ class HandlerRegistry:
                 f"handler {name!r} has no method {method!r} (handler.method); "
                 f"it has: {', '.join(_public_methods(handler)) or 'none'}",
             )
-        is_async = inspect.iscoroutinefunction(fn)
         return ResolvedHandler(
-            name, handler, method, cast(Callable[..., Any], fn), is_async, found_by
+            name, handler, method, cast("Callable[..., Any]", fn), _is_async(fn), found_by
         )
 
     def _lookup(
@@ -248,6 +247,17 @@ def _construct(cls: type, init: dict[str, Any]) -> Any:
     if _takes_config(cls):
         return cls(config=init)
     return cls()
+
+
+def _is_async(fn: Any) -> bool:
+    """Whether calling ``fn`` gives a coroutine; a method is asked of its function, once."""
+    func = getattr(fn, "__func__", None)
+    return _is_coroutine_function(func) if func is not None else inspect.iscoroutinefunction(fn)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_coroutine_function(func: Any) -> bool:
+    return inspect.iscoroutinefunction(func)
 
 
 @functools.cache
