@@ -50,7 +50,7 @@ class TaskCreated:
         build: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         if (task is None) == (build is None):
-            raise ValueError("give the task's view or how to build it, not both")
+            raise ValueError("give the task's view or how to build it: one of the two")
         self.task_uuid = task_uuid
         self.created = created
         self._task = task

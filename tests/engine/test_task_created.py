@@ -34,11 +34,11 @@ async def test_the_same_task_again_is_read_back(engine: Engine) -> None:
     assert again.task == await engine.get_task(first.task_uuid)
 
 
-def test_a_view_or_its_recipe_not_both_nor_neither() -> None:
+def test_a_view_or_its_recipe_one_of_the_two() -> None:
     view = {"task_uuid": "u"}
-    with pytest.raises(ValueError, match="not both"):
+    with pytest.raises(ValueError, match="one of the two"):
         TaskCreated("u", True, view, build=lambda: view)
-    with pytest.raises(ValueError, match="not both"):
+    with pytest.raises(ValueError, match="one of the two"):
         TaskCreated("u", True)
     built = TaskCreated("u", True, build=lambda: dict(view))
     assert built.task is built.task == view  # built once, then kept
