@@ -170,39 +170,36 @@ class Worker:
             run.successor = claimed
             self._running[claimed.step_uuid] = run.task
         else:
-            task = asyncio.create_task(self._run_steps(claimed), name=f"step {claimed.name}")
-            self._runs[task] = _StepTask(task, claimed.step_uuid)
-            self._running[claimed.step_uuid] = task
-            task.add_done_callback(self._task_ended)
+            self._spawn(claimed)
         self.attempts_run += 1
+
+    def _spawn(self, claimed: ClaimedStep) -> None:
+        task = asyncio.create_task(self._run_steps(claimed), name=f"step {claimed.name}")
+        self._runs[task] = _StepTask(task, claimed.step_uuid)
+        self._running[claimed.step_uuid] = task
+        task.add_done_callback(self._task_ended)
 
     async def _run_steps(self, claimed: ClaimedStep) -> None:
         """Run ``claimed``, then the step its result's write handed on, and so on."""
         run = self._runs[cast("asyncio.Task[None]", asyncio.current_task())]
         while True:
             run.current, run.may_hand_on = claimed.step_uuid, True
+            failed: Exception | None = None
             try:
                 await self.runner.run(claimed, self._commits.submit)
             except Exception as exc:
-                run.may_hand_on = False
-                self._left(claimed.step_uuid, exc)
-                self._hand_to_a_task_of_its_own(run)
-                return
+                failed = exc
             run.may_hand_on = False
-            self._left(claimed.step_uuid, None)
-            if run.successor is None:
+            self._left(claimed.step_uuid, failed)
+            successor, run.successor = run.successor, None
+            if successor is None:
                 return
-            if run.task.cancelling():  # a cancellation meant for the step just done
-                self._hand_to_a_task_of_its_own(run)
+            # After an engine error, or with a cancellation pending that was meant for the
+            # step just done, the successor starts afresh in a task of its own.
+            if failed is not None or run.task.cancelling():
+                self._spawn(successor)
                 return
-            claimed, run.successor = run.successor, None
-
-    def _hand_to_a_task_of_its_own(self, run: _StepTask) -> None:
-        successor, run.successor = run.successor, None
-        if successor is not None:
-            self.attempts_run -= 1  # counted once, by the start that follows
-            self._running.pop(successor.step_uuid, None)
-            self._start(successor)
+            claimed = successor
 
     def _task_ended(self, task: asyncio.Task[None]) -> None:
         """A step task ended; a step it did not finish (cancelled, even before it began) left
