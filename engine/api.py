@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from engine.ids import short_id
 from engine.json_limits import MAX_CONTEXT_BYTES, MAX_RESULT_BYTES, NotStorable, stored_size
 from engine.states import TaskState
 from engine.store import ClaimedStep, Store, TaskPlan, is_postgres, open_store, sqlite_path
-from engine.store.created import created_view
+from engine.task_created import TaskCreated, new_task_view
 from engine.task_waits import TaskWaits
 from engine.templates import TaskTemplate, TemplateCatalog
 from engine.worker import Worker
@@ -32,46 +32,6 @@ def _check_storable(value: Any, what: str, limit: int) -> None:
         stored_size(value, what, limit)
     except NotStorable as exc:
         raise EngineError(str(exc)) from None
-
-
-class TaskCreated:
-    """What ``create_task`` made: the task's uuid, whether it is new, and its view.
-
-    A new task's view is worked out from its plan on first use (``task``), not before: a
-    caller that needs only the uuid does not pay for it."""
-
-    __slots__ = ("_build", "_task", "created", "task_uuid")
-
-    def __init__(
-        self,
-        task_uuid: str,
-        created: bool,
-        task: dict[str, Any] | None = None,
-        build: Callable[[], dict[str, Any]] | None = None,
-    ) -> None:
-        if (task is None) == (build is None):
-            raise ValueError("give the task's view or how to build it: one of the two")
-        self.task_uuid = task_uuid
-        self.created = created
-        self._task = task
-        self._build = build
-
-    @property
-    def task(self) -> dict[str, Any]:
-        """``task get`` of the task as its creating transaction left it."""
-        if self._task is None:
-            assert self._build is not None
-            self._task, self._build = self._build(), None
-        return self._task
-
-
-def _new_view(new: TaskPlan, now: int, claims: tuple[set[str], str, int]) -> dict[str, Any]:
-    """A new task's view from its plan: a task with steps stays pending until a worker starts
-    one, so ``created_view`` always has one to give."""
-    view = created_view(new, now, *claims)
-    if view is None:
-        raise RuntimeError(f"task {new.task_uuid} moved on at its creation: read it back")
-    return view
 
 
 def _claimed(write: asyncio.Future[tuple[str, bool, list[ClaimedStep]]]) -> list[ClaimedStep]:
@@ -170,7 +130,7 @@ class Engine:
         new = self._plan(template, context, now, initiator, source_system, reason, idempotency_key)
         task_uuid, created, claims = await self._create_for_workers(new, now)
         if created and new.steps:  # its view as its transaction committed it, when asked for
-            return TaskCreated(task_uuid, created, build=lambda: _new_view(new, now, claims))
+            return TaskCreated(task_uuid, created, build=lambda: new_task_view(new, now, claims))
         # An existing task, or one its creation moved on at once (no steps): read back.
         return TaskCreated(task_uuid, created, await self.store.get_task(task_uuid))
 

@@ -7,7 +7,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from engine.api import Engine, TaskCreated
+from engine.api import Engine
+from engine.task_created import TaskCreated
 from engine.worker import Worker
 from tests.engine.support import CART, step
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from engine.api import Engine, TaskCreated
+from engine.api import Engine
+from engine.task_created import TaskCreated
 from tests.engine.support import CART
 
 ORDER = ("ecommerce_order_processing", "ecommerce")
