@@ -7,14 +7,25 @@ from pathlib import Path
 
 import pytest
 
-from tests import backends
+from tests import backends, external
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     problem = backends.server_problem()
     if problem:
-        return f"postgresql: skipped, {problem}"
-    return f"postgresql: {backends.ADMIN_URL} (a database of this run's own, dropped at the end)"
+        lines = [f"postgresql: skipped, {problem}"]
+    else:
+        lines = [
+            f"postgresql: {backends.ADMIN_URL} (a database of this run's own, dropped at the end)"
+        ]
+    for material in (external.CORPUS, external.UPSTREAM_TESTS):
+        try:
+            found = external.locate(material)
+            note = str(found) if found else f"absent, its tests skip ({material.env_var} unset)"
+        except external.MaterialProblem as wrong:
+            note = str(wrong)
+        lines.append(f"{material.title}: {note}")
+    return lines
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "compat" / "templates"
+from tests.external import CORPUS
 
 
 def tasker(*args: str) -> subprocess.CompletedProcess[str]:
@@ -25,7 +24,7 @@ def tasker(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def corpus_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], Path]:
     db = tmp_path_factory.mktemp("run_all") / "corpus.db"
-    done = tasker("template", "run-all", str(CORPUS), "--json", "--into", str(db))
+    done = tasker("template", "run-all", str(CORPUS.path()), "--json", "--into", str(db))
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout), db
 
@@ -36,7 +35,7 @@ def by_file(runs: list[dict], fragment: str) -> dict:
 
 def test_all_170_corpus_templates_reach_complete(corpus_run: tuple[list[dict], Path]) -> None:
     runs, _ = corpus_run
-    assert len(runs) == 170 == len(list(CORPUS.glob("*.yaml")))
+    assert len(runs) == 170 == len(list(CORPUS.path().glob("*.yaml")))
     assert {r["status"] for r in runs} == {"complete"}
     assert all(r["completed_steps"] == r["total_steps"] for r in runs)
     # The 11 keys that two files share ran once per file.
@@ -94,7 +93,7 @@ def test_one_line_per_template_and_a_summary(
     folder = tmp_path / "two"
     folder.mkdir()
     for name in ("conditional_approval_handler_py", "batch_processing_py"):
-        source = CORPUS / f"tasker-core__tests__fixtures__task_templates__python__{name}.yaml"
+        source = CORPUS.file(f"tasker-core__tests__fixtures__task_templates__python__{name}.yaml")
         (folder / f"{name}.yaml").write_text(source.read_text())
     assert main(["template", "run-all", str(folder)]) == 0
     out = capsys.readouterr().out.splitlines()

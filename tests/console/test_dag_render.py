@@ -10,10 +10,7 @@ import yaml
 
 from console.dag_layout import acyclic_dependencies
 from console.dag_render import GLYPHS, dag_picture
-
-COMPAT = Path(__file__).resolve().parents[3] / "shared" / "compat" / "templates"
-if not COMPAT.is_dir():
-    COMPAT = Path("/work/shared/compat/templates")
+from tests.external import CORPUS, corpus_template_names
 
 BITS = {glyph: bits for bits, glyph in GLYPHS.items() if bits.bit_count() > 1}
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
@@ -220,16 +217,9 @@ def compat_steps(path: Path) -> list[tuple[str, list[str]]]:
     ]
 
 
-COMPAT_FILES = sorted(COMPAT.glob("*.yaml"))
-
-
-def test_the_compat_corpus_is_there():
-    assert len(COMPAT_FILES) == 170
-
-
-@pytest.mark.parametrize("path", COMPAT_FILES, ids=lambda p: p.stem[-60:])
-def test_every_compat_template_draws_readably(path):
-    steps = compat_steps(path)
+@pytest.mark.parametrize("name", corpus_template_names(), ids=lambda n: n[-65:-5])
+def test_every_compat_template_draws_readably(name):
+    steps = compat_steps(CORPUS.file(name))
     picture = dag_picture(steps)
     text = picture.plain()
     for name, _ in steps:

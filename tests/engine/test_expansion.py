@@ -4,8 +4,6 @@ declared ∩ created dependencies, nested decisions, batch clones, failure strat
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from engine import batches, decisions, dynamic, expansion, lifecycle, plan
@@ -14,8 +12,8 @@ from engine.expansion import ExistingStep
 from engine.outcomes import ErrorType, Outcome, StepError
 from engine.states import StepState as S
 from engine.templates import TaskTemplate, load_template, load_template_text
+from tests.external import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "compat" / "templates"
 APPROVAL = (
     "tasker-core__tests__fixtures__task_templates__python__conditional_approval_handler_py.yaml"
 )
@@ -51,7 +49,7 @@ steps:
 
 
 def corpus(name: str) -> TaskTemplate:
-    return load_template(CORPUS / name).template
+    return load_template(CORPUS.file(name)).template
 
 
 def text(body: str) -> TaskTemplate:

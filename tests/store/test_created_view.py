@@ -12,16 +12,17 @@ from engine.store import Store, TaskPlan
 from engine.store.created import created_view
 from engine.templates import TaskTemplate
 from engine.templates.loader import load_template
+from tests.external import CORPUS, corpus_template_names
 from tests.store.support import T0, template
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "compat" / "templates"
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "templates"
 WORKER = "worker-1"
 LEASE = 30_000
 
 
 def corpus() -> list[TaskTemplate]:
-    return [load_template(p).template for p in sorted(CORPUS.glob("*.yaml"))]
+    folder = CORPUS.path()
+    return [load_template(folder / name).template for name in corpus_template_names()]
 
 
 def new_plan(source: TaskTemplate, now: int, context: dict | None = None) -> TaskPlan:

@@ -1,6 +1,7 @@
 """Every real Tasker template in the compat corpus loads, and its fields are read as Tasker does.
 
-The corpus lives in shared/ beside the repository; without it this test fails, never skips.
+The corpus is found by tests/external.py: on a clone without it these tests skip with one line;
+CI (TASKER_REQUIRE_COMPAT=1) fails them instead.
 """
 
 from __future__ import annotations
@@ -12,19 +13,25 @@ import pytest
 
 from engine import dag
 from engine.templates import StepType, TemplateCatalog, TemplateError, load_template
+from tests.external import CORPUS, corpus_template_names
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "compat" / "templates"
-FILES = sorted(CORPUS.glob("*.yaml")) + sorted(CORPUS.glob("*.yml"))
-
-
-def test_the_corpus_is_there_and_complete() -> None:
-    assert CORPUS.is_dir(), f"the compat corpus is missing at {CORPUS}"
-    assert len(FILES) == 170
+NAMES = corpus_template_names()
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name.removeprefix("tasker-")[:70])
-def test_template_loads(path: Path) -> None:
-    loaded = load_template(path)
+def corpus_files() -> list[Path]:
+    folder = CORPUS.path()
+    return [folder / name for name in NAMES]
+
+
+def test_the_corpus_is_the_manifest_s_170_templates() -> None:
+    folder = CORPUS.path()  # checked file by file against tests/compat/corpus.sha256
+    assert len(NAMES) == 170
+    assert sorted(p.name for p in folder.iterdir() if p.suffix in {".yaml", ".yml"}) == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES, ids=lambda n: n.removeprefix("tasker-")[:70])
+def test_template_loads(name: str) -> None:
+    loaded = load_template(CORPUS.file(name))
     template = loaded.template
     assert template.name and template.namespace_name and template.version
     assert template.steps, "every corpus template has steps"
@@ -38,7 +45,7 @@ def test_template_loads(path: Path) -> None:
 
 
 def test_the_corpus_reads_as_corpus_md_counts_it() -> None:
-    templates = [load_template(p) for p in FILES]
+    templates = [load_template(p) for p in corpus_files()]
     with_type = Counter(t for lt in templates for t in {s.type for s in lt.template.steps})
     assert with_type[StepType.DECISION] == 8
     assert with_type[StepType.DEFERRED_CONVERGENCE] == 22
@@ -52,19 +59,19 @@ def test_the_corpus_reads_as_corpus_md_counts_it() -> None:
 
 def test_the_depends_on_alias_in_real_templates() -> None:
     codegen = load_template(
-        CORPUS / "tasker-core__tests__fixtures__task_templates__codegen_test_template.yaml"
+        CORPUS.file("tasker-core__tests__fixtures__task_templates__codegen_test_template.yaml")
     ).template
     assert sum(bool(s.dependencies) for s in codegen.steps) == 4
 
 
 def test_a_step_without_retry_gets_tasker_defaults() -> None:
-    steps = [s for p in FILES for s in load_template(p).template.steps]
+    steps = [s for p in corpus_files() for s in load_template(p).template.steps]
     assert any((s.retry.backoff_base_ms, s.retry.max_backoff_ms) == (1000, 30000) for s in steps)
 
 
 def test_loading_the_whole_corpus_as_one_catalog_reports_a_clash() -> None:
     """CORPUS.md: 11 keys are defined by two files; a catalog refuses that, naming both."""
     with pytest.raises(TemplateError) as caught:
-        TemplateCatalog.load([CORPUS])
+        TemplateCatalog.load([CORPUS.path()])
     message = str(caught.value)
-    assert message.count(str(CORPUS)) == 2 and "already defines" in message
+    assert message.count(str(CORPUS.path())) == 2 and "already defines" in message
