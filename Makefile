@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint soak bench screenshots console clean
+.PHONY: demo test lint soak bench screenshots console clean distclean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +13,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+	@echo "tasker is installed in $(BIN); '. $(BIN)/activate' puts it on this shell's PATH"
 
-demo: $(STAMP)
+# A fresh demo every time: the last one's database, gateway ledger and outbox go first.
+# (To resume a demo where it stopped: tasker --db demo.db demo)
+demo: $(STAMP) clean
 	$(BIN)/tasker --db demo.db demo
 
 console: $(STAMP)
@@ -38,5 +41,9 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	$(BIN)/python -m console.screenshots
 
+# clean: the demo's files; distclean: also the virtual environment and the tools' caches.
 clean:
-	rm -rf $(VENV) .pytest_cache demo.db demo.db-wal demo.db-shm demo.gateway.jsonl demo.outbox.db
+	rm -f demo.db demo.db-wal demo.db-shm demo.gateway.jsonl demo.outbox.db
+
+distclean: clean
+	rm -rf $(VENV) bench/.venv-peers .pytest_cache .mypy_cache .ruff_cache

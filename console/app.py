@@ -93,7 +93,7 @@ class ConsoleApp(App[None]):
         if worker is None:
             return "observing (no embedded worker)"
         state = "paused" if worker.paused else "running"
-        return f"worker {state} {worker.running_count}/{worker.concurrency}"
+        return f"embedded worker {state} {worker.running_count}/{worker.concurrency}"
 
     def template_steps(self, task: dict[str, Any]) -> list[tuple[str, list[str]]]:
         """The task's template steps as (name, dependencies), or [] if it is not loaded."""

@@ -21,7 +21,7 @@ ORDER = (
 
 
 def header_text(db: str, worker: str, counts: dict[str, int]) -> Text:
-    """``tasker.db │ worker running 2/4 │ ✓ 12 complete  ✗ 1 blocked_by_failures …``"""
+    """``tasker.db │ embedded worker running 2/4 │ ✓ 12 complete  ✗ 1 blocked_by_failures …``"""
     text = Text()
     text.append(" tasker ", style="bold reverse")
     text.append(f" {db} ", style="bold")
