@@ -65,10 +65,13 @@ class Material:
 
     def path(self) -> Path:
         """The folder, checked against the manifest; skips the test (or fails it in CI) if absent."""
+        problem = ""
         try:
             found = _located(self)
-        except MaterialProblem as problem:
-            pytest.fail(str(problem), pytrace=False)
+        except MaterialProblem as wrong:
+            problem = str(wrong)
+        if problem:
+            pytest.fail(problem, pytrace=False)
         if found is None:
             if os.environ.get(REQUIRE) == "1":
                 pytest.fail(f"{self.missing_line()} ({REQUIRE}=1)", pytrace=False)

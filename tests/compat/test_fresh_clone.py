@@ -13,7 +13,7 @@ import pytest
 
 from tests.external import CORPUS, REPOSITORY, REQUIRE, UPSTREAM_TESTS
 
-CORPUS_TESTS = "tests/templates/test_compat_corpus.py"
+CORPUS_TESTS = ["tests/templates/test_compat_corpus.py", "tests/compat/test_run_all.py"]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_tests(clone: Path, **env: str) -> subprocess.CompletedProcess[str]:
     plain = {k: v for k, v in os.environ.items() if not k.startswith("TASKER_")}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", CORPUS_TESTS, "-q", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", *CORPUS_TESTS, "-q", "-p", "no:cacheprovider"],
         cwd=clone,
         env={**plain, **env},
         capture_output=True,

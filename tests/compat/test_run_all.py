@@ -3,10 +3,12 @@ handlers, decisions and batches included, in a real subprocess."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,19 +24,29 @@ def tasker(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def corpus_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], Path]:
-    db = tmp_path_factory.mktemp("run_all") / "corpus.db"
-    done = tasker("template", "run-all", str(CORPUS.path()), "--json", "--into", str(db))
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout), db
+def corpus_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[], tuple[list[dict], Path]]:
+    """The corpus run once per module, started by the first test that asks (so that a missing
+    corpus skips inside the test, folded into the locator's one line)."""
+
+    @functools.cache
+    def run() -> tuple[list[dict], Path]:
+        folder = CORPUS.path()
+        db = tmp_path_factory.mktemp("run_all") / "corpus.db"
+        done = tasker("template", "run-all", str(folder), "--json", "--into", str(db))
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout), db
+
+    return run
 
 
 def by_file(runs: list[dict], fragment: str) -> dict:
     return next(r for r in runs if fragment in r["file"])
 
 
-def test_all_170_corpus_templates_reach_complete(corpus_run: tuple[list[dict], Path]) -> None:
-    runs, _ = corpus_run
+def test_all_170_corpus_templates_reach_complete(
+    corpus_run: Callable[[], tuple[list[dict], Path]],
+) -> None:
+    runs, _ = corpus_run()
     assert len(runs) == 170 == len(list(CORPUS.path().glob("*.yaml")))
     assert {r["status"] for r in runs} == {"complete"}
     assert all(r["completed_steps"] == r["total_steps"] for r in runs)
@@ -42,8 +54,10 @@ def test_all_170_corpus_templates_reach_complete(corpus_run: tuple[list[dict], P
     assert len({r["file"] for r in runs}) == 170
 
 
-def test_decisions_took_their_first_branch(corpus_run: tuple[list[dict], Path]) -> None:
-    runs, _ = corpus_run
+def test_decisions_took_their_first_branch(
+    corpus_run: Callable[[], tuple[list[dict], Path]],
+) -> None:
+    runs, _ = corpus_run()
     approval = by_file(runs, "python__conditional_approval_handler_py.yaml")
     assert list(approval["steps"]) == [
         "validate_request_py",
@@ -64,8 +78,10 @@ def test_decisions_took_their_first_branch(corpus_run: tuple[list[dict], Path]) 
     }
 
 
-def test_batches_ran_two_workers_then_the_convergence(corpus_run: tuple[list[dict], Path]) -> None:
-    runs, db = corpus_run
+def test_batches_ran_two_workers_then_the_convergence(
+    corpus_run: Callable[[], tuple[list[dict], Path]],
+) -> None:
+    runs, db = corpus_run()
     csv = by_file(runs, "python__batch_processing_py.yaml")
     assert list(csv["steps"]) == [
         "analyze_csv_py",
