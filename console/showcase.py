@@ -210,7 +210,7 @@ async def build_showcase(db: Path) -> Showcase:
     from engine import shipped
 
     shipped.install_package_alias()
-    from tasker_workflows.ecommerce.gateway import (
+    from tasker_workflows.demo.gateway import (
         PaymentGateway,  # the alias above makes templates/ importable under this name
     )
 

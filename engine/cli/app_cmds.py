@@ -40,7 +40,7 @@ def _entry(module: str, function: str) -> Any:
         from engine import shipped
 
         shipped.install_package_alias()
-        module = f"{shipped.PACKAGE}.ecommerce.demo"
+        module = f"{shipped.PACKAGE}.demo.command"
     try:
         return getattr(importlib.import_module(module), function)
     except ModuleNotFoundError as exc:

@@ -1,7 +1,7 @@
 """Seeded checkout orders run by ``tasker worker`` processes killed with SIGKILL at random
 instants, restarted, and finally run to the end; then everything that must hold is checked.
 
-The orders come from the demo's mix (``demo_mix.build_order_mix``): each scenario says how its
+The orders come from the demo's mix (``demo.mix.build_order_mix``): each scenario says how its
 task must end and how many charges the gateway may hold for it. The gateway simulator runs on
 loopback in this process and keeps the charge ledger. The template is the shipped checkout
 with more attempts per step, so the attempts a kill costs never change how an order ends.
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from tasker_workflows.ecommerce.demo_mix import BLOCKED, COMPLETE, OrderScenario, build_order_mix
-from tasker_workflows.ecommerce.gateway import PaymentGateway
-from tasker_workflows.ecommerce.gateway_state import Charge
+from tasker_workflows.demo.gateway import PaymentGateway
+from tasker_workflows.demo.gateway_state import Charge
+from tasker_workflows.demo.mix import BLOCKED, COMPLETE, OrderScenario, build_order_mix
 from tasker_workflows.outbox import Outbox
 
 from engine.api import open_engine

@@ -19,11 +19,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from tasker_workflows.ecommerce.demo import demo_files, prepared_demo
-from tasker_workflows.ecommerce.demo_companions import companion_scenarios
-from tasker_workflows.ecommerce.demo_mix import build_order_mix
-from tasker_workflows.ecommerce.demo_summary import SETTLED
-from tasker_workflows.ecommerce.gateway_ledger import LedgerFile
+from tasker_workflows.demo.companions import companion_scenarios
+from tasker_workflows.demo.gateway_ledger import LedgerFile
+from tasker_workflows.demo.mix import build_order_mix
+from tasker_workflows.demo.prepare import demo_files, prepared_demo
+from tasker_workflows.demo.summary import SETTLED
 from tasker_workflows.outbox import Outbox
 
 from console.app import ConsoleApp

@@ -7,16 +7,16 @@ from datetime import UTC, datetime
 
 import pytest
 import yaml
-from tasker_workflows.ecommerce import services as svc
-from tasker_workflows.ecommerce.demo_mix import (
+from tasker_workflows.demo.gateway import PaymentGateway
+from tasker_workflows.demo.gateway_state import Fault
+from tasker_workflows.demo.mix import (
     KIND_DESCRIPTIONS,
     PAYMENT_MAX_ATTEMPTS,
     ScenarioKind,
     build_order_mix,
     kind_counts,
 )
-from tasker_workflows.ecommerce.gateway import PaymentGateway
-from tasker_workflows.ecommerce.gateway_state import Fault
+from tasker_workflows.ecommerce import services as svc
 from tasker_workflows.ecommerce.payments import GATEWAY_TIMEOUT_ENV, GATEWAY_URL_ENV
 from tasker_workflows.ecommerce.pricing import to_cents, to_money
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Console
-from tasker_workflows.ecommerce.demo_companions import companion_scenarios
-from tasker_workflows.ecommerce.demo_mix import ScenarioKind, build_order_mix
-from tasker_workflows.ecommerce.demo_report import render_summary
-from tasker_workflows.ecommerce.demo_summary import DemoTask, summarise
-from tasker_workflows.ecommerce.gateway_state import Charge
+from tasker_workflows.demo.companions import companion_scenarios
+from tasker_workflows.demo.gateway_state import Charge
+from tasker_workflows.demo.mix import ScenarioKind, build_order_mix
+from tasker_workflows.demo.report import render_summary
+from tasker_workflows.demo.summary import DemoTask, summarise
 
 STEPS = [
     "validate_cart",

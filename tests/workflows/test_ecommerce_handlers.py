@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tasker_workflows.ecommerce.gateway import PaymentGateway
+from tasker_workflows.demo.gateway import PaymentGateway
 from tasker_workflows.ecommerce.payments import GATEWAY_TIMEOUT_ENV, GATEWAY_URL_ENV
 from tasker_workflows.outbox import Outbox
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from tasker_workflows.ecommerce.gateway import PaymentGateway
+from tasker_workflows.demo.gateway import PaymentGateway
 from tasker_workflows.ecommerce.payments import (
     GATEWAY_TIMEOUT_ENV,
     GATEWAY_URL_ENV,

@@ -6,8 +6,8 @@ import json
 
 import httpx
 import pytest
-from tasker_workflows.ecommerce.gateway import PaymentGateway
-from tasker_workflows.ecommerce.gateway_ledger import LedgerFile
+from tasker_workflows.demo.gateway import PaymentGateway
+from tasker_workflows.demo.gateway_ledger import LedgerFile
 
 CHARGE = {"amount_cents": 7477, "currency": "USD", "token": "tok_visa"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tasker_workflows.ecommerce.gateway import PaymentGateway
+from tasker_workflows.demo.gateway import PaymentGateway
 
 CHARGE = {"amount_cents": 7477, "currency": "USD", "token": "tok_visa"}
 

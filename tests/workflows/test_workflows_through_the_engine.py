@@ -11,8 +11,8 @@ from collections import Counter
 
 import pytest
 from tasker_workflows.data_pipeline.extract import pipeline_id_failing
-from tasker_workflows.ecommerce.demo_mix import build_order_mix
-from tasker_workflows.ecommerce.gateway import PaymentGateway
+from tasker_workflows.demo.gateway import PaymentGateway
+from tasker_workflows.demo.mix import build_order_mix
 from tasker_workflows.ecommerce.payments import GATEWAY_TIMEOUT_ENV, GATEWAY_URL_ENV
 from tasker_workflows.outbox import Outbox
 

@@ -13,10 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from engine.api import Engine, open_engine
 
 from ..outbox import Outbox
-from .demo import PreparedDemo
-from .demo_report import print_summary
-from .demo_summary import SETTLED, DemoTask, summarise, tasks_with_problems
 from .gateway_state import Charge
+from .prepare import PreparedDemo
+from .report import print_summary
+from .summary import SETTLED, DemoTask, summarise, tasks_with_problems
 
 POLL_S = 0.2
 LOST_WORKER = "worker_lost"  # the error code of an attempt whose worker stopped mid-step

@@ -15,9 +15,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .demo_companions import CompanionScenario
-from .demo_mix import KIND_DESCRIPTIONS, OrderScenario
+from .companions import CompanionScenario
 from .gateway_state import Charge
+from .mix import KIND_DESCRIPTIONS, OrderScenario
 
 SETTLED = frozenset({"complete", "blocked_by_failures", "error", "cancelled", "resolved_manually"})
 OPERATOR_ONLY = frozenset({"error", "cancelled", "resolved_manually"})  # give-up, cancel...

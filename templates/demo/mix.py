@@ -18,7 +18,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from .pricing import cart_totals, line_total, to_cents
+from ..ecommerce.pricing import cart_totals, line_total, to_cents
 
 PAYMENT_MAX_ATTEMPTS = 2  # process_payment's retry.max_attempts in order_processing.yaml
 COMPLETE, BLOCKED = "complete", "blocked_by_failures"

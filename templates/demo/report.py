@@ -8,7 +8,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from .demo_summary import DemoSummary
+from .summary import DemoSummary
 
 SHOWN_PROBLEMS = 12
 

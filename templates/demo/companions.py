@@ -15,7 +15,7 @@ from typing import Any
 
 from ..data_pipeline.extract import pipeline_id_failing
 from ..payments.services import FRAUD_THRESHOLD, fraud_score
-from .demo_mix import BLOCKED, COMPLETE
+from .mix import BLOCKED, COMPLETE
 
 
 @dataclass(frozen=True)

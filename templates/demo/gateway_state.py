@@ -25,9 +25,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..ecommerce.services import TokenRule, effective_token, token_rule
 from ..ids import stable_hex
 from .gateway_ledger import LedgerFile
-from .services import TokenRule, effective_token, token_rule
 
 
 class FaultKind(StrEnum):

@@ -1,29 +1,9 @@
-"""``tasker demo [--orders N] [--seed S] [--headless]``: the checkout story on a local database.
-
-It starts the payment gateway simulator on 127.0.0.1 (a thread of this process, serving for as
-long as the demo runs), points the payment step at it, creates a seeded mix of orders (most
-approved; some declined; some retried into success; some exhausting their retries; a few
-slower than the timeout; some charged with the answer lost) and four companion workflows,
-then opens the console with its embedded worker, or with ``--headless`` runs a worker until
-nothing is left to do and prints a summary (exit 1 if any task did not end as its scenario
-intended or any order was charged twice).
-
-Files beside the database (``demo.db`` → ``demo.gateway.jsonl``, ``demo.outbox.db``; in the
-current folder as ``tasker-demo.*`` for a PostgreSQL URL): the gateway's ledger of charges and
-requests, and the confirmation e-mails.
-
-Running it again on the same database: tasks are created with Tasker's strict identity (a
-hash of the template and the context), and the contexts are fixed by ``--seed`` and
-``--orders``, so the same command creates nothing new. It picks up the same tasks: unfinished
-ones go on where they stopped (the ledger remembers the charges already taken and the fault
-plans resume where they were), and the summary covers them all. Another seed or order count
-adds a separate set of orders with card tokens of their own.
-"""
+"""The demo's setup: its options, the files beside its database, its scenarios, the payment
+gateway simulator and the tasks it creates (or finds again). ``command.py`` runs it."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections import Counter
@@ -37,13 +17,13 @@ from engine.api import Engine, open_engine
 from engine.cli.errors import UsageError
 from engine.store import StoreError, is_postgres, sqlite_path
 
+from ..ecommerce.payments import GATEWAY_TIMEOUT_ENV, GATEWAY_URL_ENV
 from ..outbox import OUTBOX_ENV
-from .demo_companions import companion_scenarios
-from .demo_mix import OrderScenario, build_order_mix
-from .demo_summary import DemoTask, Scenario
+from .companions import companion_scenarios
 from .gateway import PaymentGateway
 from .gateway_ledger import LedgerFile
-from .payments import GATEWAY_TIMEOUT_ENV, GATEWAY_URL_ENV
+from .mix import OrderScenario, build_order_mix
+from .summary import DemoTask, Scenario
 
 DEFAULT_TIMEOUT_S = 1.0  # the payment step's wait for the gateway (TASKER_DEMO_GATEWAY_TIMEOUT)
 MAX_ORDERS = 5000
@@ -172,45 +152,6 @@ async def prepared_demo(args: argparse.Namespace) -> AsyncIterator[PreparedDemo]
             yield PreparedDemo(options, files, gateway, tasks)
 
 
-async def run_demo(args: argparse.Namespace) -> int:
-    """The ``tasker demo`` command."""
-    from .demo_headless import run_headless
-
-    async with prepared_demo(args) as demo:
-        _say(_opening(demo))
-        if args.headless:
-            try:
-                return await run_headless(args, demo)
-            except asyncio.CancelledError:  # Ctrl-C
-                _say(
-                    "Interrupted. Run the same command to resume: the steps that were running "
-                    "come back once their lease (30 s) expires, at the cost of an attempt."
-                )
-                raise
-        await _run_console(args)
-        _say(
-            f"The gateway has stopped. Resume and summarise with: "
-            f"tasker --db {demo.files.db} demo --headless --orders {demo.options.orders} "
-            f"--seed {demo.options.seed}"
-        )
-        return 0
-
-
-async def _run_console(args: argparse.Namespace) -> None:
-    from console.main import run_console
-
-    await run_console(
-        argparse.Namespace(
-            db=args.db,
-            templates=args.templates,
-            handlers=args.handlers,
-            environment=getattr(args, "environment", None),
-            concurrency=args.concurrency,
-            no_worker=False,
-        )
-    )
-
-
 def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return open_engine(
         args.db,
@@ -260,20 +201,9 @@ async def _forget_a_ledger_of_another_database(engine: Engine, ledger: LedgerFil
         known = False
     if not known:
         ledger.reset()
-        _say(f"{ledger.path} belonged to a database that no longer exists; starting it afresh")
+        say(f"{ledger.path} belonged to a database that no longer exists; starting it afresh")
 
 
-def _opening(demo: PreparedDemo) -> str:
-    options, files = demo.options, demo.files
-    found = len(demo.tasks) - demo.created
-    again = f", {found} already in {files.db} (same seed and order count)" if found else ""
-    return (
-        f"Checkout demo, seed {options.seed}: {options.orders} orders and "
-        f"{len(demo.tasks) - options.orders} companion workflows; {demo.created} tasks "
-        f"created{again}.\nPayment gateway at {demo.gateway.url} (timeout {options.timeout_s:g} s, "
-        f"ledger {files.ledger}); confirmation e-mails in {files.outbox}."
-    )
-
-
-def _say(text: str) -> None:
+def say(text: str) -> None:
+    """A line for the person running the demo (stderr: stdout carries the summary)."""
     print(text, file=sys.stderr, flush=True)
