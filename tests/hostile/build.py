@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from engine import ids
 from engine.api import open_engine
 from engine.clock import FakeClock
 from tests.hostile.corpus import ALL_IN_ONE, CORPUS, LONG_LINE
@@ -26,6 +27,9 @@ SECRETS = {
     "card_number": "4111 1111 1111 1111",
     "card_as_number": 5555555555554444,
 }
+CREATED_MS = 1_765_000_000_000
+SHOWN_MS = CREATED_MS + 60_000  # the moment the console shows (a stopped clock)
+SEED = 26
 RESULT_SECRET = "at_resultsecret_9876"  # a step's results hold it; a later error quotes it
 CONTEXT = {**SECRETS, "note": ALL_IN_ONE, "customer": CORPUS["closing tag"], "long": LONG_LINE}
 
@@ -70,14 +74,19 @@ async def build_hostile(folder: Path) -> Hostile:
         yaml.safe_dump(hostile_template(), allow_unicode=False), encoding="utf-8"
     )
     db = folder / "hostile.db"
-    clock = FakeClock(1_765_000_000_000)
+    clock = FakeClock(CREATED_MS)
+    with ids.seeded(SEED):  # the same ids every time: snapshots show them
+        return await _populate(db, templates, clock)
+
+
+async def _populate(db: Path, templates: Path, clock: FakeClock) -> Hostile:
     async with open_engine(
         db, templates=[str(templates)], handlers=[str(HANDLERS)], clock=clock
     ) as engine:
         made = await engine.create_task(
             NAME, NAMESPACE, CONTEXT, initiator=INITIATOR, reason=REASON
         )
-        await engine.run_until_idle()
+        await engine.run_until_idle(worker_id="hostile-worker")
         other = await engine.create_task(
             NAME, NAMESPACE, {"note": "to cancel"}, initiator=INITIATOR, reason=REASON
         )

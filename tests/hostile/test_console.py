@@ -43,6 +43,7 @@ from tests.hostile.build import (
     RESULT_SECRET,
     RESULTS_STEP,
     SECRETS,
+    SHOWN_MS,
     Hostile,
     build_hostile,
 )
@@ -65,7 +66,7 @@ async def engine(hostile_original: Hostile, tmp_path: Path) -> AsyncIterator[Eng
         copy,
         templates=[str(hostile_original.templates)],
         handlers=[str(HANDLERS)],
-        clock=FakeClock(1_765_000_060_000),
+        clock=FakeClock(SHOWN_MS),
     ) as opened:
         yield opened
 
