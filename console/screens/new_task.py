@@ -103,7 +103,7 @@ class NewTaskModal(ModalScreen[NewTaskRequest | None]):
         if problems:
             more = len(problems) - SHOWN_ERRORS
             lines = problems[:SHOWN_ERRORS] + ([f"… and {more} more"] if more > 0 else [])
-            status.update("\n".join(f"✗ {line}" for line in lines))
+            status.update(literal("\n".join(f"✗ {line}" for line in lines), multiline=True))
             status.set_classes("error-line")
         else:
             status.update("✓ the context matches the template's input_schema")

@@ -18,6 +18,7 @@ NAME = "charge [/] \x1b]0;pwned\x07"
 RESULTS_STEP = "[link=https://evil.example]results"
 FAILING_STEP = "POST [/v1/charges] \x1b[2J"
 LAST_STEP = "after \u202eexe.pdf [/]"
+SCHEMA_KEY = "[/x] amount \x1b[2J"  # a context key the template's input_schema requires
 INITIATOR = "[/x] night-ops \x1b[31m"
 REASON = "missing [amount] \x1b]0;pwned\x07"
 CANCEL_REASON = "[/] cancelled \x1b[2J by \u202eops"
@@ -31,7 +32,13 @@ CREATED_MS = 1_765_000_000_000
 SHOWN_MS = CREATED_MS + 60_000  # the moment the console shows (a stopped clock)
 SEED = 26
 RESULT_SECRET = "at_resultsecret_9876"  # a step's results hold it; a later error quotes it
-CONTEXT = {**SECRETS, "note": ALL_IN_ONE, "customer": CORPUS["closing tag"], "long": LONG_LINE}
+CONTEXT = {
+    **SECRETS,
+    SCHEMA_KEY: 1,
+    "note": ALL_IN_ONE,
+    "customer": CORPUS["closing tag"],
+    "long": LONG_LINE,
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,11 @@ def hostile_template() -> dict[str, object]:
         "namespace_name": NAMESPACE,
         "version": "1.0.0",
         "description": f"{ALL_IN_ONE} {LONG_LINE}",
+        "input_schema": {
+            "type": "object",
+            "properties": {SCHEMA_KEY: {"type": "integer"}},
+            "required": [SCHEMA_KEY],
+        },
         "steps": [
             {"name": RESULTS_STEP, "handler": {"callable": "hostile_results"}, **step},
             {

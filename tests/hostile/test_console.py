@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Input, Label, Select
+from textual.widgets import Input, Label, Select, TextArea
 
 from console.dag_render import NAME_WIDTH
 from console.widgets.dag_view import DagView
@@ -42,6 +42,7 @@ from tests.hostile.build import (
     NAMESPACE,
     RESULT_SECRET,
     RESULTS_STEP,
+    SCHEMA_KEY,
     SECRETS,
     SHOWN_MS,
     Hostile,
@@ -82,6 +83,11 @@ async def select_step(pilot: Pilot, name: str) -> None:
     steps(app).move_cursor(row=steps(app).get_row_index(name))
     await until(pilot, lambda: visible(name) in detail_text(app), f"step {visible(name)}")
     await until(pilot, lambda: "loading…" not in detail_text(app), "its history")
+
+
+def status_line(app: App[Any]) -> Any:
+    """The new-task dialog's verdict on the context, as drawn."""
+    return app.screen.query_one("#context-status", Label).render()
 
 
 def still_running(app: App[Any]) -> bool:
@@ -168,6 +174,9 @@ async def test_dialogs_and_toasts_show_step_names_literally(
         assert select.value == f"{NAMESPACE}/{NAME}@1.0.0"
         assert raw_controls_in(screen_text(app)) == []
         assert visible(NAME)[:20] in screen_text(app).replace("&#160;", " ")
+        app.screen.query_one("#context-json", TextArea).load_text("{}")  # misses SCHEMA_KEY
+        await until(pilot, lambda: "✗" in str(status_line(app)), "the context's problems")
+        assert visible(SCHEMA_KEY) in str(status_line(app)) and still_running(app)
         await pilot.press("escape")
         app.notify(f"hostile {SHOWN['window title']} \x1b]0;x\x07 [/x]" + "L" * 10_240)
         await pilot.pause()
