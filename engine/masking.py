@@ -113,7 +113,7 @@ def _masked_cards_in_run(run: str) -> str:
 
 def masked_cards(text: str) -> str:
     """``text`` with every card-like number in it masked to its last four digits."""
-    if not any(c.isdigit() for c in text):
+    if _CARD_RUN.search(text) is None:  # the common case, at a fraction of sub's cost
         return text
     return _CARD_RUN.sub(lambda m: _masked_cards_in_run(m.group()), text)
 
