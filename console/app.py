@@ -9,10 +9,14 @@ from typing import Any, ClassVar, Protocol
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from console.screens.help import HelpScreen
 from console.screens.main import MainScreen
+from engine.literal import visible
+
+TOAST_LIMIT = 300  # characters of a toast: a 10 kB error message would cover the screen
 
 # (action on the main screen, palette title, what it does)
 PALETTE = (
@@ -75,6 +79,25 @@ class ConsoleApp(App[None]):
         self.tick_s = tick_s
         self.cursor_blink = cursor_blink  # False: steady text cursors (screenshots)
         self._template_steps: dict[tuple[str, str, str], list[tuple[str, list[str]]]] = {}
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast: its text is shown literally (toasts quote step names and engine errors,
+        which are task data), never as markup, and clipped to a few lines."""
+        super().notify(
+            visible(message, multiline=True, limit=TOAST_LIMIT),
+            title=visible(title, limit=TOAST_LIMIT),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen()

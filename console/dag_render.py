@@ -16,6 +16,7 @@ from console.dag_dynamic import DAG_LOOK
 from console.dag_layout import layered_layout
 from console.dag_routing import Band, routed
 from console.formatting import step_look
+from engine.literal import visible
 
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
 GLYPHS = {
@@ -36,6 +37,7 @@ GLYPHS = {
     RIGHT: "─",
 }
 EDGE_STYLE = "grey50"
+NAME_WIDTH = 40  # a longer step name is clipped in its box; the step pane shows it whole
 SELECTED_STYLE = "reverse bold"
 
 
@@ -60,9 +62,9 @@ def look(state: str) -> tuple[str, str]:
 
 
 def box_label(name: str, state: str, width: int = 0) -> str:
-    """``[✓ name]``, padded inside the brackets to ``width`` cells."""
+    """``[✓ name]``, padded inside the brackets to ``width`` cells; the name shown literally."""
     glyph, _ = look(state)
-    inner = f"{glyph} {name}"
+    inner = f"{glyph} {visible(name, limit=NAME_WIDTH)}"
     return f"[{inner}{' ' * max(0, width - cell_len(inner) - 2)}]"
 
 

@@ -19,6 +19,7 @@ from engine.handlers.errors import HandlerNotFound
 from engine.handlers.invoke import handler_not_found_outcome
 from engine.handlers.registry import HandlerRegistry
 from engine.ids import short_id
+from engine.literal import visible
 from engine.outcomes import ErrorType, Outcome, StepError
 from engine.store import ClaimedStep, Store
 from engine.store.base import AttemptResult
@@ -73,7 +74,7 @@ class StepRunner:
                 "%s %s/%s attempt %d → %s",
                 "←" if outcome.ok else "!",
                 short_id(claimed.task_uuid),
-                claimed.name,
+                visible(claimed.name),
                 claimed.attempts,
                 decision.to_state if stored else "discarded",
             )

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from console.screens.cursors import apply_cursor_blink
+from engine.literal import literal
 
 
 class ReasonModal(ModalScreen[str | None]):
@@ -27,8 +28,8 @@ class ReasonModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.explanation, classes="dialog-text")
+            yield Label(literal(self.title_text, limit=200), classes="dialog-title")  # step names
+            yield Static(literal(self.explanation, limit=2000), classes="dialog-text")
             yield Input(placeholder="reason (recorded in the audit trail)", id="reason")
             yield Label("", id="reason-error", classes="error-line")
             with Horizontal(classes="dialog-buttons"):

@@ -28,6 +28,7 @@ from console.widgets.header import ConsoleHeader
 from console.widgets.step_detail import StepDetail, step_detail_renderable
 from console.widgets.steps_table import StepsTable
 from console.widgets.task_table import TaskTable
+from engine.literal import literal
 
 if TYPE_CHECKING:
     from console.app import ConsoleApp
@@ -166,12 +167,12 @@ class MainScreen(OperatorActions, Screen[None]):
         title = f"tasks {loaded:,}" if loaded >= total else f"tasks: newest {loaded:,} of {total:,}"
         if table.query_text:
             title += f" · {table.row_count:,} match “{table.query_text}”"
-        table.border_title = title
+        table.border_title = literal(title)  # the typed filter is text, never markup
 
     def show_header(self, counts: dict[str, int]) -> None:
         self.last_counts = counts
         self.query_one(ConsoleHeader).show(
-            self.console_app.db_label, self.console_app.worker_text(), counts
+            self.console_app.db_label, self.console_app.worker_text(), counts, self.reveal
         )
 
     @work(exclusive=True, group="task")
@@ -332,13 +333,16 @@ class MainScreen(OperatorActions, Screen[None]):
         self.notify(f"tasks sorted by {table.sort_description()}")
 
     def secrets(self, task: dict[str, Any]) -> tuple[str, ...]:
-        """The task's sensitive values to mask in messages (none while revealed)."""
-        return () if self.reveal else secret_values(task.get("context"))
+        """The task's secrets (its context's and its steps' results') to mask in messages,
+        none while revealed."""
+        return () if self.reveal else secret_values(task)
 
     def action_toggle_reveal(self) -> None:
         self.reveal = not self.reveal
         self.notify("sensitive values shown" if self.reveal else "sensitive values masked")
+        self.show_header(self.last_counts)  # the header says so for as long as they show
         table = self.query_one(StepsTable)
+        table.reveal = self.reveal
         if self.current_task is not None:
             steps = list(table.steps.values())
             table.show(

@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Select, TextArea
 from console.json_schema import example_for, schema_errors
 from console.screens.cursors import apply_cursor_blink
 from console.screens.results import parsed_object
+from engine.literal import literal
 
 SHOWN_ERRORS = 4
 
@@ -54,7 +55,7 @@ class NewTaskModal(ModalScreen[NewTaskRequest | None]):
         self._example = ""
 
     def compose(self) -> ComposeResult:
-        options = [(key, key) for key in sorted(self.templates)]
+        options = [(literal(key, limit=120), key) for key in sorted(self.templates)]
         with Vertical(classes="dialog wide"):
             yield Label("New task", classes="dialog-title")
             yield Select(
@@ -102,7 +103,7 @@ class NewTaskModal(ModalScreen[NewTaskRequest | None]):
         if problems:
             more = len(problems) - SHOWN_ERRORS
             lines = problems[:SHOWN_ERRORS] + ([f"… and {more} more"] if more > 0 else [])
-            status.update("\n".join(f"✗ {line}" for line in lines))
+            status.update(literal("\n".join(f"✗ {line}" for line in lines), multiline=True))
             status.set_classes("error-line")
         else:
             status.update("✓ the context matches the template's input_schema")

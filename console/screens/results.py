@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, TextArea
 
 from console.screens.cursors import apply_cursor_blink
+from engine.literal import literal
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ class ResultsModal(ModalScreen[ManualResults | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(f"Complete step {self.step_name} with results", classes="dialog-title")
+            title = literal(f"Complete step {self.step_name} with results", limit=200)
+            yield Label(title, classes="dialog-title")
             yield TextArea(json.dumps(self.initial, indent=2), id="results-json")
             yield Input(placeholder="reason (recorded in the audit trail)", id="reason")
             yield Label("", id="results-error", classes="error-line")

@@ -1,4 +1,5 @@
-"""The header line: which database, what the embedded worker does, how many tasks per state."""
+"""The header line: which database, what the embedded worker does, how many tasks per state,
+and, for as long as secrets are revealed, a sign saying so."""
 
 from __future__ import annotations
 
@@ -20,9 +21,15 @@ ORDER = (
 )
 
 
-def header_text(db: str, worker: str, counts: dict[str, int]) -> Text:
+REVEALED_SIGN = " SECRETS SHOWN · v hides "
+
+
+def header_text(db: str, worker: str, counts: dict[str, int], revealed: bool = False) -> Text:
     """``tasker.db │ embedded worker running 2/4 │ ✓ 12 complete  ✗ 1 blocked_by_failures …``"""
     text = Text()
+    if revealed:
+        text.append(REVEALED_SIGN, style="bold white on red")
+        text.append(" ")
     text.append(" tasker ", style="bold reverse")
     text.append(f" {db} ", style="bold")
     text.append("│ ", style="dim")
@@ -38,5 +45,5 @@ def header_text(db: str, worker: str, counts: dict[str, int]) -> Text:
 
 
 class ConsoleHeader(Static):
-    def show(self, db: str, worker: str, counts: dict[str, int]) -> None:
-        self.update(header_text(db, worker, counts))
+    def show(self, db: str, worker: str, counts: dict[str, int], revealed: bool = False) -> None:
+        self.update(header_text(db, worker, counts, revealed))

@@ -1,4 +1,8 @@
-"""Everything about one step: inputs, dependency results, results, error, transitions."""
+"""Everything about one step: inputs, dependency results, results, error, transitions.
+
+Every value from the task is shown whole (the pane wraps and scrolls), as text, with control
+characters made visible (``engine.literal``) and secrets masked unless revealed.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +17,19 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from console.formatting import clock_text, error_class, step_state_text
-from console.masking import displayed_json, masked_text, secret_values
+from console.masking import displayed_json, secret_values, shown_text
+from engine.literal import literal, visible
 
 
 def _json(value: Any, reveal: bool, secrets: tuple[str, ...]) -> RenderableType:
     if value is None:
         return Text("  (none)", style="dim")
     return Syntax(
-        masked_text(displayed_json(value, reveal), secrets),
+        visible(displayed_json(value, reveal, secrets), multiline=True),
         "json",
         theme="ansi_dark",
         background_color="default",
+        word_wrap=True,
     )
 
 
@@ -31,7 +37,9 @@ def _heading(title: str) -> Text:
     return Text(f"\n{title}", style="bold underline")
 
 
-def transitions_table(transitions: list[dict[str, Any]], secrets: tuple[str, ...] = ()) -> Table:
+def transitions_table(
+    transitions: list[dict[str, Any]], secrets: tuple[str, ...] = (), reveal: bool = False
+) -> Table:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     for name in ("at", "from → to", "attempt", "by", "reason"):
         table.add_column(name, overflow="fold")
@@ -43,30 +51,32 @@ def transitions_table(transitions: list[dict[str, Any]], secrets: tuple[str, ...
         previous_day = day
         table.add_row(
             shown_at,
-            f"{row.get('from_state') or '∅'} → {row.get('to_state')}",
+            literal(f"{row.get('from_state') or '∅'} → {row.get('to_state')}"),
             str(row.get("attempt") or ""),
-            str(row.get("by") or ""),
-            masked_text(str(row.get("reason") or ""), secrets),
+            literal(row.get("by")),
+            literal(shown_text(row.get("reason"), reveal, secrets)),
         )
     return table
 
 
-def error_renderables(error: dict[str, Any], secrets: tuple[str, ...]) -> list[RenderableType]:
+def error_renderables(
+    error: dict[str, Any], secrets: tuple[str, ...], reveal: bool = False
+) -> list[RenderableType]:
     """The error's class, type, code and Retry-After; its message; its traceback if any."""
     line = Text()
     klass = error_class(error)
     line.append(klass, style="bold red" if klass == "PERMANENT" else "bold yellow")
-    line.append(f"  {error.get('error_type')}  {error.get('error_code') or ''}")
+    line.append(visible(f"  {error.get('error_type')}  {error.get('error_code') or ''}"))
     if error.get("retry_after"):
         line.append(f"  Retry-After {error['retry_after']:g} s")
     parts: list[RenderableType] = [
         _heading("error"),
         line,
-        Text(masked_text(str(error.get("message") or ""), secrets)),
+        literal(shown_text(error.get("message"), reveal, secrets), multiline=True),
     ]
     if error.get("traceback"):
-        traceback = masked_text(str(error["traceback"]).rstrip(), secrets)
-        parts.append(Text(traceback, style="dim"))
+        traceback = shown_text(str(error["traceback"]).rstrip(), reveal, secrets)
+        parts.append(literal(traceback, "dim", multiline=True))
     return parts
 
 
@@ -78,21 +88,22 @@ def step_detail_renderable(
 ) -> RenderableType:
     """The detail pane's content: what went wrong first, then the audit, then the data.
 
-    Sensitive context values stay masked unless ``reveal``, also where a message quotes them.
+    Secrets stay masked unless ``reveal``, also where a message quotes them: those of the
+    context and those of any step's results (``engine.masking``).
     """
-    secrets = () if reveal else secret_values(task.get("context"))
+    secrets = () if reveal else secret_values(task)
     title = Text()
-    title.append(step["name"], style="bold")
+    title.append_text(literal(step["name"], "bold"))
     title.append("  ")
     title.append_text(step_state_text(step.get("current_state", "not_created")))
     if step.get("handler"):
-        title.append(f"  handler {step['handler']}", style="dim")
+        title.append_text(literal(f"  handler {step['handler']}", "dim"))
     parts: list[RenderableType] = [title, Text(f"task {task.get('task_uuid', '')}", style="dim")]
     if "current_state" not in step:
         parts.append(Text("not created: a decision step has not chosen this branch", style="dim"))
         return Group(*parts)
     if step.get("error"):
-        parts += error_renderables(step["error"], secrets)
+        parts += error_renderables(step["error"], secrets, reveal)
     parts += [_heading("results"), _json(step.get("results"), reveal, secrets)]
     parts.append(_heading("transitions"))
     if transitions is None:
@@ -100,7 +111,7 @@ def step_detail_renderable(
     elif not transitions:
         parts.append(Text("  (none yet)", style="dim"))
     else:
-        parts.append(transitions_table(transitions, secrets))
+        parts.append(transitions_table(transitions, secrets, reveal))
     by_name = {s["name"]: s for s in task.get("steps", [])}
     deps = step.get("dependencies") or []
     parts.append(_heading("dependency results"))
@@ -108,7 +119,7 @@ def step_detail_renderable(
         parts.append(Text("  (no dependencies)", style="dim"))
     for dep in deps:
         parts += [
-            Text(f"  {dep}", style="bold"),
+            literal(f"  {dep}", "bold"),
             _json(by_name.get(dep, {}).get("results"), reveal, secrets),
         ]
     parts += [_heading("inputs (task context)"), _json(task.get("context"), reveal, secrets)]

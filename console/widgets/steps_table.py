@@ -17,7 +17,8 @@ from console.formatting import (
     retry_countdown_text,
     step_state_text,
 )
-from console.masking import masked_text
+from console.masking import shown_text
+from engine.literal import literal, visible
 
 # Narrow, always-useful columns first; the message (shown whole in the step pane) last.
 COLUMNS = (
@@ -31,6 +32,7 @@ COLUMNS = (
     ("message", "message"),
 )
 MESSAGE_WIDTH = 48
+NAME_WIDTH = 40  # a longer step name is clipped here; the step pane shows it whole
 
 
 def cell_width(value: Any) -> int:
@@ -59,27 +61,27 @@ def step_duration_ms(step: dict[str, Any], now_ms: int) -> int | None:
     return cast(int, (finished or now_ms) - started)
 
 
-def step_cells(step: dict[str, Any], now_ms: int, secrets: tuple[str, ...] = ()) -> tuple[Any, ...]:
+def step_cells(
+    step: dict[str, Any], now_ms: int, secrets: tuple[str, ...] = (), reveal: bool = False
+) -> tuple[Any, ...]:
     state = step.get("current_state", NOT_CREATED)
     if state == NOT_CREATED:
-        dim = Text(step["name"], style="dim")
+        dim = literal(step["name"], "dim", limit=NAME_WIDTH)
         return (dim, step_state_text(state), "", "", "", "", "", "")
     error = step.get("error") or {}
-    message = masked_text(str(error.get("message") or ""), secrets)
-    if len(message) > MESSAGE_WIDTH:
-        message = message[: MESSAGE_WIDTH - 1] + "…"
+    message = literal(shown_text(error.get("message"), reveal, secrets), limit=MESSAGE_WIDTH)
     klass = error_class(error)
     error_text = Text(klass, style="bold red" if klass == "PERMANENT" else "yellow")
     if error.get("error_code"):
-        error_text.append(f" {error['error_code']}", style="")
+        error_text.append(f" {visible(error['error_code'], limit=NAME_WIDTH)}", style="")
     return (
-        step["name"],
+        literal(step["name"], limit=NAME_WIDTH),
         step_state_text(state),
         attempts_text(step.get("attempts") or 0, step.get("max_attempts") or 0),
         duration_text(step_duration_ms(step, now_ms)),
         error_text,
         Text(retry_countdown_text(step.get("next_retry_at"), now_ms), style="bold yellow"),
-        delay_rule(step),
+        Text(delay_rule(step)),
         message,
     )
 
@@ -97,7 +99,8 @@ class StepsTable(DataTable[Any]):
         self.steps: dict[str, dict[str, Any]] = {}
         self._shown: dict[str, tuple[Any, ...]] = {}
         self.task_uuid: str | None = None
-        self.secrets: tuple[str, ...] = ()  # context values masked in messages
+        self.secrets: tuple[str, ...] = ()  # the task's secrets, masked in messages
+        self.reveal = False  # True: nothing masked (the operator pressed v)
         self._widths: list[int] = []
 
     def on_mount(self) -> None:
@@ -132,7 +135,7 @@ class StepsTable(DataTable[Any]):
         self.steps = {s["name"]: s for s in steps}
         templates = worker_templates(steps)  # their clones have rows; the graph keeps them
         cells = {
-            s["name"]: step_cells(s, now_ms, self.secrets)
+            s["name"]: step_cells(s, now_ms, self.secrets, self.reveal)
             for s in steps
             if s["name"] not in templates
         }

@@ -13,6 +13,8 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from console.formatting import age_text, progress_text, short_uuid, task_state_text
+from engine.literal import literal
+from engine.masking import masked_cards
 
 COLUMNS = (
     ("uuid", "uuid"),
@@ -23,6 +25,7 @@ COLUMNS = (
     ("initiator", "initiator"),
 )
 STATE_PREFIX = "state:"
+LABEL_WIDTH = 60  # a longer template label or initiator is clipped in its column
 FIRST_ROWS = 100  # added at once: more than a tall terminal shows
 CHUNK_ROWS = 250  # then added per turn of the event loop: about 40 ms of measuring each
 
@@ -102,11 +105,11 @@ class TaskTable(DataTable[Any]):
             progress.append(f" ✗{failed}", style="red")
         return (
             key,
-            task_label(row),
+            literal(task_label(row), limit=LABEL_WIDTH),
             task_state_text(row["status"]),
             progress,
             age_text(row["created_at"], now_ms),
-            row.get("initiator") or "",
+            literal(masked_cards(row.get("initiator") or ""), limit=LABEL_WIDTH),
         )
 
     def show(self, rows: Iterable[dict[str, Any]], now_ms: int, complete: bool) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from engine.cli import app_cmds, db_cmds, task_cmds, template_cmds, worker_cmds
 from engine.cli.errors import USER_ERRORS, UsageError
+from engine.literal import visible
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -81,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = asyncio.run(result)
         return int(result or 0)
     except USER_ERRORS as exc:
-        print(f"tasker: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"tasker: error: {visible(_one_line(exc))}", file=sys.stderr)
         return 2
     except json.JSONDecodeError as exc:
         print(f"tasker: error: invalid JSON: {exc}", file=sys.stderr)

@@ -166,11 +166,11 @@ def _report_lines(runs: list[Run]) -> None:
     width = max(len(run.status) for run in runs)
     for run in runs:
         if run.template is None:
-            print(f"{run.status:<{width}}  {run.problem}")
+            output.plain_line(f"{run.status:<{width}}  {run.problem}")
             continue
         task = run.task or {}
         steps = f"{task.get('completed_steps', 0)}/{task.get('total_steps', 0)} steps"
-        print(f"{run.status:<{width}}  {run.template.ref}  {steps}  {run.path.name}")
+        output.plain_line(f"{run.status:<{width}}  {run.template.ref}  {steps}  {run.path.name}")
     counts = Counter(run.status for run in runs)
     print()
     output.table(

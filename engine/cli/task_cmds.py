@@ -11,7 +11,7 @@ from engine.api import Engine, open_engine
 from engine.cli import output
 from engine.cli.errors import UsageError
 from engine.ids import short_id
-from engine.masking import masked_everywhere, secret_values
+from engine.masking import masked, secret_values
 from engine.states import TaskState
 
 
@@ -116,8 +116,8 @@ def _not_json(what: str) -> Any:
 
 
 def shown(task: dict[str, Any], reveal: bool = False) -> dict[str, Any]:
-    """The task as the CLI prints it: sensitive values masked, also where a message quotes them."""
-    return task if reveal else masked_everywhere(task, secret_values(task))
+    """The task as the CLI prints it: secrets masked, also where a message quotes them."""
+    return task if reveal else masked(task, secret_values(task))
 
 
 def _engine(args: argparse.Namespace) -> Any:
@@ -147,7 +147,7 @@ async def create(args: argparse.Namespace) -> int:
         output.print_json({**task, "created": made.created})
     else:
         verb = "created" if made.created else "exists (same identity; not created again)"
-        print(
+        output.plain_line(
             f"task {task['task_uuid']} {verb}: {task['namespace']}/{task['name']}"
             f"@{task['version']} {task['status']}"
         )
@@ -162,7 +162,7 @@ async def list_tasks(args: argparse.Namespace) -> int:
             f"--status {args.status!r} is not a task status; use one of: " + ", ".join(TaskState)
         )
     async with _engine(args) as engine:
-        tasks = await engine.list_tasks(args.namespace, args.status, args.limit)
+        tasks = masked(await engine.list_tasks(args.namespace, args.status, args.limit))
     if args.json:
         output.print_json(tasks)
         return 0
@@ -218,13 +218,17 @@ async def get(args: argparse.Namespace) -> int:
     if args.json:
         output.print_json(task)
         return 0
-    print(f"task {task['task_uuid']}  {task['namespace']}/{task['name']}@{task['version']}")
-    output.console().print(
-        f"status {output.styled(task['status'])} ({task['execution_status']}), "
-        f"{task['completed_steps']}/{task['total_steps']} steps, "
-        f"created {output.clock_text(task['created_at'])} by {task['initiator']}"
+    output.plain_line(
+        f"task {task['task_uuid']}  {task['namespace']}/{task['name']}@{task['version']}"
     )
-    print(f"context {json.dumps(task['context'])}")
+    output.say(
+        "status ",
+        output.styled(task["status"]),
+        f" ({task['execution_status']}), {task['completed_steps']}/{task['total_steps']} steps, "
+        f"created {output.clock_text(task['created_at'])} by {task['initiator']}",
+    )
+    context = json.dumps(task["context"], ensure_ascii=False)
+    output.say("context ", output.clipped(context, output.CONTEXT_LIMIT))
     _print_steps(task)
     return 0
 
@@ -242,7 +246,7 @@ async def step_audit(args: argparse.Namespace) -> int:
     async with _engine(args) as engine:
         rows = await engine.step_audit(args.uuid, args.step)
         task = await engine.get_task(args.uuid)
-    rows = masked_everywhere(rows, secret_values(task))
+    rows = masked(rows, secret_values(task))
     if args.json:
         output.print_json(rows)
         return 0
@@ -273,7 +277,7 @@ async def step_action(args: argparse.Namespace) -> int:
             results = read_json_object(args.result, "--result")
             task = await engine.complete_step(args.uuid, args.step, results, args.reason, args.by)
     step = next(s for s in task["steps"] if s["name"] == args.step)
-    print(
+    output.plain_line(
         f"{args.action}: task {short_id(task['task_uuid'])} step {args.step} is now "
         f"{step['current_state']}; task {task['status']}"
     )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from engine import dag, shipped
 from engine.cli import output, run_all
 from engine.cli.errors import UsageError
+from engine.literal import visible
 from engine.templates import TaskTemplate, TemplateCatalog, TemplateError, load_template
 
 
@@ -86,10 +86,10 @@ def validate(args: argparse.Namespace) -> int:
             loaded = load_template(path, environment=args.environment)
         except TemplateError as exc:
             failures += 1
-            print(str(exc), file=sys.stdout)
+            output.plain_line(exc)
             continue
         for warning in loaded.warnings:
-            print(str(warning))
+            output.plain_line(warning)
     print(f"{len(files) - failures} valid, {failures} invalid")
     return 1 if failures else 0
 
@@ -119,5 +119,5 @@ def mermaid(template: TaskTemplate) -> str:
 
 def visualize(args: argparse.Namespace) -> int:
     namespace, name, version = parse_ref(args.ref)
-    print(mermaid(_catalog(args).get(namespace, name, version)))
+    print(visible(mermaid(_catalog(args).get(namespace, name, version)), multiline=True))
     return 0

@@ -93,7 +93,7 @@ async def test_a_blocked_task_shows_graph_failed_step_error_and_who_did_what(
         assert step_cell(app, "validate_cart", "duration").endswith(" ms")
         text = detail_text(app)
         assert "PERMANENT  permanent_error  PAYMENT_DECLINED" in text
-        assert "card declined by the issuer (token ••••ined)" in text
+        assert "card declined by the issuer (token ••••)" in text
         assert "tok_test_declined" not in text, "a secret quoted in a message is masked"
         assert "in_progress → error" in text and "showcase-worker" in text
         assert "validated_items" in text, "the dependency's results are shown"
@@ -233,8 +233,8 @@ async def test_secrets_are_masked_everywhere_until_revealed(
         await select_task(pilot, showcase.tasks["declined"])
         await select_step(pilot, "process_payment")
         assert "tok_test_declined" not in detail_text(app)
-        assert '"payment_token": "••••ined"' in detail_text(app)
-        assert "••••ined" in step_cell(app, "process_payment", "message")
+        assert '"payment_token": "••••"' in detail_text(app)
+        assert "token ••••)" in step_cell(app, "process_payment", "message")
         await pilot.press("v")
         await pilot.pause()
         assert '"payment_token": "tok_test_declined"' in detail_text(app)
