@@ -11,6 +11,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from engine.templates import TemplateCatalog
+
 STATE_STYLE = {
     "complete": "green",
     "resolved_manually": "green",
@@ -53,3 +55,9 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | No
     for row in rows:
         out.add_row(*("" if v is None else str(v) for v in row))
     console().print(out)
+
+
+def report_template_problems(catalog: TemplateCatalog) -> None:
+    """Each invalid template file not yet reported, once, as ``file:line: message``."""
+    for problem in catalog.unreported_problems():
+        print(f"{problem} (template not loaded)", file=sys.stderr)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -120,13 +122,20 @@ def shown(task: dict[str, Any], reveal: bool = False) -> dict[str, Any]:
     return task if reveal else masked_everywhere(task, secret_values(task))
 
 
-def _engine(args: argparse.Namespace) -> Any:
-    return open_engine(
+@asynccontextmanager
+async def _engine(args: argparse.Namespace) -> AsyncIterator[Engine]:
+    """The engine on ``--db``; the template files it could not load are reported on the way
+    out (after any error that quotes one, which is then not repeated)."""
+    async with open_engine(
         args.db,
         templates=args.templates,
         handlers=args.handlers,
         environment=args.environment,
-    )
+    ) as engine:
+        try:
+            yield engine
+        finally:
+            output.report_template_problems(engine.catalog)
 
 
 async def create(args: argparse.Namespace) -> int:

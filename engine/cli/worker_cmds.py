@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from engine.api import open_engine
+from engine.cli import output
 from engine.cli.errors import UsageError
 
 
@@ -43,6 +44,7 @@ async def run_worker(args: argparse.Namespace) -> int:
     async with open_engine(
         args.db, templates=args.templates, handlers=args.handlers, environment=args.environment
     ) as engine:
+        output.report_template_problems(engine.catalog)
         worker = engine.worker(
             args.concurrency, lease_ms=int(args.lease_seconds * 1000), worker_id=args.worker_id
         )
