@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from engine.templates.errors import TemplateError, TemplateNotFound, TemplateWarning
@@ -12,6 +12,8 @@ from engine.templates.models import TaskTemplate
 from engine.templates.problems import TemplateProblem, identity_of, unavailable, unread_note
 
 SUFFIXES = (".yaml", ".yml")
+# Environments a deployment may name though no template overrides anything for them.
+STANDARD_ENVIRONMENTS = ("development", "test", "staging", "production")
 Key = tuple[str, str, str]
 
 
@@ -97,6 +99,8 @@ class TemplateCatalog:
             namespace, name, version = problem.defines or ("", "", None)
             if version is not None:
                 templates.pop((namespace, name, version), None)
+        if environment:
+            check_environment(environment, templates.values())
         return cls(templates, warnings, problems)
 
     def unreported_problems(self) -> list[TemplateProblem]:
@@ -141,6 +145,31 @@ class TemplateCatalog:
         close = difflib.get_close_matches(f"{namespace}/{name}", known, n=3)
         hint = f"did you mean {', '.join(close)}?" if close else "see 'tasker template list'"
         raise TemplateNotFound(wanted, None, f"no template {wanted}; {hint}{note}")
+
+
+class UnknownEnvironment(TemplateError):
+    """``--environment`` names an environment nothing knows of; its text is the message."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def check_environment(environment: str, templates: Iterable[TaskTemplate]) -> None:
+    """``UnknownEnvironment`` unless some template has overrides for ``environment`` or it
+    is a standard one (a typo applied no overrides, silently, before)."""
+    known = set(STANDARD_ENVIRONMENTS)
+    for template in templates:
+        known.update(template.environments)
+    if environment in known:
+        return
+    close = difflib.get_close_matches(environment, sorted(known), n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    raise UnknownEnvironment(
+        environment,
+        None,
+        f"unknown environment {environment!r}: no template has overrides for it and it is not "
+        f"one of {', '.join(STANDARD_ENVIRONMENTS)}; {hint}check --environment and TASKER_ENV",
+    )
 
 
 def _newer(defines: tuple[str, str, str | None] | None, version: str) -> bool:

@@ -79,6 +79,24 @@ def not_sqlite(db: Path, _: Path) -> None:
     db.write_text("these are my notes, not a database\n" * 100)
 
 
+def foreign(db: Path, _: Path) -> None:
+    """Another application's SQLite file where --db points."""
+    db.unlink()
+    cx = sqlite3.connect(db)
+    cx.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    cx.execute("INSERT INTO notes (body) VALUES ('buy milk')")
+    cx.commit()
+    cx.close()
+
+
+def foreign_versioned(db: Path, folder: Path) -> None:
+    """Another application's file that keeps its own schema version in user_version."""
+    foreign(db, folder)
+    cx = sqlite3.connect(db)
+    cx.execute("PRAGMA user_version = 3")
+    cx.close()
+
+
 def corrupt(db: Path, _: Path) -> None:
     db.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 40)
 
@@ -303,6 +321,22 @@ ARGUMENTS = [
         files={"broken_handlers.py": "def oops(:\n"},
     ),
     Case(
+        "handlers-exit-on-import",
+        ("--handlers", "{dir}/exiting_handlers.py", "worker"),
+        "raised SystemExit(3) (sys.exit) while being imported",
+        files={"exiting_handlers.py": "import sys\n\nsys.exit(3)\n"},
+    ),
+    Case(
+        "environment-unknown",
+        ("--environment", "nosuchenv", "task", "list"),
+        "unknown environment 'nosuchenv'",
+    ),
+    Case(
+        "environment-misspelt",
+        ("--environment", "prodution", "task", "create", "flaky_chain", "--namespace", "testing"),
+        "did you mean 'production'?",
+    ),
+    Case(
         "handlers-raise-on-import",
         ("--handlers", "{dir}/angry_handlers.py", "worker"),
         "RuntimeError: no config",
@@ -319,6 +353,23 @@ DATABASES = [
     ),
     Case("db-not-sqlite", ("task", "list"), "is not a tasker database", setup=not_sqlite),
     Case("db-corrupt", ("task", "list"), "is not a tasker database", setup=corrupt),
+    Case("db-another-applications", ("task", "list"), "of another application", setup=foreign),
+    Case(
+        "db-another-applications-versioned",
+        ("task", "create", "flaky_chain", "--namespace", "testing"),
+        "(it holds tables notes, none of tasker's)",
+        setup=foreign_versioned,
+    ),
+    Case(
+        "db-url-mysql",
+        ("--db", "mysql://root:hunter2@localhost/tasker", "task", "list"),
+        "unsupported database URL scheme 'mysql://'",
+    ),
+    Case(
+        "db-url-sqlite-two-slashes",
+        ("--db", "sqlite://tasker.db", "task", "list"),
+        "a sqlite URL takes three slashes",
+    ),
     Case("db-is-a-folder", ("--db", "{dir}", "task", "list"), "is a folder"),
     Case("db-folder-missing", ("--db", "{dir}/nope/x.db", "task", "list"), "does not exist"),
 ]
