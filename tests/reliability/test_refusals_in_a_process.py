@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.engine.support import DATA, HANDLERS
 from tests.reliability.support import REPO, run, tasker
 
 
@@ -85,3 +86,22 @@ def test_a_handler_module_that_exits_on_import_is_a_one_line_error(tmp_path: Pat
     done = run(tasker(tmp_path / "tasker.db", "worker", "--until-idle", handlers=[str(module)]))
     err = one_line_error(done)
     assert "exiting_handlers.py" in err and "SystemExit(3)" in err
+
+
+def test_a_context_stored_900_deep_before_the_limit_is_one_line_and_can_be_cancelled(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "tasker.db"
+    created = run(tasker(db, "task", "create", "flaky_chain", "--namespace", "testing",
+                         templates=[DATA], handlers=HANDLERS))  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    uuid = created.stdout.split()[1]
+    cx = sqlite3.connect(db)  # as an older tasker accepted it
+    with cx:
+        cx.execute("UPDATE task_contexts SET context = ?", ('{"a":' + "[" * 900 + "]" * 900 + "}",))
+    cx.close()
+    done = run(tasker(db, "task", "get", uuid, templates=[DATA], handlers=HANDLERS))
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert "nested too deeply to show" in done.stderr and "Traceback" not in done.stderr
+    done = run(tasker(db, "task", "cancel", uuid, templates=[DATA], handlers=HANDLERS))
+    assert done.returncode == 0 and "is now cancelled" in done.stdout, done.stderr
