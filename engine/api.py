@@ -379,9 +379,12 @@ async def open_engine(
     environment: str | None = None,
     registry: HandlerRegistry | None = None,
 ) -> AsyncIterator[Engine]:
-    """Open the database and the template catalog (the shipped folder plus ``templates``)."""
+    """Open the database and the template catalog (the shipped folder plus ``templates``).
+
+    An invalid template file does not stop the engine: it is kept in ``catalog.problems``
+    (for the caller to report) and only requests for its template fail, quoting it."""
     dirs = [shipped.TEMPLATES_DIR, *(Path(t) for t in templates)]
-    catalog = TemplateCatalog.load(dirs, environment=environment)
+    catalog = TemplateCatalog.load(dirs, environment=environment, skip_invalid=True)
     store = await open_store(str(db))
     engine = Engine(store, catalog, clock or SystemClock(), handlers, registry)
     try:

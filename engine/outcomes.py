@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from engine.error_limits import capped_parts
+
 
 class ErrorType(StrEnum):
     """How a failed attempt is classified; the stored ``error.error_type`` string."""
@@ -44,6 +46,21 @@ class StepError:
     retry_after_s: float | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     traceback: str | None = None
+
+    def __post_init__(self) -> None:
+        """Keep at most what ``error_limits`` allows of each part (a handler's error can be
+        any size), as strict JSON."""
+        message, code, traceback, metadata = capped_parts(
+            self.message, self.error_code, self.traceback, self.metadata
+        )
+        for name, value in (
+            ("message", message),
+            ("error_code", code),
+            ("traceback", traceback),
+            ("metadata", metadata),
+        ):
+            if value is not getattr(self, name):
+                object.__setattr__(self, name, value)
 
     def to_json(self) -> dict[str, Any]:
         """The ``error`` object of DESIGN §4 (plus metadata and traceback for the detail view)."""

@@ -28,6 +28,10 @@ from engine.templates import TaskTemplate
 log = logging.getLogger("tasker.runner")
 
 
+class TemplateUnreadable(Exception):
+    """A task's stored template definition this engine cannot read; one line."""
+
+
 class TemplateCache:
     """Parsed template definitions of the tasks in the database, by template id."""
 
@@ -38,7 +42,15 @@ class TemplateCache:
     async def get(self, template_id: str) -> TaskTemplate:
         if template_id not in self._cache:
             text = await self._store.template_definition(template_id)
-            self._cache[template_id] = TaskTemplate.model_validate_json(text)
+            try:
+                self._cache[template_id] = TaskTemplate.model_validate_json(text)
+            except ValueError as exc:  # pydantic's ValidationError is one
+                first = str(exc).splitlines()[1:3] or [str(exc)]
+                raise TemplateUnreadable(
+                    f"the template stored with this task ({template_id[:12]}) cannot be read "
+                    f"by this tasker ({' '.join(' '.join(first).split())}); run a worker of the "
+                    "version that created the task, or resolve the step by hand"
+                ) from None
         return self._cache[template_id]
 
 
@@ -58,7 +70,10 @@ class StepRunner:
         self, claimed: ClaimedStep, store_result: Callable[[AttemptResult], Awaitable[bool]]
     ) -> bool:
         """Run one attempt and hand its outcome to ``store_result``; False if it was discarded."""
-        template = await self.templates.get(claimed.template_id)
+        try:
+            template = await self.templates.get(claimed.template_id)
+        except TemplateUnreadable as exc:  # this task's steps fail; the worker goes on
+            return await self._store_unreadable(claimed, str(exc), store_result)
         step = template.step(claimed.template_step or claimed.name)  # a batch clone: its template
         policy = retry.RetryPolicy.from_json(claimed.retry_policy)
         ctx = self._context(claimed, step)
@@ -79,6 +94,21 @@ class StepRunner:
                 decision.to_state if stored else "discarded",
             )
         return stored
+
+    async def _store_unreadable(
+        self,
+        claimed: ClaimedStep,
+        message: str,
+        store_result: Callable[[AttemptResult], Awaitable[bool]],
+    ) -> bool:
+        error = StepError(
+            ErrorType.PERMANENT_ERROR, message, retryable=False, error_code="template_unreadable"
+        )
+        policy = retry.RetryPolicy.from_json(claimed.retry_policy)
+        now = self.clock.now_ms()
+        decision = lifecycle.decide(claimed.attempts, Outcome.failure(error), policy, now)
+        log.warning("! %s/%s: %s", short_id(claimed.task_uuid), claimed.name, message)
+        return await store_result(AttemptResult(claimed.step_uuid, claimed.run_count, decision))
 
     def _context(self, claimed: ClaimedStep, step: Any) -> StepContext:
         return StepContext(

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from engine.cli import app_cmds, db_cmds, task_cmds, template_cmds, worker_cmds
 from engine.cli.errors import USER_ERRORS, UsageError
+from engine.json_limits import MAX_NESTING
 from engine.literal import visible
 
 
@@ -87,6 +88,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except json.JSONDecodeError as exc:
         print(f"tasker: error: invalid JSON: {exc}", file=sys.stderr)
         return 2
+    except RecursionError:  # a value stored before nesting was limited (json_limits)
+        print(
+            "tasker: error: a stored value is nested too deeply to show (a context or result "
+            f"stored before tasker limited nesting to {MAX_NESTING} levels); "
+            "cancel or repair that task",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         return 130
 

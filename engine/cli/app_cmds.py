@@ -10,7 +10,10 @@ import argparse
 import importlib
 from typing import Any
 
+from engine.cli import numbers
 from engine.cli.errors import UsageError
+
+CONCURRENCY = numbers.whole("--concurrency", 1, numbers.MAX_CONCURRENCY)
 
 
 def register(groups: argparse._SubParsersAction[Any]) -> None:
@@ -20,18 +23,18 @@ def register(groups: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="only observe; other 'tasker worker' processes run the steps",
     )
-    p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument("--concurrency", type=CONCURRENCY, default=4)
     p.set_defaults(run=lambda args: _entry("console.main", "run_console")(args))
 
     p = groups.add_parser("demo", help="the checkout demo")
-    p.add_argument("--orders", type=int, default=40)
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--orders", type=numbers.whole("--orders", 1, 5000), default=40)
+    p.add_argument("--seed", type=numbers.whole("--seed", 0, 2**64 - 1), default=1)
     p.add_argument(
         "--headless",
         action="store_true",
         help="run to idle and print a summary instead of opening the console",
     )
-    p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--concurrency", type=CONCURRENCY, default=8)
     p.set_defaults(run=lambda args: _entry("tasker_workflows_demo", "run_demo")(args))
 
 

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.literal import literal, visible
+from engine.templates import TemplateCatalog
 
 CELL_LIMIT = 500  # characters of one value in a table: a 10 kB message stays a few lines
 CONTEXT_LIMIT = 2000  # characters of a task's context on one (wrapped) line
@@ -94,3 +95,9 @@ def cell(value: object) -> Text:
             value = value[: CELL_LIMIT - 1] + Text("…")
         return value
     return literal(value, limit=CELL_LIMIT)
+
+
+def report_template_problems(catalog: TemplateCatalog) -> None:
+    """Each invalid template file not yet reported, once, as ``file:line: message``."""
+    for problem in catalog.unreported_problems():
+        print(visible(f"{problem} (template not loaded)"), file=sys.stderr)

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from engine import identity, plan
-from engine.cli import output
+from engine.cli import numbers, output
 from engine.cli.errors import UsageError
 from engine.clock import SystemClock
 from engine.handlers.registry import HandlerRegistry
@@ -46,7 +46,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     p.add_argument(
         "--into", metavar="DB", help="keep the tasks in this database (default: a scratch one)"
     )
-    p.add_argument("--concurrency", type=int, default=8, help="steps run at once (default 8)")
+    p.add_argument(
+        "--concurrency",
+        type=numbers.whole("--concurrency", 1, numbers.MAX_CONCURRENCY),
+        default=8,
+        help="steps run at once (default 8)",
+    )
     p.set_defaults(run=run_all)
 
 

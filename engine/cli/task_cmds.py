@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from engine import json_limits
 from engine.api import Engine, open_engine
-from engine.cli import output
+from engine.cli import numbers, output
 from engine.cli.errors import UsageError
 from engine.ids import short_id
 from engine.masking import masked, secret_values
@@ -35,7 +38,12 @@ def register(groups: argparse._SubParsersAction[Any]) -> None:
     p = commands.add_parser("list", help="tasks, newest first")
     p.add_argument("--namespace")
     p.add_argument("--status")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument(
+        "--limit",
+        type=numbers.whole("--limit", 1, numbers.MAX_LIST_LIMIT),
+        default=20,
+        help=f"at most this many tasks, 1 to {numbers.MAX_LIST_LIMIT} (default 20)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=list_tasks)
 
@@ -100,7 +108,10 @@ def read_json_object(text: str, what: str) -> dict[str, Any]:
             'pass an object like \'{"key": "value"}\''
         ) from None
     except RecursionError:
-        raise UsageError(f"{what} is nested too deeply to read; flatten it") from None
+        raise UsageError(json_limits.too_deep(what)) from None
+    except ValueError:  # an integer past Python's 4,300-digit conversion limit
+        number = "an integer of over 4300 digits"
+        raise UsageError(json_limits.out_of_range(what, number)) from None
     if not isinstance(value, dict):
         raise UsageError(f'{what} must be a JSON object, like \'{{"key": "value"}}\'')
     return value
@@ -120,13 +131,20 @@ def shown(task: dict[str, Any], reveal: bool = False) -> dict[str, Any]:
     return task if reveal else masked(task, secret_values(task))
 
 
-def _engine(args: argparse.Namespace) -> Any:
-    return open_engine(
+@asynccontextmanager
+async def _engine(args: argparse.Namespace) -> AsyncIterator[Engine]:
+    """The engine on ``--db``; the template files it could not load are reported on the way
+    out (after any error that quotes one, which is then not repeated)."""
+    async with open_engine(
         args.db,
         templates=args.templates,
         handlers=args.handlers,
         environment=args.environment,
-    )
+    ) as engine:
+        try:
+            yield engine
+        finally:
+            output.report_template_problems(engine.catalog)
 
 
 async def create(args: argparse.Namespace) -> int:
@@ -155,8 +173,6 @@ async def create(args: argparse.Namespace) -> int:
 
 
 async def list_tasks(args: argparse.Namespace) -> int:
-    if args.limit < 1:
-        raise UsageError("--limit must be at least 1")
     if args.status is not None and args.status not in set(TaskState):
         raise UsageError(
             f"--status {args.status!r} is not a task status; use one of: " + ", ".join(TaskState)

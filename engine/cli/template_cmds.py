@@ -34,12 +34,16 @@ def register(groups: argparse._SubParsersAction[Any]) -> None:
 
 
 def _catalog(args: argparse.Namespace) -> TemplateCatalog:
+    """Every valid template; the invalid files are reported by ``output``, and only
+    ``template validate`` fails on them."""
     dirs = [shipped.TEMPLATES_DIR, *(Path(t) for t in args.templates)]
-    return TemplateCatalog.load(dirs, environment=args.environment)
+    return TemplateCatalog.load(dirs, environment=args.environment, skip_invalid=True)
 
 
 def list_templates(args: argparse.Namespace) -> int:
-    templates = _catalog(args).all()
+    catalog = _catalog(args)
+    output.report_template_problems(catalog)
+    templates = catalog.all()
     if args.json:
         output.print_json(
             [
@@ -119,5 +123,9 @@ def mermaid(template: TaskTemplate) -> str:
 
 def visualize(args: argparse.Namespace) -> int:
     namespace, name, version = parse_ref(args.ref)
-    print(visible(mermaid(_catalog(args).get(namespace, name, version)), multiline=True))
+    catalog = _catalog(args)
+    try:
+        print(visible(mermaid(catalog.get(namespace, name, version)), multiline=True))
+    finally:
+        output.report_template_problems(catalog)
     return 0

@@ -11,12 +11,17 @@ import sys
 from typing import Any
 
 from engine.api import open_engine
-from engine.cli.errors import UsageError
+from engine.cli import numbers, output
 
 
 def register(groups: argparse._SubParsersAction[Any]) -> None:
     p = groups.add_parser("worker", help="run ready steps of any task in the database")
-    p.add_argument("--concurrency", type=int, default=4, help="steps run at once (default 4)")
+    p.add_argument(
+        "--concurrency",
+        type=numbers.whole("--concurrency", 1, numbers.MAX_CONCURRENCY),
+        default=4,
+        help=f"steps run at once, 1 to {numbers.MAX_CONCURRENCY} (default 4)",
+    )
     p.add_argument(
         "--until-idle",
         action="store_true",
@@ -24,7 +29,7 @@ def register(groups: argparse._SubParsersAction[Any]) -> None:
     )
     p.add_argument(
         "--lease-seconds",
-        type=float,
+        type=numbers.seconds("--lease-seconds", *numbers.LEASE_SECONDS),
         default=30.0,
         help="how long a crashed worker's steps stay claimed before others take them over",
     )
@@ -34,15 +39,12 @@ def register(groups: argparse._SubParsersAction[Any]) -> None:
 
 
 async def run_worker(args: argparse.Namespace) -> int:
-    if args.concurrency < 1:
-        raise UsageError("--concurrency must be at least 1")
-    if args.lease_seconds <= 0:
-        raise UsageError("--lease-seconds must be positive")
     if not args.quiet:
         logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(message)s")
     async with open_engine(
         args.db, templates=args.templates, handlers=args.handlers, environment=args.environment
     ) as engine:
+        output.report_template_problems(engine.catalog)
         worker = engine.worker(
             args.concurrency, lease_ms=int(args.lease_seconds * 1000), worker_id=args.worker_id
         )

@@ -33,11 +33,20 @@ def import_handler_modules(
         spec = spec.strip()
         if not spec:
             continue
-        for module in _import_spec(spec):
+        for module in _imported(spec):
             target.discover_handlers(module)
             if module.__name__ not in imported:
                 imported.append(module.__name__)
     return imported
+
+
+def _imported(spec: str) -> list[ModuleType]:
+    """``_import_spec``, where a module that exits on import (``sys.exit()``, which ended the
+    process with nothing said) is a one-line error like any other failed import."""
+    try:
+        return _import_spec(spec)
+    except SystemExit as exc:
+        raise HandlerModuleError(f"--handlers: cannot import {spec!r}: {_describe(exc)}") from None
 
 
 def _import_spec(spec: str) -> list[ModuleType]:
@@ -73,7 +82,7 @@ def _import_dotted(spec: str, name: str) -> ModuleType:
         raise HandlerModuleError(
             f"--handlers: cannot import {spec!r}: {exc}; check the name or add its folder to PYTHONPATH"
         ) from exc
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise HandlerModuleError(f"--handlers: cannot import {spec!r}: {_describe(exc)}") from exc
 
 
@@ -98,7 +107,7 @@ def _import_file(spec: str, file: Path) -> ModuleType:
     sys.modules[name] = module
     try:
         module_spec.loader.exec_module(module)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         del sys.modules[name]
         raise HandlerModuleError(
             f"--handlers: cannot import {str(file)!r}: {_describe(exc)}"
@@ -137,6 +146,11 @@ def _check_origin(spec: str, module: ModuleType, path: Path) -> None:
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return (
+            f"it raised SystemExit({exc.code!r}) (sys.exit) while being imported; a handler "
+            "module must not exit when imported"
+        )
     if isinstance(exc, SyntaxError):
         where = f" ({exc.filename} line {exc.lineno})" if exc.filename else ""
         return f"SyntaxError: {exc.msg}{where}"

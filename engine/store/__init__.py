@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from engine.store.base import (
     AmbiguousPrefix,
     ClaimedStep,
@@ -20,6 +22,27 @@ def is_postgres(url: str) -> bool:
     return str(url).startswith(("postgresql://", "postgres://"))
 
 
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):/")
+
+
+def check_url(url: str) -> None:
+    """``StoreError`` for a URL of a database this engine cannot open (``mysql://…`` was
+    taken for a file path). The message names the scheme alone: a URL may carry a password."""
+    match = _SCHEME.match(str(url))
+    if match is None or is_postgres(url) or str(url).startswith("sqlite:///"):
+        return
+    scheme = match.group(1)
+    if scheme.lower() == "sqlite":
+        raise StoreError(
+            "a sqlite URL takes three slashes before its path: sqlite:///tasker.db, or "
+            "sqlite:////absolute/path/tasker.db"
+        )
+    raise StoreError(
+        f"unsupported database URL scheme '{scheme}://'; --db takes a SQLite file path "
+        "(or sqlite:///path) or a postgresql:// URL"
+    )
+
+
 def sqlite_path(url: str) -> str:
     """The file of a ``sqlite:///path`` URL or a plain path."""
     url = str(url)
@@ -31,6 +54,7 @@ async def open_store(url: str) -> Store:
 
     Opening creates the schema or upgrades it; a schema newer than this code is refused.
     """
+    check_url(url)
     if is_postgres(url):
         from engine.store.postgres import PostgresStore
 
@@ -51,6 +75,7 @@ __all__ = [
     "StoreError",
     "TaskNotFound",
     "TaskPlan",
+    "check_url",
     "is_postgres",
     "open_store",
     "sqlite_path",

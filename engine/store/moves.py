@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from engine import lifecycle, readiness, retry
+from engine.error_limits import error_json
 from engine.outcomes import ErrorType, Outcome, StepError
 from engine.states import StepState as S
 from engine.states import TaskState
@@ -151,7 +152,7 @@ def decision_move(row: Row, decision: lifecycle.Decision, now: int) -> Move:
         to_state, reason = S.CANCELLED, "cancelled by an operator while running"
     columns = {
         "results": _results_text(decision) if to_state is S.COMPLETE else row["results"],
-        "error": dumps(decision.error.to_json()) if decision.error else None,
+        "error": error_json(decision.error.to_json()) if decision.error else None,
         "next_retry_at": decision.next_retry_at_ms,
         "backoff_ms": decision.backoff_ms,
         "backoff_rule": decision.backoff_rule,

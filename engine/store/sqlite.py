@@ -50,13 +50,17 @@ def _friendly(path: str, exc: sqlite3.Error) -> StoreError:
     if "not a database" in text or "malformed" in text:
         return StoreError(f"{path} is not a tasker database ({text}); point --db at another file")
     if "readonly" in text or "read-only" in text:
-        return StoreError(f"{path} is read-only; make it writable or use another --db")
+        return _unwritable(path) or StoreError(
+            f"{path} is read-only; make it writable or use another --db"
+        )
     if "unable to open" in text and os.path.exists(path) and not os.access(path, os.R_OK):
         return StoreError(
             f"cannot open database {path}: permission denied; check the file's owner and mode"
         )
-    if "unable to open" in text:
-        return StoreError(f"cannot open database {path}; check that its folder exists")
+    if "unable to open" in text or "readonly" in text:
+        return _unwritable(path) or StoreError(
+            f"cannot open database {path}; check that its folder exists"
+        )
     if "disk is full" in text or "database or disk is full" in text:
         return StoreError(f"the disk holding {path} is full; free space and retry")
     if "locked" in text or "busy" in text:
@@ -65,6 +69,51 @@ def _friendly(path: str, exc: sqlite3.Error) -> StoreError:
             f"{BUSY_TIMEOUT_MS // 1000} s; retry, or stop the process that holds it"
         )
     return StoreError(f"database {path}: {text}")
+
+
+def _unwritable(path: str) -> StoreError | None:
+    """Why a database cannot be opened for writing, when its folder says: SQLite writes its
+    -wal and -shm files beside the database, so the folder must be writable too."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return None
+    if read_only:
+        return StoreError(
+            f"{path} is on a read-only filesystem, and tasker writes the database (and its "
+            "-wal and -shm files beside it); remount it read-write or copy the database to a "
+            "writable folder"
+        )
+    if not os.access(folder, os.W_OK):
+        return StoreError(
+            f"cannot write in {folder}, the folder of {path} (tasker writes -wal and -shm files "
+            "beside the database); make the folder writable or copy the database elsewhere"
+        )
+    return None
+
+
+OUR_TABLES = frozenset({"templates", "tasks", "steps"})
+
+
+def _refuse_foreign(cx: sqlite3.Connection, path: str) -> None:
+    """``StoreError`` for another application's SQLite file: migrating it would add our
+    tables to it (and switching it to WAL would change its header), so nothing is written."""
+    version = cx.execute("PRAGMA user_version").fetchone()[0]
+    tables = sorted(
+        row[0]
+        for row in cx.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    )
+    if (version == 0 and not tables) or OUR_TABLES <= set(tables):
+        return
+    shown = ", ".join(tables[:3]) + (f" and {len(tables) - 3} more" if len(tables) > 3 else "")
+    holds = f"tables {shown}" if tables else f"user_version {version} and no tables"
+    raise StoreError(
+        f"{path} is a SQLite database of another application (it holds {holds}, none of "
+        "tasker's); point --db at a tasker database or a new file"
+    )
 
 
 def _migrate(cx: sqlite3.Connection, path: str) -> None:
@@ -102,6 +151,7 @@ def _statements(script: str) -> list[str]:
 
 
 def _prepare(cx: sqlite3.Connection, path: str) -> None:
+    _refuse_foreign(cx, path)  # before anything is written to it
     cx.execute("PRAGMA journal_mode = WAL")
     _tune(cx)
     _migrate(cx, path)
@@ -141,7 +191,10 @@ class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin, sqlite_bulk.
         try:
             _create_owner_only(path)
         except OSError as exc:
-            raise StoreError(f"cannot create database {path}: {exc.strerror}") from None
+            raise StoreError(
+                f"cannot create database {path}: {exc.strerror}; point --db at a folder you "
+                "can write to"
+            ) from None
         try:  # fail here, in one line, rather than inside aiosqlite's thread
             _connect(path).close()
         except sqlite3.Error as exc:

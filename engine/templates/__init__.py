@@ -16,6 +16,7 @@ from engine.templates.models import (
     StepType,
     TaskTemplate,
 )
+from engine.templates.problems import TemplateProblem, TemplateUnavailable
 
 __all__ = [
     "BatchConfiguration",
@@ -31,6 +32,8 @@ __all__ = [
     "TemplateCatalog",
     "TemplateError",
     "TemplateNotFound",
+    "TemplateProblem",
+    "TemplateUnavailable",
     "TemplateWarning",
     "load_template",
     "load_template_text",

@@ -14,7 +14,7 @@ from engine.templates.errors import TemplateError, TemplateWarning
 from engine.templates.findings import Finding
 from engine.templates.models import TaskTemplate
 from engine.templates.schema_errors import schema_error
-from engine.templates.yaml_lines import ParsedYaml, TooManyValues, line_of, parse_yaml
+from engine.templates.yaml_lines import ParsedYaml, TooDeep, TooManyValues, line_of, parse_yaml
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def load_template_text(
 def _parse(text: str, source: str) -> ParsedYaml:
     try:
         return parse_yaml(text)
-    except TooManyValues as exc:
+    except (TooManyValues, TooDeep) as exc:
         raise TemplateError(source, exc.line, str(exc)) from None
     except yaml.YAMLError as exc:
         line, message = _yaml_problem(exc, text)

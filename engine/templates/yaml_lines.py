@@ -7,20 +7,10 @@ from typing import Any
 
 import yaml
 
+from engine.templates.yaml_size import TooDeep, TooManyValues, check_size
+
 Path = tuple[Any, ...]
-MAX_VALUES = 100_000  # once aliases are expanded; the largest known real template has ~1,100
-
-
-class TooManyValues(Exception):
-    """Aliases that expand the document past MAX_VALUES values: an "alias bomb" that would
-    take gigabytes to store or serialise, however small the file."""
-
-    def __init__(self, line: int) -> None:
-        super().__init__(
-            f"its aliases expand to over {MAX_VALUES} values; write the values out, or use "
-            "fewer nested aliases (*name)"
-        )
-        self.line = line
+__all__ = ["ParsedYaml", "TooDeep", "TooManyValues", "line_of", "parse_yaml"]
 
 
 @dataclass
@@ -44,7 +34,8 @@ def parse_yaml(text: str) -> ParsedYaml:
 
     The node tree is walked *before* construction because construction flattens ``<<`` merge
     keys in place, which would make overridden merged keys look like duplicates.
-    Raises ``yaml.YAMLError`` on a syntax problem, ``TooManyValues`` on an alias bomb.
+    Raises ``yaml.YAMLError`` on a syntax problem, ``TooManyValues`` on an alias bomb or a
+    document far too big, ``TooDeep`` past ``MAX_NESTING`` levels.
     """
     if _FAST_LOADER is not None:
         try:
@@ -57,11 +48,14 @@ def parse_yaml(text: str) -> ParsedYaml:
 def _parse_with(loader_class: Any, text: str) -> ParsedYaml:
     loader = loader_class(text)
     try:
-        root = loader.get_single_node()
+        try:
+            root = loader.get_single_node()
+        except RecursionError:  # the pure-Python composer recurses per level (libyaml: 1000)
+            mark = getattr(loader, "get_mark", None)
+            raise TooDeep(mark().line + 1 if mark is not None else None) from None
         parsed = ParsedYaml(data=None)
         if root is not None:
-            if expanded_values(root) > MAX_VALUES:
-                raise TooManyValues(root.start_mark.line + 1)
+            check_size(root)
             _walk(root, parsed)
             parsed.data = loader.construct_document(root)
         return parsed
@@ -98,42 +92,6 @@ def _walk(root: yaml.Node, parsed: ParsedYaml) -> None:
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 stack.append(((*path, index), item))
-
-
-def expanded_values(root: yaml.Node) -> int:
-    """How many values the document holds with every alias expanded (capped past MAX_VALUES).
-
-    Each node is sized once (aliases share nodes), so a bomb is measured without expanding it;
-    a node that contains itself counts once where it recurs."""
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        if id(node) in sizes:
-            continue
-        children = _children(node)
-        if children_done:
-            total = 1 + sum(sizes.get(id(child), 1) for child in children)
-            sizes[id(node)] = min(total, MAX_VALUES + 1)
-            open_nodes.discard(id(node))
-            continue
-        open_nodes.add(id(node))
-        stack.append((node, True))
-        stack.extend(
-            (child, False)
-            for child in children
-            if id(child) not in sizes and id(child) not in open_nodes
-        )
-    return sizes[id(root)]
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return []
 
 
 def _int(text: str) -> int | str:

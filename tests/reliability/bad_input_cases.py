@@ -51,6 +51,21 @@ BOMB = (
     + "    handler_config: *a8\n"
 )
 DEEP = '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
+NESTED_900 = '{"a": ' + "[" * 900 + "]" * 900 + "}"  # task get crashed on it, once stored
+NESTED_101 = '{"a": ' + "[" * 100 + "]" * 100 + "}"  # one level past the limit
+HUGE_INTEGER = '{"n": ' + "7" * 5_000 + "}"
+INIT = "    handler:\n      callable: testing_scripted\n      initialization:\n        x: "
+YAML_1500_DEEP = HEAD + "steps:\n  - name: a\n" + INIT + "[" * 1_500 + "]" * 1_500 + "\n"
+YAML_150_DEEP = HEAD + "steps:\n  - name: a\n" + INIT + "[" * 150 + "]" * 150 + "\n"
+TEN_THOUSAND_STEPS = (
+    HEAD
+    + "steps:\n"
+    + "".join(
+        f"  - name: s{i}\n    handler: {{ callable: testing_scripted }}\n"
+        + (f"    dependencies: [s{i - 1}]\n" if i else "")
+        for i in range(10_000)
+    )
+)
 BIG = '{"blob": "' + "x" * 1_100_000 + '"}'
 
 
@@ -62,6 +77,24 @@ def newer_schema(db: Path, _: Path) -> None:
 
 def not_sqlite(db: Path, _: Path) -> None:
     db.write_text("these are my notes, not a database\n" * 100)
+
+
+def foreign(db: Path, _: Path) -> None:
+    """Another application's SQLite file where --db points."""
+    db.unlink()
+    cx = sqlite3.connect(db)
+    cx.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    cx.execute("INSERT INTO notes (body) VALUES ('buy milk')")
+    cx.commit()
+    cx.close()
+
+
+def foreign_versioned(db: Path, folder: Path) -> None:
+    """Another application's file that keeps its own schema version in user_version."""
+    foreign(db, folder)
+    cx = sqlite3.connect(db)
+    cx.execute("PRAGMA user_version = 3")
+    cx.close()
 
 
 def corrupt(db: Path, _: Path) -> None:
@@ -81,6 +114,13 @@ TEMPLATES = [
     template("yaml-two-documents", HEAD + STEP + "---\n" + HEAD + STEP, "one YAML document"),
     template("yaml-duplicate-key", HEAD + "name: y\n" + STEP, "name"),
     template("yaml-alias-bomb", BOMB, "aliases expand to over"),
+    template("yaml-nested-1500-deep", YAML_1500_DEEP, ":9: it is nested too deeply"),
+    template("yaml-nested-150-deep", YAML_150_DEEP, "more than 100 levels"),
+    template(
+        "schema-10000-steps",
+        TEN_THOUSAND_STEPS,
+        "(10000 steps), over the limit of 100000 for one template; split the workflow",
+    ),
     template("yaml-not-utf8", HEAD.encode() + b"description: caf\xe9\n" + STEP.encode(), "UTF-8"),
     template("schema-not-a-mapping", "- a\n- b\n", "must be a YAML mapping"),
     template("schema-empty-file", "", "is empty"),
@@ -128,6 +168,29 @@ CONTEXTS = [
     create("context-nan", '{"ratio": NaN}', "NaN, which is not JSON"),
     create("context-infinity", '{"ratio": -Infinity}', "-Infinity, which is not JSON"),
     create("context-too-deep", "@{dir}/deep.json", "nested too deeply", {"deep.json": DEEP}),
+    create(
+        "context-nested-900-deep",
+        "@{dir}/deep.json",
+        "more than 100 levels of objects and lists",
+        {"deep.json": NESTED_900},
+    ),
+    create(
+        "context-nested-101-deep",
+        "@{dir}/deep.json",
+        "more than 100 levels of objects and lists",
+        {"deep.json": NESTED_101},
+    ),
+    create(
+        "context-5000-digit-integer",
+        "@{dir}/n.json",
+        "an integer of over 4300 digits, outside the 64-bit range",
+        {"n.json": HUGE_INTEGER},
+    ),
+    create(
+        "context-integer-past-64-bits",
+        '{"n": 18446744073709551616}',
+        "an integer of 20 digits, outside the 64-bit range",
+    ),
     create(
         "context-oversized", "@{dir}/big.json", "over the 1000000 byte limit", {"big.json": BIG}
     ),
@@ -195,10 +258,44 @@ ARGUMENTS = [
     Case("missing-namespace", ("task", "create", "flaky_chain"), "--namespace"),
     Case("missing-reason", ("task", "reset-step", "{blocked}", "first"), "--reason"),
     Case("limit-zero", ("task", "list", "--limit", "0"), "--limit must be at least 1"),
-    Case("limit-not-a-number", ("task", "list", "--limit", "many"), "invalid int value"),
+    Case("limit-not-a-number", ("task", "list", "--limit", "many"), "--limit must be a whole"),
+    Case(
+        "limit-past-any-integer",
+        ("task", "list", "--limit", "99999999999999999999999"),
+        "--limit must be at most 1000000",
+    ),
+    Case(
+        "limit-5000-digits",
+        ("task", "list", "--limit", "9" * 5_000),
+        "(5000 characters)",
+    ),
     Case("status-unknown", ("task", "list", "--status", "finished"), "is not a task status"),
     Case("concurrency-zero", ("worker", "--concurrency", "0"), "--concurrency must be at least 1"),
     Case("lease-zero", ("worker", "--lease-seconds", "0"), "--lease-seconds must be positive"),
+    Case("lease-nan", ("worker", "--lease-seconds", "nan"), "a number of seconds from 0.1"),
+    Case("lease-infinite", ("worker", "--lease-seconds", "inf"), "a number of seconds from 0.1"),
+    Case("lease-1e300", ("worker", "--lease-seconds", "1e300"), "from 0.1 to 86400 seconds"),
+    Case(
+        "concurrency-past-any-integer",
+        ("worker", "--concurrency", "99999999999999999999"),
+        "--concurrency must be at most 1000",
+    ),
+    Case("orders-negative", ("demo", "--orders", "-5"), "--orders must be at least 1"),
+    Case(
+        "complete-step-result-nested-900-deep",
+        (
+            "task",
+            "complete-step",
+            "{blocked}",
+            "first",
+            "--result",
+            "@{dir}/deep.json",
+            "--reason",
+            "r",
+        ),
+        "more than 100 levels",
+        files={"deep.json": NESTED_900},
+    ),
     Case("template-unknown", ("task", "create", "nope", "--namespace", "testing"), "no template"),
     Case(
         "template-version-unknown",
@@ -224,6 +321,22 @@ ARGUMENTS = [
         files={"broken_handlers.py": "def oops(:\n"},
     ),
     Case(
+        "handlers-exit-on-import",
+        ("--handlers", "{dir}/exiting_handlers.py", "worker"),
+        "raised SystemExit(3) (sys.exit) while being imported",
+        files={"exiting_handlers.py": "import sys\n\nsys.exit(3)\n"},
+    ),
+    Case(
+        "environment-unknown",
+        ("--environment", "nosuchenv", "task", "list"),
+        "unknown environment 'nosuchenv'",
+    ),
+    Case(
+        "environment-misspelt",
+        ("--environment", "prodution", "task", "create", "flaky_chain", "--namespace", "testing"),
+        "did you mean 'production'?",
+    ),
+    Case(
         "handlers-raise-on-import",
         ("--handlers", "{dir}/angry_handlers.py", "worker"),
         "RuntimeError: no config",
@@ -240,6 +353,23 @@ DATABASES = [
     ),
     Case("db-not-sqlite", ("task", "list"), "is not a tasker database", setup=not_sqlite),
     Case("db-corrupt", ("task", "list"), "is not a tasker database", setup=corrupt),
+    Case("db-another-applications", ("task", "list"), "of another application", setup=foreign),
+    Case(
+        "db-another-applications-versioned",
+        ("task", "create", "flaky_chain", "--namespace", "testing"),
+        "(it holds tables notes, none of tasker's)",
+        setup=foreign_versioned,
+    ),
+    Case(
+        "db-url-mysql",
+        ("--db", "mysql://root:hunter2@localhost/tasker", "task", "list"),
+        "unsupported database URL scheme 'mysql://'",
+    ),
+    Case(
+        "db-url-sqlite-two-slashes",
+        ("--db", "sqlite://tasker.db", "task", "list"),
+        "a sqlite URL takes three slashes",
+    ),
     Case("db-is-a-folder", ("--db", "{dir}", "task", "list"), "is a folder"),
     Case("db-folder-missing", ("--db", "{dir}/nope/x.db", "task", "list"), "does not exist"),
 ]

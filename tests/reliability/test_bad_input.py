@@ -94,6 +94,7 @@ def test_bad_input_is_refused_in_one_line_and_changes_nothing(
     assert err.startswith("tasker: error: ") and err.count("\n") == 1, err
     assert case.says in err, err
     assert "Traceback" not in err and out == ""
+    assert "hunter2" not in err  # a password in a --db URL is never echoed
     assert snapshot(db) == before
     # Nothing written beside it either (a template's YAML tag ran no command, for one).
     left = [p.name for p in tmp_path.iterdir() if not p.name.startswith("tasker.db")]

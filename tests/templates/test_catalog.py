@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.templates import TemplateCatalog, TemplateError, TemplateNotFound
+from engine.templates import TemplateCatalog, TemplateError, TemplateNotFound, TemplateUnavailable
 from engine.templates.catalog import version_key
 
 CATALOG = Path(__file__).resolve().parents[1] / "fixtures" / "templates" / "catalog"
@@ -68,6 +68,38 @@ def test_a_bad_file_stops_the_catalog_with_its_error(tmp_path: Path) -> None:
     (tmp_path / "t" / "broken.yaml").write_text("name: x\nnamespace_name: s\nsteps: []\n")
     with pytest.raises(TemplateError, match=r"broken\.yaml:1: missing version"):
         TemplateCatalog.load([tmp_path / "t"])
+
+
+def test_skipping_invalid_files_keeps_the_valid_ones_and_each_problem(tmp_path: Path) -> None:
+    shutil.copytree(SHIPPED, tmp_path / "t")
+    (tmp_path / "t" / "broken.yaml").write_text("name: x\nnamespace_name: shop\nsteps: []\n")
+    (tmp_path / "t" / "garbled.yaml").write_text("name: [\n")
+    catalog = TemplateCatalog.load([tmp_path / "t"], skip_invalid=True)
+    assert len(catalog.all()) == 2
+    found = [(Path(p.error.source).name, p.error.line, p.defines) for p in catalog.problems]
+    assert found == [("broken.yaml", 1, ("shop", "x", None)), ("garbled.yaml", 1, None)]
+    with pytest.raises(TemplateUnavailable, match=r"template shop/x could not be loaded: .*broken"):
+        catalog.get("shop", "x")
+    with pytest.raises(TemplateNotFound, match=r"could not be loaded, such as .*garbled\.yaml:1"):
+        catalog.get("shop", "nothing_like_it")
+    assert [p.reported for p in catalog.problems] == [True, True]
+    assert catalog.unreported_problems() == []
+
+
+def test_a_skipped_higher_version_is_not_replaced_by_a_lower_one(tmp_path: Path) -> None:
+    shutil.copytree(SHIPPED, tmp_path / "t")
+    newest = (SHIPPED / "checkout_1_9.yaml").read_text().replace("1.9.0", "7.0.0")
+    (tmp_path / "t" / "newest.yaml").write_text(newest + "\nbogus: [\n")
+    catalog = TemplateCatalog.load([tmp_path / "t"], skip_invalid=True)
+    with pytest.raises(TemplateUnavailable, match="shop/checkout could not be loaded"):
+        catalog.get("shop", "checkout")
+    assert catalog.get("shop", "checkout", "1.9.0").version == "1.9.0"
+
+
+def test_a_template_in_two_files_is_nobodys_when_skipping() -> None:
+    catalog = TemplateCatalog.load([SHIPPED, CLASH], skip_invalid=True)
+    with pytest.raises(TemplateUnavailable, match="already defines"):
+        catalog.get("shop", "checkout", "1.9.0")
 
 
 def test_a_missing_folder_is_an_error(tmp_path: Path) -> None:

@@ -126,7 +126,8 @@ def test_headless_demo_ends_as_each_scenario_intends_and_a_second_run_creates_no
 @pytest.mark.parametrize(
     ("argv", "environment", "message"),
     [
-        (["--orders", "0"], {}, "--orders must be between 1 and 5000, got 0"),
+        (["--orders", "0"], {}, "--orders must be at least 1, got 0"),
+        (["--orders", "5001"], {}, "--orders must be at most 5000, got '5001'"),
         (["--concurrency", "0"], {}, "--concurrency must be at least 1, got 0"),
         ([], {"TASKER_DEMO_GATEWAY_TIMEOUT": "soon"}, "is not a positive number of seconds"),
     ],
