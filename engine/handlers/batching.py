@@ -117,6 +117,7 @@ class BatchWorkerContext:
     is_no_op: bool = False
     checkpoint: dict[str, Any] = field(default_factory=dict)
     batch_index: int = 0
+    total_batches: int = 1
 
     @classmethod
     def from_step_context(cls, context: StepContext) -> BatchWorkerContext | None:
