@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.handlers.api import ApiHandler
+from engine.handlers.api_response import ApiResponse
 from engine.handlers.base import StepHandler
 from engine.handlers.batchable import Batchable
 from engine.handlers.context import StepContext
@@ -46,6 +47,7 @@ from tasker_core.errors import (
     is_permanent,
     is_retryable,
 )
+from tasker_core.events import EventBridge, EventNames
 from tasker_core.log import log_debug, log_error, log_info, log_trace, log_warn
 from tasker_core.models import (
     DependencyResultsWrapper,
@@ -55,6 +57,7 @@ from tasker_core.models import (
     TaskWrapper,
     WorkflowStepWrapper,
 )
+from tasker_core.step_execution_subscriber import StepExecutionError, StepExecutionSubscriber
 from tasker_core.types import (
     BatchAggregationScenario,
     BatchAnalyzerOutcome,
@@ -93,6 +96,7 @@ StepValidationError = ValidationError
 
 __all__ = [
     "ApiHandler",
+    "ApiResponse",
     "AuthenticationError",
     "AuthorizationError",
     "BatchAggregationScenario",
@@ -115,6 +119,8 @@ __all__ = [
     "DomainEventMetadata",
     "ErrorClassifier",
     "ErrorType",
+    "EventBridge",
+    "EventNames",
     "FFIError",
     "FfiDispatchMetrics",
     "FfiStepEvent",
@@ -135,7 +141,9 @@ __all__ = [
     "StepContext",
     "StepDefinitionWrapper",
     "StepError",
+    "StepExecutionError",
     "StepExecutionResult",
+    "StepExecutionSubscriber",
     "StepHandler",
     "StepHandlerCallResult",
     "StepHandlerResult",
