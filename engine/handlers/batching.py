@@ -208,7 +208,9 @@ class BatchAggregationScenario:
         (a StepContext's envelopes); ValueError when the analyzer's results are missing."""
         analyzer = _unwrap(dependency_results.get(batchable_step_name))
         if analyzer is None:
-            raise ValueError(f"no results from batchable step '{batchable_step_name}'")
+            raise ValueError(
+                f"Missing batchable step dependency: no results from '{batchable_step_name}'"
+            )
         analyzer = analyzer if isinstance(analyzer, dict) else {}
         outcome = analyzer.get("batch_processing_outcome") or {}
         workers = {
@@ -221,8 +223,8 @@ class BatchAggregationScenario:
             workers = {}
         elif not workers:
             raise ValueError(
-                f"no batch workers named {batch_worker_prefix}… and '{batchable_step_name}' "
-                "did not return no_batches"
+                f"No batch workers found named {batch_worker_prefix}…, and "
+                f"'{batchable_step_name}' did not return no_batches"
             )
         return cls(no_batches, analyzer, workers, len(workers))
 
