@@ -107,6 +107,57 @@ class BatchWorkerConfig:
 
 
 @dataclass
+class BatchCursor:
+    """A worker's cursor as the engine hands it over (``step_inputs.cursor``)."""
+
+    batch_id: str = ""
+    start_cursor: Any = 0
+    end_cursor: Any = 0
+    batch_size: int = 0
+
+
+@dataclass
+class BatchWorkerInputs:
+    """Tasker's typed view of a worker clone's ``step_inputs``: ``inputs.cursor.start_cursor``.
+
+    Item access (``inputs["cursor"]``, ``inputs.get(...)``) reads the underlying dict.
+    """
+
+    cursor: BatchCursor
+    batch_metadata: dict[str, Any] = field(default_factory=dict)
+    is_no_op: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_step_inputs(cls, inputs: dict[str, Any] | None) -> BatchWorkerInputs | None:
+        """None when there are no inputs (the step is not a batch worker clone)."""
+        if not inputs:
+            return None
+        given = inputs.get("cursor")
+        cursor: dict[str, Any] = given if isinstance(given, dict) else {}
+        return cls(
+            cursor=BatchCursor(
+                batch_id=str(cursor.get("batch_id") or ""),
+                start_cursor=cursor.get("start_cursor", 0),
+                end_cursor=cursor.get("end_cursor", 0),
+                batch_size=int(cursor.get("batch_size") or 0),
+            ),
+            batch_metadata=dict(inputs.get("batch_metadata") or {}),
+            is_no_op=bool(inputs.get("is_no_op")),
+            raw=dict(inputs),
+        )
+
+    def __getitem__(self, key: str) -> Any:
+        return self.raw[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.raw.get(key, default)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.raw)
+
+
+@dataclass
 class BatchWorkerContext:
     """A worker clone's batch: its cursor range, settings, and the checkpoint to resume from."""
 

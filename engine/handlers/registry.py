@@ -197,6 +197,10 @@ class HandlerRegistry:
             )
         handler = self._instantiate(name, entry, init)
         method = method or "call"
+        if _is_function_handler(handler) and not _is_callable(getattr(handler, method, None)):
+            # A @step_handler function is its one entry point: as in Tasker, handler.method
+            # names no other method of it, so the function runs whatever the template says.
+            method = "call"
         fn = getattr(handler, method, None)
         if method.startswith("_") or not _is_callable(fn):
             raise HandlerNotFound(
@@ -283,6 +287,11 @@ class HandlerRegistry:
         shown = ", ".join(names[:_SHOWN_NAMES])
         more = f" and {len(names) - _SHOWN_NAMES} more" if len(names) > _SHOWN_NAMES else ""
         return f"registered: {shown}{more}"
+
+
+def _is_function_handler(handler: Any) -> bool:
+    """Whether the handler is the class made for a ``@step_handler``-style function."""
+    return callable(getattr(type(handler), "_function", None))
 
 
 def _construct(cls: type, init: dict[str, Any]) -> Any:
