@@ -69,6 +69,7 @@ from tasker_core.registry import (
     ResolverNotFoundError,
 )
 from tasker_core.step_execution_subscriber import StepExecutionError, StepExecutionSubscriber
+from tasker_core.template_discovery import HandlerDiscovery, TemplateParser, TemplatePath
 from tasker_core.types import (
     BatchAggregationScenario,
     BatchAnalyzerOutcome,
@@ -139,6 +140,7 @@ __all__ = [
     "FfiDispatchMetrics",
     "FfiStepEvent",
     "HandlerDefinition",
+    "HandlerDiscovery",
     "HandlerRegistry",
     "HandlerWrapper",
     "HealthCheck",
@@ -173,6 +175,8 @@ __all__ = [
     "TaskWrapper",
     "TaskerClient",
     "TaskerError",
+    "TemplateParser",
+    "TemplatePath",
     "WorkerAlreadyRunningError",
     "WorkerBootstrapError",
     "WorkerConfig",

@@ -25,6 +25,11 @@ UPSTREAM_INI = "[pytest]\nasyncio_mode = auto\naddopts = --strict-markers\n"
 # Needs a running Tasker orchestration server; not part of the unit tests.
 NOT_UNIT_TESTS = ("integration",)
 IMPORT_ERROR = "-"
+# Upstream's layout: the tests sit in crates/tasker-py/tests of the tasker-core checkout, and
+# some read the checkout's template fixtures, which the corpus holds under flattened names.
+TESTS_DIR = Path("crates") / "tasker-py" / "tests"
+FIXTURES_DIR = Path("tests") / "fixtures" / "task_templates" / "python"
+FIXTURE_PREFIX = "tasker-core__tests__fixtures__task_templates__python__"
 
 
 @dataclass(frozen=True)
@@ -71,17 +76,29 @@ def read_expectations(path: Path = EXPECTED) -> dict[str, Expectation]:
 
 def pytest_arguments(exclusions: dict[str, str]) -> list[str]:
     """Whole modules are ignored, single tests deselected."""
-    arguments = [f"--ignore=tests/{name}" for name in NOT_UNIT_TESTS]
+    tests = TESTS_DIR.as_posix()
+    arguments = [f"--ignore={tests}/{name}" for name in NOT_UNIT_TESTS]
     for target in sorted(exclusions):
         flag = "--deselect" if "::" in target else "--ignore"
-        arguments.append(f"{flag}=tests/{target}")
+        arguments.append(f"{flag}={tests}/{target}")
     return arguments
 
 
-def run(upstream: Path, workdir: Path, repository: Path, exclusions: dict[str, str]) -> Path:
-    """Copy ``upstream`` under ``workdir`` and run it; returns the JUnit XML report's path."""
-    shutil.copytree(upstream, workdir / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+def lay_out(upstream: Path, corpus: Path, workdir: Path) -> None:
+    """Upstream's tests and the template fixtures they read, where upstream has them."""
+    shutil.copytree(upstream, workdir / TESTS_DIR, ignore=shutil.ignore_patterns("__pycache__"))
+    fixtures = workdir / FIXTURES_DIR
+    fixtures.mkdir(parents=True)
+    for path in sorted(corpus.glob(FIXTURE_PREFIX + "*")):
+        shutil.copy(path, fixtures / path.name.removeprefix(FIXTURE_PREFIX))
     (workdir / "pytest.ini").write_text(UPSTREAM_INI, encoding="utf-8")
+
+
+def run(
+    upstream: Path, corpus: Path, workdir: Path, repository: Path, exclusions: dict[str, str]
+) -> Path:
+    """Lay the tests out under ``workdir`` and run them; returns the JUnit XML report's path."""
+    lay_out(upstream, corpus, workdir)
     report = workdir / "report.xml"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PYTHON"))}
     env["PYTHONPATH"] = str(repository)
@@ -90,7 +107,7 @@ def run(upstream: Path, workdir: Path, repository: Path, exclusions: dict[str, s
         sys.executable,
         "-m",
         "pytest",
-        "tests",
+        TESTS_DIR.as_posix(),
         "-q",
         "-p",
         "no:cacheprovider",
@@ -113,7 +130,7 @@ def count(report: Path) -> dict[str, ModuleResult]:
     for case in ElementTree.parse(report).getroot().iter("testcase"):
         classname = case.get("classname") or ""
         outcome = Counter(child.tag for child in case)
-        if not classname:  # a module that failed to import: name is "tests.test_x"
+        if not classname:  # a module that failed to import: name is "…tests.test_x"
             module = (case.get("name") or "").rsplit(".", 1)[-1] + ".py"
             results.setdefault(module, ModuleResult()).import_error = True
             continue

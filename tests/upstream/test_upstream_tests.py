@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.external import REPOSITORY, UPSTREAM_TESTS
+from tests.external import CORPUS, REPOSITORY, UPSTREAM_TESTS
 from tests.upstream import runner
 
 EXPECTED = runner.read_expectations()
@@ -22,9 +22,9 @@ RUST_BOUND_MODULES = {name for name in EXCLUDED if "::" not in name}
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, runner.ModuleResult]:
-    upstream = UPSTREAM_TESTS.path()
+    upstream, corpus = UPSTREAM_TESTS.path(), CORPUS.path()
     workdir = tmp_path_factory.mktemp("upstream")
-    report = runner.run(upstream, workdir, REPOSITORY, EXCLUDED)
+    report = runner.run(upstream, corpus, workdir, REPOSITORY, EXCLUDED)
     return runner.count(report)
 
 
