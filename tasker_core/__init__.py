@@ -122,6 +122,12 @@ __all__ = [
     "BootstrapResult",
     "BusinessLogicError",
     "ClassLookupResolver",
+    "ClientHealthResponse",
+    "ClientPaginationInfo",
+    "ClientStepAuditResponse",
+    "ClientStepResponse",
+    "ClientTaskListResponse",
+    "ClientTaskResponse",
     "ComponentHealth",
     "ConfigurationError",
     "ConversionError",
@@ -199,10 +205,22 @@ __all__ = [
 ]
 
 
+# Tasker's top-level names for the client's types (``tasker_core.client`` has them too).
+_CLIENT_NAMES = {
+    "TaskerClient": "TaskerClient",
+    "ClientTaskResponse": "TaskResponse",
+    "ClientTaskListResponse": "TaskListResponse",
+    "ClientStepResponse": "StepResponse",
+    "ClientStepAuditResponse": "StepAuditResponse",
+    "ClientHealthResponse": "HealthResponse",
+    "ClientPaginationInfo": "PaginationInfo",
+}
+
+
 def __getattr__(name: str) -> Any:
     # The client pulls in the engine's store; handler-only imports should not pay for it.
-    if name == "TaskerClient":
-        from tasker_core.client import TaskerClient
+    if name in _CLIENT_NAMES:
+        from tasker_core import client
 
-        return TaskerClient
+        return getattr(client, _CLIENT_NAMES[name])
     raise AttributeError(f"module 'tasker_core' has no attribute {name!r}")
