@@ -5,8 +5,9 @@ A batchable handler's results carry ``batch_processing_outcome``: ``{"type": "cr
 "worker_template_name", "cursor_configs": [{batch_id, start_cursor, end_cursor, batch_size}],
 "total_items"}`` or ``{"type": "no_batches"}``. Each cursor becomes a clone of the worker
 template named ``{template}_001``, ``{template}_002``…, whose ``inputs`` hold ``{cursor,
-batch_metadata: {cursor_field, failure_strategy}, is_no_op, parallelism}``. ``no_batches`` makes one no-op
-clone ``{template}_000`` so the graph keeps its shape and the convergence step still runs.
+batch_metadata: {cursor_field, failure_strategy}, is_no_op, parallelism}``. ``no_batches`` makes no
+clone, as in Tasker: the convergence step then depends on the batchable step directly
+(``expansion.effective_dependencies``) and runs at once.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ _KINDS = {
     "nobatches": NO_BATCHES,
 }
 MAX_WORKERS = 1000
-NO_OP_BATCH_ID = "000"
 CONTINUE_ON_FAILURE = "continue_on_failure"
 FAIL_FAST = "fail_fast"
 ISOLATE = "isolate"
@@ -134,18 +134,10 @@ def clones(
 ) -> list[expansion.NewStep]:
     """The worker rows an outcome asks for (their dependencies are set by expansion)."""
     if outcome.kind == NO_BATCHES:
-        workers = workers_after(template, batchable)
-        if not workers:
-            return []
-        worker = workers[0]
-        cursors: Sequence[Mapping[str, Any]] = [
-            {"batch_id": NO_OP_BATCH_ID, "start_cursor": 0, "end_cursor": 0, "batch_size": 0}
-        ]
-        numbers: Sequence[int] = [0]
-    else:
-        worker = worker_template(template, batchable, outcome)
-        cursors = outcome.cursors
-        numbers = range(1, len(cursors) + 1)
+        return []
+    worker = worker_template(template, batchable, outcome)
+    cursors: Sequence[Mapping[str, Any]] = outcome.cursors
+    numbers = range(1, len(cursors) + 1)
     config = batch_config(template, batchable, worker)
     settings = {"cursor_field": config.cursor_field, "failure_strategy": config.failure_strategy}
     out = []
@@ -158,7 +150,7 @@ def clones(
                 "batch_size": cursor.get("batch_size"),
             },
             "batch_metadata": dict(settings),
-            "is_no_op": outcome.kind == NO_BATCHES,
+            "is_no_op": False,
             "parallelism": config.parallelism,
         }
         out.append(
@@ -190,7 +182,12 @@ def expansion_after(
 ) -> expansion.Expansion:
     """The worker clones a completed batchable step creates, their dependents, re-wiring."""
     outcome = checked_outcome(template, batchable, results)
-    return expansion.expand(template, rows, clones=clones(template, batchable, outcome))
+    roots: list[str] = []
+    if outcome.kind == NO_BATCHES:  # no worker: what would follow the workers comes now
+        roots = expansion.dependents(template, workers_after(template, batchable))
+    return expansion.expand(
+        template, rows, roots=roots, clones=clones(template, batchable, outcome)
+    )
 
 
 # -- a worker's final failure ---------------------------------------------------------------

@@ -83,6 +83,12 @@ def segment(template: TaskTemplate, creator: str) -> list[str]:
     return [s.name for s in template.steps if s.name in seen]
 
 
+def dependents(template: TaskTemplate, names: Iterable[str]) -> list[str]:
+    """The template steps that depend directly on any of ``names``, in template order."""
+    wanted = set(names)
+    return [s.name for s in template.steps if wanted.intersection(s.dependencies)]
+
+
 def closure(template: TaskTemplate, roots: Iterable[str], instantiated: set[str]) -> list[str]:
     """Template steps created together with ``roots``: the roots, then their dependents up to
     (and including) the next creator, never a batch_worker template nor a step that exists.
@@ -125,13 +131,16 @@ def possible_later(template: TaskTemplate, rows: Sequence[ExistingStep]) -> set[
 
 
 def effective_dependencies(
+    template: TaskTemplate,
     step: StepDefinition,
     types: dict[str, StepType],
     rows_by_template: dict[str, list[str]],
     possible: set[str],
 ) -> tuple[str, ...]:
     """Declared dependencies that exist or may still be created; a batch_worker template
-    stands for all of its clones once they exist."""
+    stands for all of its clones once they exist, and for its own dependencies when its
+    batchable step finished with ``no_batches`` (no clone: Tasker links the batchable to the
+    convergence step directly)."""
     out: list[str] = []
     for dep in step.dependencies:
         if dep not in types:
@@ -141,6 +150,12 @@ def effective_dependencies(
             out.extend(names)
         elif dep in possible:
             out.append(dep)
+        elif types[dep] is StepType.BATCH_WORKER:
+            out.extend(
+                effective_dependencies(
+                    template, template.step(dep), types, rows_by_template, possible
+                )
+            )
     return tuple(dict.fromkeys(out))
 
 
@@ -162,7 +177,7 @@ def initial_dependencies(
     by_template = rows_by_template(rows)
     types = step_types(template)
     return {
-        name: effective_dependencies(template.step(name), types, by_template, possible)
+        name: effective_dependencies(template, template.step(name), types, by_template, possible)
         for name in names
     }
 
@@ -190,7 +205,10 @@ def expand(
     def wired(step: NewStep) -> NewStep:
         template_step = template.step(step.template_step)
         return replace(
-            step, dependencies=effective_dependencies(template_step, types, by_template, possible)
+            step,
+            dependencies=effective_dependencies(
+                template, template_step, types, by_template, possible
+            ),
         )
 
     created = [wired(c) for c in clones] + [wired(NewStep(n, n, ())) for n in new_names]
@@ -201,7 +219,7 @@ def expand(
         if row.name != row.template_step:
             continue  # a clone keeps the dependencies it was made with
         wanted = effective_dependencies(
-            template.step(row.template_step), types, by_template, possible
+            template, template.step(row.template_step), types, by_template, possible
         )
         if wanted != row.dependencies:
             rewired[row.name] = wanted

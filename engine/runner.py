@@ -128,7 +128,7 @@ class StepRunner:
 
     async def _attempt(self, claimed: ClaimedStep, step: Any, ctx: StepContext) -> Outcome:
         try:
-            resolved = self.registry.resolve(
+            resolved = self.registry.resolve_step(
                 step.handler.callable,
                 method=step.handler.method,
                 resolver=step.handler.resolver,

@@ -4,9 +4,12 @@
 status is permanent. ``Retry-After`` (seconds or an HTTP date) becomes the failure's
 ``retry_after``, so the engine's backoff waits at least that long.
 
-The request methods are awaitable inside an ``async def`` handler and plain calls inside a
-``def`` handler (the engine runs those on a worker thread). Tests and demos inject a
-transport (``httpx.MockTransport`` or a loopback server) with ``use_http(transport=...)``.
+The request methods return an ``ApiResponse`` (``engine.handlers.api_response``). Inside an
+``async def`` handler, ``await api.get(...)`` keeps the event loop free; using the call
+directly (``api.get(...).ok``), as Tasker's handlers do, works too but makes the request
+synchronously. A ``def`` handler runs on a worker thread. Tests and demos inject a transport
+(``httpx.MockTransport`` or a loopback server) with ``use_http(transport=...)``, or set a
+handler's ``_client``.
 """
 
 from __future__ import annotations
@@ -21,20 +24,17 @@ from typing import Any
 import httpx
 
 from engine.clock import Clock, SystemClock
+from engine.handlers.api_response import (
+    ApiResponse,
+    PendingApiCall,
+    as_api_response,
+    in_event_loop,
+)
+from engine.handlers.api_results import ApiResults
 from engine.handlers.base import StepHandler
 from engine.handlers.functional import make_handler_class
-from engine.handlers.http_rules import (
-    MAX_BODY_TEXT,
-    RETRYABLE_STATUSES,
-    error_text,
-    http_error_code,
-    parse_retry_after,
-    request_line,
-    request_url,
-    response_body,
-)
 from engine.handlers.registry import HandlerRegistry
-from engine.handlers.results import ErrorType, StepHandlerResult
+from engine.handlers.results import StepHandlerResult
 
 
 @dataclass
@@ -67,21 +67,30 @@ def use_http(
         http_settings.transport, http_settings.clock = saved
 
 
-class ApiHandler(StepHandler):
-    """A class-based handler that calls an HTTP API: set ``base_url``, use ``self.get`` etc.
+class APIMixin(ApiResults):
+    """HTTP calls and their results for a handler: set ``base_url``, use ``self.get`` etc.
 
-    ``handler.initialization`` may override ``base_url`` and ``timeout`` per template.
+    A test may inject a client: ``handler._client = httpx.Client(transport=...)``; otherwise
+    each request uses a client of its own (``use_http(transport=...)`` routes them all).
     """
 
     base_url: str = ""
     default_timeout: float = 30.0
     default_headers: dict[str, str] = {}  # noqa: RUF012 - read-only class default
     transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None
+    _client: httpx.Client | None = None
 
-    def __init__(self, config: dict[str, Any] | None = None) -> None:
-        super().__init__(config)
-        self.base_url = str(self.config.get("base_url", self.base_url))
-        self.default_timeout = float(self.config.get("timeout", self.default_timeout))
+    @property
+    def client(self) -> httpx.Client:
+        """A client kept for this handler (made on first use; ``close()`` ends it)."""
+        if self._client is None:
+            self._client = httpx.Client(**self._client_options(sync=True))
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     # -- requests -------------------------------------------------------------------------
 
@@ -126,22 +135,28 @@ class ApiHandler(StepHandler):
         return self.request("DELETE", path, params=params, headers=headers, **kwargs)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        """An ``httpx.Response`` (awaitable when called on an event loop)."""
+        """An ``ApiResponse``; on an event loop a ``PendingApiCall`` (await it, or use it)."""
         if kwargs.get("json") is None and isinstance(kwargs.get("data"), dict | list):
             kwargs["json"] = kwargs.pop("data")  # Tasker's ``data`` is the JSON body
         kwargs = {key: value for key, value in kwargs.items() if value is not None}
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            with httpx.Client(**self._client_options(sync=True)) as client:
-                return client.request(method, path, **kwargs)
-        return self._request_async(method, path, kwargs)
+        if not in_event_loop():
+            return self._request_sync(method, path, kwargs)
+        return PendingApiCall(
+            lambda: self._request_sync(method, path, kwargs),
+            lambda: self._request_async(method, path, kwargs),
+        )
 
-    async def _request_async(
-        self, method: str, path: str, kwargs: dict[str, Any]
-    ) -> httpx.Response:
+    def _request_sync(self, method: str, path: str, kwargs: dict[str, Any]) -> ApiResponse:
+        if self._client is not None:
+            return ApiResponse(self._client.request(method, path, **kwargs))
+        with httpx.Client(**self._client_options(sync=True)) as client:
+            return ApiResponse(client.request(method, path, **kwargs))
+
+    async def _request_async(self, method: str, path: str, kwargs: dict[str, Any]) -> ApiResponse:
+        if self._client is not None:
+            return await asyncio.to_thread(self._request_sync, method, path, kwargs)
         async with httpx.AsyncClient(**self._client_options(sync=False)) as client:
-            return await client.request(method, path, **kwargs)
+            return ApiResponse(await client.request(method, path, **kwargs))
 
     def _client_options(self, *, sync: bool) -> dict[str, Any]:
         options: dict[str, Any] = {
@@ -156,77 +171,29 @@ class ApiHandler(StepHandler):
             options["verify"] = _shared_ssl_context()
         return options
 
-    # -- results --------------------------------------------------------------------------
+    def _api_clock(self) -> Clock:
+        return http_settings.clock
 
-    def api_success(
-        self,
-        response: httpx.Response,
-        result: dict[str, Any] | None = None,
-        include_response: bool = True,
-    ) -> StepHandlerResult:
-        """Success with ``result`` or the response's JSON body (non-dict bodies as ``data``)."""
-        if result is None:
-            body = response_body(response)
-            result = body if isinstance(body, dict) else {"data": body}
-        metadata = (
-            {"status_code": response.status_code, "headers": dict(response.headers)}
-            if include_response
-            else {}
-        )
-        return StepHandlerResult.success(result, metadata)
 
-    def api_failure(
-        self, response: httpx.Response, message: str | None = None
-    ) -> StepHandlerResult:
-        """A failure classified by status; the message carries the status and the body's error."""
-        status = response.status_code
-        retryable = status in RETRYABLE_STATUSES
-        retry_after = parse_retry_after(
-            response.headers.get("retry-after"), http_settings.clock.now_ms()
-        )
-        body = response_body(response)
-        if isinstance(body, str) and len(body) > MAX_BODY_TEXT:
-            body = body[:MAX_BODY_TEXT] + "…"
-        return StepHandlerResult.failure(
-            message=message or f"HTTP {status}: {error_text(response, body)}",
-            error_type=ErrorType.RETRYABLE_ERROR if retryable else ErrorType.PERMANENT_ERROR,
-            retryable=retryable,
-            error_code=http_error_code(status),
-            metadata={
-                "status_code": status,
-                "headers": dict(response.headers),
-                "retry_after_seconds": retry_after,
-                "response_body": body,
-                "url": request_url(response),
-            },
-            retry_after=retry_after,
-        )
+class ApiHandler(APIMixin, StepHandler):
+    """A class-based handler that calls an HTTP API.
 
-    def connection_error(
-        self, exc: Exception, context: dict[str, Any] | None = None
-    ) -> StepHandlerResult:
-        return StepHandlerResult.failure(
-            message=f"{request_line(exc)}could not connect: {type(exc).__name__}: {exc}",
-            error_type=ErrorType.RETRYABLE_ERROR,
-            retryable=True,
-            error_code="connection_error",
-            metadata={"exception_type": type(exc).__name__, **(context or {})},
-        )
+    ``handler.initialization`` may override ``base_url`` and ``timeout`` per template.
+    """
 
-    def timeout_error(
-        self, exc: Exception, context: dict[str, Any] | None = None
-    ) -> StepHandlerResult:
-        return StepHandlerResult.failure(
-            message=f"{request_line(exc)}timed out ({type(exc).__name__})",
-            error_type=ErrorType.RETRYABLE_ERROR,
-            retryable=True,
-            error_code="timeout",
-            metadata={"exception_type": type(exc).__name__, **(context or {})},
-        )
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        super().__init__(config)
+        self.base_url = str(self.config.get("base_url", self.base_url))
+        self.default_timeout = float(self.config.get("timeout", self.default_timeout))
+
+    @property
+    def capabilities(self) -> list[str]:
+        return [*super().capabilities, "api", "http"]
 
     def _result_for_value(self, value: Any) -> StepHandlerResult:
-        if isinstance(value, httpx.Response):
-            return self.api_success(value) if value.is_success else self.api_failure(value)
+        if isinstance(value, ApiResponse | PendingApiCall | httpx.Response):
+            api = as_api_response(value)
+            return self.api_success(api) if api.ok else self.api_failure(api)
         return super()._result_for_value(value)
 
     def _result_for_exception(self, exc: Exception) -> StepHandlerResult:

@@ -16,6 +16,7 @@ from engine.handlers.batching import (
     BatchAnalyzerOutcome,
     BatchWorkerConfig,
     BatchWorkerContext,
+    BatchWorkerInputs,
     BatchWorkerOutcome,
     CursorConfig,
     aggregate_worker_results,
@@ -170,8 +171,9 @@ class Batchable:
     def get_batch_context(self, context: StepContext) -> BatchWorkerContext | None:
         return BatchWorkerContext.from_step_context(context)
 
-    def get_batch_worker_inputs(self, context: StepContext) -> dict[str, Any] | None:
-        return dict(context.step_inputs) if context.step_inputs else None
+    def get_batch_worker_inputs(self, context: StepContext) -> BatchWorkerInputs | None:
+        """The worker's cursor and batch settings, typed (None when not a batch worker)."""
+        return BatchWorkerInputs.from_step_inputs(context.step_inputs)
 
     def handle_no_op_worker(self, context: StepContext) -> StepHandlerResult | None:
         """Success at once for the placeholder worker of a ``no_batches`` outcome, else None."""

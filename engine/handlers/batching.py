@@ -107,6 +107,57 @@ class BatchWorkerConfig:
 
 
 @dataclass
+class BatchCursor:
+    """A worker's cursor as the engine hands it over (``step_inputs.cursor``)."""
+
+    batch_id: str = ""
+    start_cursor: Any = 0
+    end_cursor: Any = 0
+    batch_size: int = 0
+
+
+@dataclass
+class BatchWorkerInputs:
+    """Tasker's typed view of a worker clone's ``step_inputs``: ``inputs.cursor.start_cursor``.
+
+    Item access (``inputs["cursor"]``, ``inputs.get(...)``) reads the underlying dict.
+    """
+
+    cursor: BatchCursor
+    batch_metadata: dict[str, Any] = field(default_factory=dict)
+    is_no_op: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_step_inputs(cls, inputs: dict[str, Any] | None) -> BatchWorkerInputs | None:
+        """None when there are no inputs (the step is not a batch worker clone)."""
+        if not inputs:
+            return None
+        given = inputs.get("cursor")
+        cursor: dict[str, Any] = given if isinstance(given, dict) else {}
+        return cls(
+            cursor=BatchCursor(
+                batch_id=str(cursor.get("batch_id") or ""),
+                start_cursor=cursor.get("start_cursor", 0),
+                end_cursor=cursor.get("end_cursor", 0),
+                batch_size=int(cursor.get("batch_size") or 0),
+            ),
+            batch_metadata=dict(inputs.get("batch_metadata") or {}),
+            is_no_op=bool(inputs.get("is_no_op")),
+            raw=dict(inputs),
+        )
+
+    def __getitem__(self, key: str) -> Any:
+        return self.raw[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.raw.get(key, default)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.raw)
+
+
+@dataclass
 class BatchWorkerContext:
     """A worker clone's batch: its cursor range, settings, and the checkpoint to resume from."""
 
@@ -117,6 +168,7 @@ class BatchWorkerContext:
     is_no_op: bool = False
     checkpoint: dict[str, Any] = field(default_factory=dict)
     batch_index: int = 0
+    total_batches: int = 1
 
     @classmethod
     def from_step_context(cls, context: StepContext) -> BatchWorkerContext | None:
@@ -207,7 +259,9 @@ class BatchAggregationScenario:
         (a StepContext's envelopes); ValueError when the analyzer's results are missing."""
         analyzer = _unwrap(dependency_results.get(batchable_step_name))
         if analyzer is None:
-            raise ValueError(f"no results from batchable step '{batchable_step_name}'")
+            raise ValueError(
+                f"Missing batchable step dependency: no results from '{batchable_step_name}'"
+            )
         analyzer = analyzer if isinstance(analyzer, dict) else {}
         outcome = analyzer.get("batch_processing_outcome") or {}
         workers = {
@@ -220,8 +274,8 @@ class BatchAggregationScenario:
             workers = {}
         elif not workers:
             raise ValueError(
-                f"no batch workers named {batch_worker_prefix}… and '{batchable_step_name}' "
-                "did not return no_batches"
+                f"No batch workers found named {batch_worker_prefix}…, and "
+                f"'{batchable_step_name}' did not return no_batches"
             )
         return cls(no_batches, analyzer, workers, len(workers))
 

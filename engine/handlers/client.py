@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Coroutine, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from engine.api import Engine, EngineError, open_engine
+from engine.handlers.client_responses import TaskListResponse, TaskResponse
 from engine.states import IllegalTransition
 from engine.store import StoreError
 from engine.templates import TemplateError
@@ -39,63 +39,6 @@ _IGNORED_REQUEST_FIELDS = frozenset(
 
 class TaskerClientError(Exception):
     """The engine refused the request; ``str()`` is one line saying what to fix."""
-
-
-@dataclass(frozen=True)
-class TaskResponse:
-    """A task as ``tasker task get --json`` shows it (Tasker's TaskResponse)."""
-
-    task_uuid: str
-    name: str
-    namespace: str
-    version: str
-    status: str
-    execution_status: str | None = None
-    completion_percentage: float = 0.0
-    total_steps: int = 0
-    completed_steps: int = 0
-    failed_steps: int = 0
-    context: dict[str, Any] = field(default_factory=dict)
-    initiator: str | None = None
-    source_system: str | None = None
-    reason: str | None = None
-    created_at: Any = None
-    updated_at: Any = None
-    completed_at: Any = None
-    steps: list[dict[str, Any]] = field(default_factory=list)
-    created: bool | None = None  # set by create_task: False when an identical task existed
-    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_engine(cls, data: dict[str, Any], created: bool | None = None) -> TaskResponse:
-        known = {name for name in cls.__dataclass_fields__ if name not in ("created", "raw")}
-        values = {key: value for key, value in data.items() if key in known}
-        return cls(**values, created=created, raw=data)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = dict(self.raw)
-        if self.created is not None:
-            data["created"] = self.created
-        return data
-
-    def __getitem__(self, key: str) -> Any:
-        """``task["task_uuid"]`` works too, as with Tasker's hash-returning clients."""
-        return self.to_dict()[key]
-
-
-@dataclass(frozen=True)
-class TaskListResponse:
-    """A page of tasks, newest first; iterable like a list."""
-
-    tasks: list[TaskResponse]
-    limit: int
-    offset: int
-
-    def __iter__(self) -> Iterator[TaskResponse]:
-        return iter(self.tasks)
-
-    def __len__(self) -> int:
-        return len(self.tasks)
 
 
 class TaskerClient:
@@ -141,6 +84,33 @@ class TaskerClient:
     ) -> TaskResponse:
         """Create a task; the same identity (or ``idempotency_key``) returns the existing one
         with ``created=False`` instead of a second task."""
+        task, created = self.create_record(
+            name,
+            namespace=namespace,
+            context=context,
+            version=version,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            initiator=initiator,
+            source_system=source_system,
+            **kwargs,
+        )
+        return TaskResponse.from_engine(task, created=created)
+
+    def create_record(
+        self,
+        name: str,
+        *,
+        namespace: str = "default",
+        context: dict[str, Any] | None = None,
+        version: str | None = "1.0.0",
+        reason: str | None = "Task requested",
+        idempotency_key: str | None = None,
+        initiator: str | None = None,
+        source_system: str | None = None,
+        **kwargs: Any,
+    ) -> tuple[dict[str, Any], bool]:
+        """``create_task``'s work: the task's dict and whether it was created just now."""
         unknown = sorted(set(kwargs) - _IGNORED_REQUEST_FIELDS)
         if unknown:
             raise TypeError(f"create_task() got unexpected keyword arguments: {', '.join(unknown)}")
@@ -156,7 +126,7 @@ class TaskerClient:
                 idempotency_key=idempotency_key,
             )
         )
-        return TaskResponse.from_engine(made.task, created=made.created)
+        return dict(made.task), bool(made.created)
 
     def get_task(self, task_uuid: str) -> TaskResponse:
         """A task by uuid (or any unique prefix), with its steps."""
@@ -171,7 +141,7 @@ class TaskerClient:
         status: str | None = None,
     ) -> TaskListResponse:
         rows = self._run(lambda engine: engine.list_tasks(namespace, status, limit, offset))
-        return TaskListResponse([TaskResponse.from_engine(r) for r in rows], limit, offset)
+        return TaskListResponse.from_dict({"tasks": rows}, limit, offset)
 
     def cancel_task(
         self, task_uuid: str, reason: str | None = None, by: str | None = None
@@ -203,13 +173,17 @@ class TaskerClient:
             thread.join(self.timeout)
             loop.close()
 
-    def __enter__(self) -> TaskerClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     # -- the bridge ---------------------------------------------------------------------------
+
+    def run(self, call: Any) -> Any:
+        """``call(engine)`` (a coroutine) run on the client's loop, waited for."""
+        return self._run(call)
 
     def _run(self, call: Any) -> Any:
         loop, engine = self._started()

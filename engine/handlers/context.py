@@ -47,6 +47,35 @@ class StepContext:
         self.correlation_id = correlation_id
         self.checkpoint = checkpoint
 
+    @classmethod
+    def from_ffi_event(cls, event: Any, handler_name: str) -> StepContext:
+        """The context of a Tasker step event (``tasker_core.FfiStepEvent``), as Tasker's
+        tests build one: ``task_sequence_step`` holds ``task`` (its ``context``, possibly
+        under a second ``task``), ``workflow_step`` (``attempts``, ``max_attempts``,
+        ``inputs``, ``checkpoint``), ``dependency_results`` and ``step_definition``
+        (``handler.initialization``)."""
+        payload = _mapping(getattr(event, "task_sequence_step", None))
+        task = _mapping(payload.get("task"))
+        inner_task = _mapping(task.get("task"))
+        row = _mapping(payload.get("workflow_step"))
+        definition = _mapping(payload.get("step_definition"))
+        handler = _mapping(definition.get("handler"))
+        checkpoint = row.get("checkpoint")
+        return cls(
+            task_uuid=str(event.task_uuid),
+            step_uuid=str(event.step_uuid),
+            step_name=str(row.get("name") or definition.get("name") or ""),
+            handler_name=handler_name,
+            input_data=_mapping(inner_task.get("context", task.get("context"))),
+            dependency_results=_mapping(payload.get("dependency_results")),
+            step_config=_mapping(handler.get("initialization")),
+            step_inputs=_mapping(row.get("inputs")),
+            retry_count=int(row.get("attempts") or 0),
+            max_retries=int(row.get("max_attempts") or 3),
+            correlation_id=getattr(event, "correlation_id", None),
+            checkpoint=checkpoint if isinstance(checkpoint, dict) else None,
+        )
+
     def __repr__(self) -> str:
         return (
             f"StepContext(step_name={self.step_name!r}, handler_name={self.handler_name!r}, "
@@ -133,3 +162,7 @@ class StepContext:
     @property
     def accumulated_results(self) -> Any:
         return (self.checkpoint or {}).get("accumulated_results")
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}

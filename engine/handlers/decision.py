@@ -102,7 +102,11 @@ class DecisionMixin:
     def decision_success_with_outcome(
         self, outcome: DecisionPointOutcome, metadata: dict[str, Any] | None = None
     ) -> StepHandlerResult:
-        meta = {**(metadata or {}), "decision_handler": getattr(self, "handler_name", "")}
+        meta = {
+            **(metadata or {}),
+            "decision_handler": getattr(self, "handler_name", ""),
+            "decision_version": getattr(self, "handler_version", "1.0.0"),
+        }
         return StepHandlerResult.success(outcome.to_result(), meta)
 
     def decision_no_branches(
@@ -134,6 +138,10 @@ class DecisionMixin:
 
 class DecisionHandler(DecisionMixin, StepHandler):
     """A class-based decision handler; ``call`` may also return a ``Decision``."""
+
+    @property
+    def capabilities(self) -> list[str]:
+        return [*super().capabilities, "decision", "routing"]
 
     def _result_for_value(self, value: Any) -> StepHandlerResult:
         if isinstance(value, Decision):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import pkgutil
 import re
 import sys
 import threading
@@ -57,6 +58,12 @@ class HandlerRegistry:
         self._resolvers: dict[str, Resolver] = {}
 
     @classmethod
+    def reset_instance(cls) -> None:
+        """Forget the process-wide registry; the next ``instance()`` makes a new one."""
+        with cls._default_lock:
+            cls._default = None
+
+    @classmethod
     def instance(cls) -> HandlerRegistry:
         """The process-wide registry ``@step_handler`` registers into."""
         if cls._default is None:
@@ -74,7 +81,21 @@ class HandlerRegistry:
             raise ValueError(f"a handler name must be a non-empty string, not {name!r}")
         if handler is None:
             raise ValueError(f"cannot register None as handler {name!r}")
-        self._handlers[name] = getattr(handler, "_handler_class", handler)
+        target = getattr(handler, "_handler_class", handler)
+        if isinstance(target, type) and not _is_handler_like(target):
+            raise ValueError(
+                f"{target.__name__} is not a step handler: subclass StepHandler or give it call()"
+            )
+        self._handlers[name] = target
+
+    def clear(self) -> None:
+        """Forget every registered handler."""
+        self._handlers.clear()
+
+    def get_handler_class(self, name: str) -> type | None:
+        """The class registered under ``name`` (None when it is not a registered class)."""
+        entry = self._handlers.get(name)
+        return entry if isinstance(entry, type) else None
 
     def unregister(self, name: str) -> bool:
         return self._handlers.pop(name, None) is not None
@@ -99,23 +120,37 @@ class HandlerRegistry:
             self._handlers.clear()
             self._handlers.update(saved)
 
-    def discover_handlers(self, module: ModuleType | str) -> list[str]:
-        """Register every ``StepHandler`` subclass with a ``handler_name`` and every
-        ``@step_handler`` function found in ``module``; returns the names registered."""
-        if isinstance(module, str):
-            module = importlib.import_module(module)
-        found: list[str] = []
+    def discover_handlers(self, package: ModuleType | str, base_class: type | None = None) -> int:
+        """Register every ``base_class`` subclass (``StepHandler`` by default) that has a
+        ``handler_name``, and every ``@step_handler`` function, found in ``package`` and, when
+        it is named by a string, in every module under it. Returns how many were registered;
+        a name that cannot be imported finds nothing (0)."""
+        if not isinstance(package, str):
+            return self._scan_module_for_handlers(package, base_class or StepHandler)
+        try:
+            root = importlib.import_module(package)
+        except ImportError:
+            return 0
+        modules = [root]
+        for info in pkgutil.walk_packages(getattr(root, "__path__", []), f"{package}."):
+            try:
+                modules.append(importlib.import_module(info.name))
+            except ImportError:
+                continue
+        return sum(self._scan_module_for_handlers(m, base_class or StepHandler) for m in modules)
+
+    def _scan_module_for_handlers(self, module: Any, base_class: type) -> int:
+        """Register the handlers defined in one module (or any object with attributes)."""
+        count = 0
         for value in list(vars(module).values()):
             target = getattr(value, "_handler_class", value)
-            if (
-                isinstance(target, type)
-                and issubclass(target, StepHandler)
-                and target.handler_name
-                and not inspect.isabstract(target)
-            ):
-                self.register(target.handler_name, target)
-                found.append(target.handler_name)
-        return found
+            if not isinstance(target, type) or not issubclass(target, base_class):
+                continue
+            name = getattr(target, "handler_name", None)
+            if target is not base_class and name and not inspect.isabstract(target):
+                self.register(str(name), target)
+                count += 1
+        return count
 
     def allow_modules(self, module_names: Iterable[str]) -> None:
         """Let class lookup use these modules (the operator's ``--handlers``), and no other."""
@@ -132,7 +167,15 @@ class HandlerRegistry:
 
     # -- resolution -----------------------------------------------------------------------
 
-    def resolve(
+    def resolve(self, handler_name: str) -> Any:
+        """Tasker's lookup: an instance of the handler registered (or found by class lookup)
+        under ``handler_name``, or None when there is none or it cannot be created."""
+        try:
+            return self.resolve_step(handler_name).handler
+        except HandlerNotFound:
+            return None
+
+    def resolve_step(
         self,
         callable: str,  # Tasker's field name
         *,
@@ -154,6 +197,10 @@ class HandlerRegistry:
             )
         handler = self._instantiate(name, entry, init)
         method = method or "call"
+        if _is_function_handler(handler) and not _is_callable(getattr(handler, method, None)):
+            # A @step_handler function is its one entry point: as in Tasker, handler.method
+            # names no other method of it, so the function runs whatever the template says.
+            method = "call"
         fn = getattr(handler, method, None)
         if method.startswith("_") or not _is_callable(fn):
             raise HandlerNotFound(
@@ -240,6 +287,11 @@ class HandlerRegistry:
         shown = ", ".join(names[:_SHOWN_NAMES])
         more = f" and {len(names) - _SHOWN_NAMES} more" if len(names) > _SHOWN_NAMES else ""
         return f"registered: {shown}{more}"
+
+
+def _is_function_handler(handler: Any) -> bool:
+    """Whether the handler is the class made for a ``@step_handler``-style function."""
+    return callable(getattr(type(handler), "_function", None))
 
 
 def _construct(cls: type, init: dict[str, Any]) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.handlers.api import ApiHandler, api_handler
+from engine.handlers.api_response import ApiResponse
 from engine.handlers.base import StepHandler
 from engine.handlers.batching import BatchConfig
 from engine.handlers.decision import Decision, DecisionHandler
@@ -11,6 +12,7 @@ from engine.handlers.functional_flow import batch_analyzer, batch_worker, decisi
 
 __all__ = [
     "ApiHandler",
+    "ApiResponse",
     "BatchConfig",
     "Decision",
     "DecisionHandler",

@@ -168,11 +168,13 @@ async def test_batches_run_as_clones_and_the_convergence_aggregates(engine: Engi
     assert step(task, "aggregate")["dependencies"] == [f"process_00{i}" for i in range(1, 5)]
 
 
-async def test_no_batches_makes_one_no_op_worker(engine: Engine) -> None:
+async def test_no_batches_makes_no_worker_and_links_convergence_to_the_analyzer(
+    engine: Engine,
+) -> None:
     task = await run(engine, "batch_continue_on_failure", {"items": 0})
     assert task["status"] == "complete"
-    assert names(task) == ["analyze", "process_000", "aggregate"]
-    assert step(task, "process_000")["results"]["no_op"] is True
+    assert names(task) == ["analyze", "aggregate"]
+    assert step(task, "aggregate")["dependencies"] == ["analyze"]
     assert step(task, "aggregate")["results"]["total_processed"] == 0
 
 

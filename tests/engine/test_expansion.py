@@ -207,7 +207,7 @@ def test_batches_clone_the_worker_and_create_the_convergence() -> None:
     assert grown.rewired == {}
 
 
-def test_no_batches_makes_one_no_op_worker() -> None:
+def test_no_batches_makes_no_worker_and_links_convergence_to_the_analyzer() -> None:
     template = text(BATCH)
     grown = dynamic.expansion_after(
         template,
@@ -219,9 +219,8 @@ def test_no_batches_makes_one_no_op_worker() -> None:
         {batches.OUTCOME_KEY: {"type": "no_batches"}},
     )
     made = {s.name: s for s in grown.created}
-    assert list(made) == ["worker_000", "aggregate"]
-    assert made["worker_000"].inputs["is_no_op"] is True  # type: ignore[index]
-    assert made["aggregate"].dependencies == ("worker_000",)
+    assert list(made) == ["aggregate"]
+    assert made["aggregate"].dependencies == ("analyze",)
 
 
 def test_a_batch_outcome_naming_a_wrong_worker_is_refused() -> None:

@@ -36,5 +36,5 @@ async def run_handler(handler: Any, ctx: StepContext | None = None, **resolve: A
     """Register ``handler`` in a fresh registry, resolve it and call it once."""
     registry = HandlerRegistry()
     registry.register("under_test", handler)
-    resolved = registry.resolve("under_test", **resolve)
+    resolved = registry.resolve_step("under_test", **resolve)
     return await call_handler(resolved, ctx or make_context())

@@ -115,7 +115,7 @@ async def test_a_sync_api_handler_uses_the_same_calls(serve) -> None:
         ({"message": "card expired"}, "HTTP 402: card expired"),
         ({"detail": "no such order"}, "HTTP 402: no such order"),
         ({"error": {"message": "quota used up", "code": 9}}, "HTTP 402: quota used up"),
-        ("upstream exploded\nstack...", "HTTP 402: upstream exploded"),
+        ("upstream exploded\nstack...", "HTTP 402: Payment Required (upstream exploded)"),
         ("", "HTTP 402: Payment Required"),
     ],
 )

@@ -62,7 +62,7 @@ def test_get_by_prefix_list_and_cancel(client: TaskerClient) -> None:
     listed = client.list_tasks(status="pending")
     assert len(listed) == 1 and listed.tasks[0].task_uuid == task.task_uuid
     cancelled = client.cancel_task(task.task_uuid, reason="customer changed their mind")
-    assert cancelled.status == "cancelled"
+    assert cancelled["status"] == "cancelled" and cancelled["cancelled"] is True
     assert client.get_task(task.task_uuid).status == "cancelled"
 
 
@@ -125,3 +125,36 @@ def test_a_closed_client_refuses_calls(tmp_path: Path) -> None:
     closed.close()  # closing twice is harmless
     with pytest.raises(TaskerClientError, match="closed"):
         create(closed)
+
+
+def test_steps_audit_and_health_read_the_real_database(client: TaskerClient) -> None:
+    task = create(client)
+    (step,) = client.list_task_steps(task.task_uuid)
+    assert (step.name, step.current_state, step.task_uuid) == (
+        "record_order",
+        "pending",
+        task.task_uuid,
+    )
+    assert client.get_step(task.task_uuid, step.step_uuid) == step
+    assert client.get_step(task.task_uuid, "record_order") == step
+    client.cancel_task(task.task_uuid, reason="customer changed their mind")
+    history = client.get_step_audit_history(task.task_uuid, step.step_uuid)
+    assert [(e.step_name, e.from_state, e.to_state) for e in history] == [
+        ("record_order", None, "pending"),
+        ("record_order", "pending", "cancelled"),
+    ]
+    assert all(entry.recorded_at for entry in history)
+    health = client.health_check()
+    assert (health.healthy, health.status) == (True, "ok")
+
+
+def test_list_tasks_has_tasker_pagination(client: TaskerClient) -> None:
+    for n in range(3):
+        create(client, idempotency_key=f"page-{n}")
+    page = client.list_tasks(limit=2, offset=0)
+    assert len(page) == 2
+    assert (page.pagination.page, page.pagination.per_page, page.pagination.has_next) == (
+        1,
+        2,
+        True,
+    )

@@ -38,7 +38,7 @@ def context(
 def run(handler: Any, ctx: StepContext | None = None) -> Outcome:
     registry = HandlerRegistry()
     registry.register("h", handler)
-    return asyncio.run(call_handler(registry.resolve("h"), ctx or context()))
+    return asyncio.run(call_handler(registry.resolve_step("h"), ctx or context()))
 
 
 class Router(DecisionHandler):

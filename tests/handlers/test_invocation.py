@@ -213,7 +213,7 @@ async def test_cancellation_propagates_to_the_runner() -> None:
 
     registry = HandlerRegistry()
     registry.register("slow", handler)
-    attempt = asyncio.create_task(call_handler(registry.resolve("slow"), make_context()))
+    attempt = asyncio.create_task(call_handler(registry.resolve_step("slow"), make_context()))
     await started.wait()
     attempt.cancel()
     with pytest.raises(asyncio.CancelledError):

@@ -33,7 +33,7 @@ def write_module(folder: Path, name: str, body: str) -> Path:
 
 def not_found(registry: HandlerRegistry, callable_name: str, **kw) -> str:
     with pytest.raises(HandlerNotFound) as caught:
-        registry.resolve(callable_name, **kw)
+        registry.resolve_step(callable_name, **kw)
     message = caught.value.message
     assert "\n" not in message
     return message
@@ -103,7 +103,9 @@ def test_class_path_in_a_listed_module_gets_its_initialization(module_dir: Path)
     )
     registry = HandlerRegistry()
     registry.allow_modules(["listed_shop"])
-    resolved = registry.resolve("listed_shop.ChargeHandler", initialization={"currency": "EUR"})
+    resolved = registry.resolve_step(
+        "listed_shop.ChargeHandler", initialization={"currency": "EUR"}
+    )
     assert type(resolved.handler).__name__ == "ChargeHandler"
     assert resolved.handler.config == {"currency": "EUR"}
 
@@ -112,7 +114,7 @@ def test_registered_names_come_first_and_unknown_names_list_what_exists() -> Non
     registry = HandlerRegistry()
     registry.register("greeter", Greeter)
     registry.register("Shop::StepHandlers::Charge", Greeter)
-    assert registry.resolve("Shop::StepHandlers::Charge").resolver == "explicit_mapping"
+    assert registry.resolve_step("Shop::StepHandlers::Charge").resolver == "explicit_mapping"
     message = not_found(registry, "Shop::StepHandlers::Refund")
     assert message.startswith("no handler for 'Shop::StepHandlers::Refund'")
     assert "registered: Shop::StepHandlers::Charge, greeter" in message
@@ -126,7 +128,7 @@ def test_unknown_name_with_nothing_registered_says_how_to_load_handlers() -> Non
 async def test_handler_method_dispatches_and_a_missing_method_is_named() -> None:
     registry = HandlerRegistry()
     registry.register("greeter", Greeter)
-    resolved = registry.resolve("greeter", method="shout")
+    resolved = registry.resolve_step("greeter", method="shout")
     outcome = await call_handler(resolved, make_context(input_data={"name": "ada"}))
     assert outcome.results == {"HELLO": "ADA"}
     message = not_found(registry, "greeter", method="whisper")
@@ -151,9 +153,12 @@ def test_resolver_hints_restrict_the_chain(module_dir: Path) -> None:
     registry = HandlerRegistry()
     registry.allow_modules(["listed_hints"])
     registry.register("greeter", Greeter)
-    assert registry.resolve("greeter", resolver="explicit_mapping").resolver == "explicit_mapping"
     assert (
-        registry.resolve("listed_hints.Hinted", resolver="class_lookup").resolver == "class_lookup"
+        registry.resolve_step("greeter", resolver="explicit_mapping").resolver == "explicit_mapping"
+    )
+    assert (
+        registry.resolve_step("listed_hints.Hinted", resolver="class_lookup").resolver
+        == "class_lookup"
     )
     assert "not a registered handler name" in not_found(
         registry, "listed_hints.Hinted", resolver="explicit_mapping"
@@ -171,7 +176,7 @@ def test_custom_resolver_named_by_a_template() -> None:
     registry.register_resolver(
         "payments", lambda name, init: Greeter if name.startswith("payments:") else None
     )
-    resolved = registry.resolve("payments:stripe:refund", resolver="payments")
+    resolved = registry.resolve_step("payments:stripe:refund", resolver="payments")
     assert isinstance(resolved.handler, Greeter) and resolved.resolver == "payments"
     assert "resolver 'payments' found nothing" in not_found(
         registry, "ledger:x", resolver="payments"
@@ -190,9 +195,9 @@ async def test_registered_instances_factories_and_functions_all_resolve() -> Non
     registry.register("instance", shared)
     registry.register("factory", lambda: Greeter())
     registry.register("function", fn_handler)
-    assert registry.resolve("instance").handler is shared
-    assert isinstance(registry.resolve("factory").handler, Greeter)
-    outcome = await call_handler(registry.resolve("function"), make_context())
+    assert registry.resolve_step("instance").handler is shared
+    assert isinstance(registry.resolve_step("factory").handler, Greeter)
+    outcome = await call_handler(registry.resolve_step("function"), make_context())
     assert outcome.results == {"kind": "function"}
     assert registry.list_handlers() == ["factory", "function", "instance"]
     assert registry.unregister("factory") and not registry.is_registered("factory")
@@ -229,4 +234,4 @@ def test_preserved_undoes_registrations_made_inside_it() -> None:
         registry.register("temporary", Greeter)
         registry.unregister("greeter")
     assert registry.list_handlers() == ["greeter"]
-    assert isinstance(registry.resolve("greeter").handler, Greeter)
+    assert isinstance(registry.resolve_step("greeter").handler, Greeter)

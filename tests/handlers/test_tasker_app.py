@@ -24,7 +24,7 @@ VALIDATED = {
 
 
 async def run(registry: HandlerRegistry, callable_name: str, ctx: StepContext, **kw) -> Outcome:
-    return await call_handler(registry.resolve(callable_name, **kw), ctx)
+    return await call_handler(registry.resolve_step(callable_name, **kw), ctx)
 
 
 # -- the seed post's handlers ---------------------------------------------------------------
@@ -211,7 +211,7 @@ async def test_handler_method_picks_the_entry_point(tasker_app: HandlerRegistry)
 
 
 async def test_dotted_class_path_in_a_listed_module_resolves(tasker_app: HandlerRegistry) -> None:
-    resolved = tasker_app.resolve("app.handlers.refunds.ValidateRefundHandler")
+    resolved = tasker_app.resolve_step("app.handlers.refunds.ValidateRefundHandler")
     outcome = await call_handler(resolved, make_context(input_data={"amount": 3}))
     assert resolved.resolver == "class_lookup"
     assert outcome.results == {"amount": 3}

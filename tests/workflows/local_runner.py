@@ -116,7 +116,7 @@ async def run_template(
         if any(runs[d].state != "complete" for d in step["dependencies"]):
             continue
         ancestors = {a: runs[a].results for a in _ancestors(steps, step_name)}
-        resolved = HandlerRegistry.instance().resolve(
+        resolved = HandlerRegistry.instance().resolve_step(
             step["handler"]["callable"], initialization=step["handler"].get("initialization")
         )
         run = runs[step_name]

@@ -114,7 +114,7 @@ async def test_batch_size_from_the_context(engine: Engine) -> None:
 def test_a_worker_given_a_checkpoint_resumes_from_its_cursor() -> None:
     """What a retried clone does: start at the checkpoint's cursor with its totals."""
     shipped.import_shipped_handlers()
-    resolved = HandlerRegistry.instance().resolve("inventory_process_csv_batch")
+    resolved = HandlerRegistry.instance().resolve_step("inventory_process_csv_batch")
     analysis = {"result": {"batch_metadata": {"csv_file": str(svc.SHIPPED_CSV)}}}
     inputs = {
         "cursor": {"batch_id": "001", "start_cursor": 0, "end_cursor": 25, "batch_size": 25},
