@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from engine import retry
 from engine.api import Engine, open_engine
 from engine.cli import output
 from engine.cli.errors import UsageError
@@ -204,7 +205,7 @@ def _print_steps(task: dict[str, Any]) -> None:
             (
                 s["name"],
                 output.styled(s["current_state"]),
-                f"{s['attempts']}/{s['max_attempts']}",
+                retry.attempt_text(s["attempt"], s["attempts"], s["max_attempts"]),
                 output.clock_text(s["next_retry_at"]) if s["next_retry_at"] else "",
                 _error_text(s),
             )
