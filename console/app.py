@@ -105,6 +105,20 @@ class ConsoleApp(App[None]):
                 ]
         return self._template_steps.get(key, [])
 
+    async def run_action(
+        self,
+        action: str | Any,
+        default_namespace: Any = None,
+        namespaces: Any = None,
+    ) -> bool:
+        """Run an action; when a key's action does not apply (dimmed in the footer), the main
+        screen says why instead of the key doing nothing."""
+        if await super().run_action(action, default_namespace, namespaces):
+            return True
+        if isinstance(default_namespace, MainScreen) and isinstance(action, str):
+            return default_namespace.explain_refusal(action)
+        return False
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 

@@ -20,7 +20,7 @@ ORDER = (
 )
 
 
-def header_text(db: str, worker: str, counts: dict[str, int]) -> Text:
+def header_text(db: str, worker: str, counts: dict[str, int], loading: bool = False) -> Text:
     """``tasker.db │ worker running 2/4 │ ✓ 12 complete  ✗ 1 blocked_by_failures …``"""
     text = Text()
     text.append(" tasker ", style="bold reverse")
@@ -32,11 +32,14 @@ def header_text(db: str, worker: str, counts: dict[str, int]) -> Text:
         if counts.get(state):
             glyph, style = task_look(state)
             text.append(f"  {glyph} {counts[state]} {state}", style=style)
-    if not any(counts.values()):
+    if loading:
+        text.append("  loading tasks…", style="dim")
+    elif not any(counts.values()):
         text.append("  no tasks yet: press n to create one", style="dim")
     return text
 
 
 class ConsoleHeader(Static):
-    def show(self, db: str, worker: str, counts: dict[str, int]) -> None:
-        self.update(header_text(db, worker, counts))
+    def show(self, db: str, worker: str, counts: dict[str, int], loading: bool = False) -> None:
+        """``loading``: the first read has not answered yet, so "no tasks yet" would be a guess."""
+        self.update(header_text(db, worker, counts, loading))

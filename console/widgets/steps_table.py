@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual.binding import BindingType
 from textual.widgets import DataTable
 
 from console.formatting import (
     NOT_CREATED,
-    attempts_text,
     backoff_text,
     duration_text,
     error_class,
@@ -18,6 +18,8 @@ from console.formatting import (
     step_state_text,
 )
 from console.masking import masked_text
+from console.widgets.task_table import LIST_BINDINGS
+from engine.retry import attempt_text
 
 # Narrow, always-useful columns first; the message (shown whole in the step pane) last.
 COLUMNS = (
@@ -31,6 +33,7 @@ COLUMNS = (
     ("message", "message"),
 )
 MESSAGE_WIDTH = 48
+FINISHED_WELL = ("complete", "resolved_manually")
 
 
 def cell_width(value: Any) -> int:
@@ -64,7 +67,7 @@ def step_cells(step: dict[str, Any], now_ms: int, secrets: tuple[str, ...] = ())
     if state == NOT_CREATED:
         dim = Text(step["name"], style="dim")
         return (dim, step_state_text(state), "", "", "", "", "", "")
-    error = step.get("error") or {}
+    error = current_error(step)
     message = masked_text(str(error.get("message") or ""), secrets)
     if len(message) > MESSAGE_WIDTH:
         message = message[: MESSAGE_WIDTH - 1] + "…"
@@ -75,13 +78,26 @@ def step_cells(step: dict[str, Any], now_ms: int, secrets: tuple[str, ...] = ())
     return (
         step["name"],
         step_state_text(state),
-        attempts_text(step.get("attempts") or 0, step.get("max_attempts") or 0),
+        step_attempt_text(step),
         duration_text(step_duration_ms(step, now_ms)),
         error_text,
         Text(retry_countdown_text(step.get("next_retry_at"), now_ms), style="bold yellow"),
         delay_rule(step),
         message,
     )
+
+
+def current_error(step: dict[str, Any]) -> dict[str, Any]:
+    """The step's error, unless it finished well since (its history keeps the old one)."""
+    if step.get("current_state") in FINISHED_WELL:
+        return {}
+    return step.get("error") or {}
+
+
+def step_attempt_text(step: dict[str, Any]) -> str:
+    """``2/3``: attempt 2 (numbered as the audit numbers it) of at most 3 (engine.retry)."""
+    attempts = step.get("attempts") or 0
+    return attempt_text(step.get("attempt", attempts) or 0, attempts, step.get("max_attempts") or 0)
 
 
 def worker_templates(steps: list[dict[str, Any]]) -> set[str]:
@@ -91,6 +107,8 @@ def worker_templates(steps: list[dict[str, Any]]) -> set[str]:
 
 class StepsTable(DataTable[Any]):
     """One row per step (named key), updated in place as the task moves."""
+
+    BINDINGS: ClassVar[list[BindingType]] = LIST_BINDINGS
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", **kwargs)
