@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from console.screens.help import HelpScreen
 from console.screens.main import MainScreen
+from engine.api import default_operator
 
 # (action on the main screen, palette title, what it does)
 PALETTE = (
@@ -70,7 +71,7 @@ class ConsoleApp(App[None]):
         self.engine = engine
         self.embedded_worker = embedded_worker
         self.db_label = db_label
-        self.operator = operator
+        self.operator = operator or default_operator()  # the initiator of tasks made here
         self.poll_s = poll_s
         self.tick_s = tick_s
         self.cursor_blink = cursor_blink  # False: steady text cursors (screenshots)

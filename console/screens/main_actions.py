@@ -209,7 +209,8 @@ class OperatorActions:
             if request is not None:
                 self.create_task(request)
 
-        self.console_app.push_screen(NewTaskModal(templates, selected), done)
+        modal = NewTaskModal(templates, selected, inputs=engine.input_problems)
+        self.console_app.push_screen(modal, done)
 
     def action_toggle_worker(self) -> None:
         worker = self.console_app.embedded_worker

@@ -5,13 +5,18 @@ does not claim an empty database. Real engine, real SQLite file, the real app un
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from textual.message import Message
 from textual.notifications import Notify
+from textual.widgets import TextArea
 
+from console.app import ConsoleApp
+from console.json_schema import schema_errors
+from console.screens.new_task import NewTaskModal
 from console.showcase import Showcase
-from engine.api import Engine
+from engine.api import Engine, default_operator
 from tests.console.support import (
     SIZE,
     confirm_with_reason,
@@ -27,6 +32,7 @@ from tests.console.support import (
     tasks,
     until,
 )
+from tests.console.test_operator_actions import choose_template
 
 
 def toasts(seen: list[Message]) -> list[str]:
@@ -165,3 +171,65 @@ async def test_the_first_frame_says_loading_not_no_tasks(engine: Engine) -> None
         await loaded(pilot)
         assert "loading" not in header_text(app)
         assert str(tasks(app).border_title).startswith("tasks ")
+
+
+async def test_the_new_task_form_checks_the_handlers_models_and_unfilled_placeholders(
+    engine: Engine,
+) -> None:
+    """The analytics skeleton passes input_schema but not the handlers' @inputs models;
+    the form says so before the task exists, and a task made here names its operator."""
+    app = ConsoleApp(engine, db_label="tasker.db", poll_s=0.05)  # no operator given
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, NewTaskModal)
+        await choose_template(pilot, modal, "data_pipeline/analytics_pipeline@1.0.0")
+        editor = modal.query_one("#context-json", TextArea)
+        skeleton = json.loads(editor.text)
+        assert skeleton["source"] == "" and skeleton["date_range"]["start_date"] == ""
+
+        def status() -> str:
+            return str(modal.query_one("#context-status").render())
+
+        assert '✗ $.source: still the skeleton\'s placeholder "": fill it in' in status()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is modal, "a skeleton left as it is is not sent"
+
+        filled = {**skeleton, "source": "production", "granularity": "daily"}
+        filled["date_range"] = {"start_date": "last monday", "end_date": "2026-01-31"}
+        filled.pop("record_limit")
+        filled.pop("pipeline_id")
+        editor.load_text(json.dumps(filled))
+        await pilot.pause()
+        assert (
+            schema_errors(
+                filled, engine.template("data_pipeline", "analytics_pipeline").input_schema
+            )
+            == []
+        ), "the schema alone accepts it"
+        assert status().startswith("✗ $.date_range.start_date: Input should be a valid date")
+        assert "(@inputs of extract_sales_data, extract_inventory_data, extract_customer_data)" in (
+            status()
+        )
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is modal, "a context the handlers' models refuse is not sent"
+
+        filled["date_range"]["start_date"] = "2026-01-01"
+        editor.load_text(json.dumps(filled))
+        await pilot.pause()
+        assert status() == (
+            "✓ the context matches the template's input_schema and its handlers' @inputs models"
+        )
+        before = len(await engine.list_tasks(limit=100))
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: type(app.screen).__name__ == "MainScreen", "the form closed")
+        await until(pilot, lambda: tasks(app).row_count == before + 1, "the new task")
+        created = (await engine.list_tasks(limit=1))[0]
+        assert created["initiator"] == default_operator() and created["initiator"]
+        await engine.run_until_idle()
+        task = await engine.get_task(created["task_uuid"])
+        assert task["status"] == "complete", "the context the form let through runs"
