@@ -75,6 +75,43 @@ async def test_the_acted_on_task_stays_selected_and_its_next_attempt_is_announce
         assert (step["attempt"], step["attempts"], step["max_attempts"]) == (2, 1, 2)
 
 
+async def test_give_up_in_a_filtered_list_keeps_the_task_and_counts_right(
+    engine: Engine, showcase: Showcase
+) -> None:
+    """g on a blocked task in the blocked-only list: it turns to error (out of the filter)
+    yet stays listed and selected, and the next key acts on it, not on a neighbour."""
+    declined = showcase.tasks["declined"]
+    seen: list[Message] = []
+    app = console(engine)
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await loaded(pilot)
+        everything = tasks(app).row_count
+        await pilot.press("slash", *"state:error", "enter")
+        await until(pilot, lambda: tasks(app).row_count == 1, "the one task in error")
+        assert tasks(app).border_title == f"tasks {everything} · 1 match “state:error”"
+        await pilot.press("slash", "ctrl+u", *"state:blocked", "enter")
+        await select_task(pilot, declined)
+        await confirm_with_reason(pilot, "g", "card cannot be charged")
+        await until(pilot, lambda: task_cell(app, declined, "state") == "✗ error", "error")
+        assert any(t.startswith("gave up on task") for t in toasts(seen))
+        assert tasks(app).selected_uuid == declined
+        shown = main_screen(app).current_task
+        assert shown is not None and shown["task_uuid"] == declined
+        assert (
+            tasks(app).border_title == f"tasks {everything} · 1 match “state:blocked” · +1 acted on"
+        )
+        await pilot.press("x")  # on the task given up: says why, acts on no other task
+        await until(
+            pilot,
+            lambda: (
+                "the task is already finished (error): there is nothing left to cancel"
+                in toasts(seen)
+            ),
+            "why x did nothing",
+        )
+        assert type(app.screen).__name__ == "MainScreen"
+
+
 async def test_a_key_that_does_not_apply_says_why(engine: Engine, showcase: Showcase) -> None:
     seen: list[Message] = []
     app = console(engine)
