@@ -93,6 +93,14 @@ class HelpScreen(ModalScreen[None]):
             )
             yield Static(
                 Text(
+                    "attempts 2/3: the step's latest attempt is its 2nd run since it was "
+                    "created (the number its audit rows, the CLI and the JSON 'attempt' give); "
+                    "it may run up to attempt 3. A retry (r) allows max_attempts more runs.",
+                    style="dim",
+                )
+            )
+            yield Static(
+                Text(
                     "In the graph, steps created at run time: dimmed = not created yet, "
                     'struck through = a decision did not choose it, one box "name ×n" = the '
                     "clones of a batch step (e unfolds them).",
