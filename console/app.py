@@ -14,6 +14,7 @@ from textual.screen import Screen
 
 from console.screens.help import HelpScreen
 from console.screens.main import MainScreen
+from engine.api import default_operator
 from engine.literal import visible
 
 TOAST_LIMIT = 300  # characters of a toast: a 10 kB error message would cover the screen
@@ -74,7 +75,7 @@ class ConsoleApp(App[None]):
         self.engine = engine
         self.embedded_worker = embedded_worker
         self.db_label = db_label
-        self.operator = operator
+        self.operator = operator or default_operator()  # the initiator of tasks made here
         self.poll_s = poll_s
         self.tick_s = tick_s
         self.cursor_blink = cursor_blink  # False: steady text cursors (screenshots)
@@ -127,6 +128,20 @@ class ConsoleApp(App[None]):
                     (s.name, list(s.dependencies or [])) for s in t.steps
                 ]
         return self._template_steps.get(key, [])
+
+    async def run_action(
+        self,
+        action: str | Any,
+        default_namespace: Any = None,
+        namespaces: Any = None,
+    ) -> bool:
+        """Run an action; when a key's action does not apply (dimmed in the footer), the main
+        screen says why instead of the key doing nothing."""
+        if await super().run_action(action, default_namespace, namespaces):
+            return True
+        if isinstance(default_namespace, MainScreen) and isinstance(action, str):
+            return default_namespace.explain_refusal(action)
+        return False
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -38,6 +38,7 @@ class Shot:
     what: str
     task_role: str | None = None  # the showcase task to select first
     keys: tuple[str, ...] = ()
+    size: tuple[int, int] = SIZE
 
 
 SHOTS = (
@@ -46,6 +47,13 @@ SHOTS = (
     Shot("blocked-task", "a checkout blocked by a declined card", "declined"),
     Shot("new-task", "the new-task dialog", "declined", ("n",)),
     Shot("help", "every key and state glyph", None, ("question_mark",)),
+    Shot(
+        "small-terminal",
+        "80x24: the panes take turns; enter on a task shows its steps over its graph",
+        "declined",
+        ("enter",),
+        (80, 24),
+    ),
 )
 
 
@@ -84,7 +92,7 @@ async def take(showcase: Showcase, shot: Shot) -> str:
     """The SVG of one shot, with ids that do not change from run to run."""
     async with open_engine(showcase.db, clock=showcase_clock(showcase)) as engine:
         app = ConsoleApp(engine, db_label="showcase.db", operator=OPERATOR, cursor_blink=False)
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=shot.size) as pilot:
             await _settle_on(pilot, app, shot.task_role, showcase)
             await pilot.press(*shot.keys)
             await pilot.pause(0.2)

@@ -11,6 +11,7 @@ from typing import Any
 
 from engine import identity, plan, shipped
 from engine.clock import Clock, SystemClock
+from engine.handlers import input_check
 from engine.handlers.loading import import_handler_modules
 from engine.handlers.registry import HandlerRegistry
 from engine.ids import short_id
@@ -91,6 +92,13 @@ class Engine:
         modules += import_handler_modules(self._handler_specs)
         self.registry.allow_modules(modules)
         self._handlers_loaded = True
+
+    def input_problems(self, template: TaskTemplate, context: Any) -> list[str]:
+        """What the template's handlers' ``@inputs`` models say of ``context`` (handlers not
+        importable here are skipped): input_checks.input_problems."""
+        self.load_handlers()
+        steps = [(s.name, s.handler.callable, s.handler.resolver) for s in template.steps]
+        return input_check.input_problems(self.registry, steps, context)
 
     def worker(self, concurrency: int = 4, **options: Any) -> Worker:
         self.load_handlers()

@@ -36,8 +36,12 @@ def decide(
     policy: retry.RetryPolicy,
     now_ms: int,
     rng: random.Random | None = None,
+    earlier_runs: int = 0,
 ) -> Decision:
     """Next state of a step whose ``attempts``-th attempt (counted at claim) produced ``outcome``.
+
+    ``earlier_runs``: the step's runs before its last reset-step, so the reasons number
+    attempts as the audit does (``engine.retry.attempt_text``), not from the reset.
 
     Success → complete. A non-retryable error → error. A retryable error → waiting_for_retry
     while ``attempts < max_attempts`` and the policy is retryable; otherwise error
@@ -55,7 +59,8 @@ def decide(
         return Decision(StepState.ERROR, f"{err.error_type}: permanent failure", error=err)
     if not retry.retry_eligible(policy, attempts):
         reason = (
-            f"retries exhausted ({attempts}/{policy.max_attempts} attempts)"
+            f"retries exhausted ({attempts + earlier_runs}/"
+            f"{policy.max_attempts + earlier_runs} attempts)"
             if policy.retryable
             else "step is not retryable"
         )
@@ -64,7 +69,8 @@ def decide(
     rule = retry.describe_delay(policy, attempts, err.retry_after_s)
     return Decision(
         StepState.WAITING_FOR_RETRY,
-        f"{err.error_type}: retry {attempts + 1}/{policy.max_attempts} in {delay} ms",
+        f"{err.error_type}: attempt {attempts + earlier_runs + 1}/"
+        f"{policy.max_attempts + earlier_runs} in {delay} ms",
         error=err,
         next_retry_at_ms=now_ms + delay,
         backoff_ms=delay,

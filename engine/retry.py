@@ -126,3 +126,12 @@ def describe_delay(policy: RetryPolicy, attempts: int, retry_after_s: float | No
 def retry_eligible(policy: RetryPolicy, attempts: int) -> bool:
     """Tasker's rule: the first run always happens; later runs need retryable and attempts left."""
     return attempts == 0 or (policy.retryable and attempts < policy.max_attempts)
+
+
+def attempt_text(attempt: int, attempts: int, max_attempts: int) -> str:
+    """``attempt/last``: the step's latest attempt number (its runs since it was created,
+    as the audit numbers them) over the last number its allowance permits. ``attempts``
+    counts the runs since the last reset-step (Tasker's counter), so before any reset this
+    is Tasker's ``attempts/max_attempts``; after one it goes on from the earlier runs:
+    a step failed once, reset with ``max_attempts: 2``, shows ``1/3``, then ``2/3``."""
+    return f"{attempt}/{attempt - attempts + max_attempts}"

@@ -78,7 +78,13 @@ class StepRunner:
         policy = retry.RetryPolicy.from_json(claimed.retry_policy)
         ctx = self._context(claimed, step)
         outcome = dynamic.checked_outcome(template, step, await self._attempt(claimed, step, ctx))
-        decision = lifecycle.decide(claimed.attempts, outcome, policy, self.clock.now_ms())
+        decision = lifecycle.decide(
+            claimed.attempts,
+            outcome,
+            policy,
+            self.clock.now_ms(),
+            earlier_runs=claimed.run_count - claimed.attempts,
+        )
         decision = batches.with_failure_strategy(
             decision, claimed.failure_strategy, claimed.inputs, ctx.checkpoint
         )
@@ -90,7 +96,7 @@ class StepRunner:
                 "←" if outcome.ok else "!",
                 short_id(claimed.task_uuid),
                 visible(claimed.name),
-                claimed.attempts,
+                claimed.run_count,  # numbered as the audit numbers it (never reset)
                 decision.to_state if stored else "discarded",
             )
         return stored

@@ -13,12 +13,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from console.formatting import STEP_STATE_LOOK, TASK_STATE_LOOK
+from console.widgets.step_detail import SCROLL_BINDINGS
 
 KEYS = (
-    ("/", "filter tasks by text; state:NAME (or a state name) filters by state"),
-    ("enter", "open the task: focus its steps"),
-    ("tab / shift+tab", "next / previous pane"),
-    ("home / end / pgup / pgdn", "first / last task, a page up / down"),
+    ("/", "filter tasks by text; state:NAME or a bare state word (blocked, waiting) by state"),
+    ("enter", "in the filter: keep it; on a task: its steps; on a step: its detail"),
+    ("tab / shift+tab", "next / previous pane (tasks, steps, graph, step)"),
+    ("j / k, ↓ / ↑", "next / previous row in every list; scroll the step pane and this help"),
+    ("home / end / pgup / pgdn", "first / last row, a page up / down"),
+    ("z", "zoom: the focused pane fills the screen (z or esc: back)"),
     ("n", "new task from a template"),
     ("r", "retry (reset) the selected failed step"),
     ("R", "retry every failed step of the task"),
@@ -31,7 +34,7 @@ KEYS = (
     ("s", "sort the task list by the next column"),
     ("e", "in the graph: unfold / fold the clones of batch steps"),
     ("click a column", "sort the task list by it (again: reverse)"),
-    ("esc", "close the filter; back to the task list"),
+    ("esc", "back one pane (step → steps → tasks); in the filter box: clear it"),
     ("?", "this help"),
     ("ctrl+p", "command palette: every action by name"),
     ("q", "quit"),
@@ -39,9 +42,9 @@ KEYS = (
 
 
 def help_table() -> Table:
-    table = Table(box=None, show_header=False, pad_edge=False)
+    table = Table(box=None, show_header=False, pad_edge=False, expand=True)
     table.add_column(style="bold cyan", no_wrap=True)
-    table.add_column()
+    table.add_column(ratio=1, overflow="fold")
     for key, what in KEYS:
         table.add_row(key, what)
     return table
@@ -63,12 +66,21 @@ def legends() -> Table:
     return table
 
 
+class HelpBox(VerticalScroll, can_focus=True):
+    """The help's text: it wraps to the box, and scrolls (↓/↑, j/k) when the terminal is short."""
+
+    BINDINGS: ClassVar[list[BindingType]] = SCROLL_BINDINGS
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
+    def on_mount(self) -> None:
+        self.query_one(HelpBox).focus()
+
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog wide"):
-            yield Static(Text("Keys", style="bold underline"))
+        with HelpBox(classes="dialog wide", id="help"):
+            yield Static(Text("Keys  (↓/↑ or j/k scroll, esc closes)", style="bold underline"))
             yield Static(help_table())
             yield Static(Text(""))
             yield Static(legends())
@@ -76,6 +88,14 @@ class HelpScreen(ModalScreen[None]):
                 Text(
                     "Destructive actions ask for a reason, recorded with your name in each "
                     "step's transition history (step detail pane).",
+                    style="dim",
+                )
+            )
+            yield Static(
+                Text(
+                    "attempts 2/3: the step's latest attempt is its 2nd run since it was "
+                    "created (the number its audit rows, the CLI and the JSON 'attempt' give); "
+                    "it may run up to attempt 3. A retry (r) allows max_attempts more runs.",
                     style="dim",
                 )
             )

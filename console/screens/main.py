@@ -21,13 +21,16 @@ from console.messages import (
     TaskLoaded,
     TasksRefreshed,
 )
+from console.screens.action_rules import attempt_outcome
 from console.screens.cursors import apply_cursor_blink
 from console.screens.main_actions import OperatorActions, one_line
+from console.screens.main_navigation import NAVIGATION_BINDINGS, Navigation
+from console.step_order import first_step_needing_attention, steps_in_order
 from console.widgets.dag_view import DagView
 from console.widgets.header import ConsoleHeader
 from console.widgets.step_detail import StepDetail, step_detail_renderable
 from console.widgets.steps_table import StepsTable
-from console.widgets.task_table import TaskTable
+from console.widgets.task_table import TaskTable, matches
 from engine.literal import literal
 
 if TYPE_CHECKING:
@@ -38,20 +41,10 @@ FIRST_PAGE = 100  # read first, so the first screen does not wait for the whole 
 FIRST_PAGE_ONLY = -1  # the cursor of that first page: the feed starts after the whole list
 
 
-ATTENTION = ("error", "waiting_for_retry", "in_progress")  # what an operator opens a task for
-
-
-def first_step_needing_attention(steps: list[dict[str, Any]]) -> str | None:
-    """The failed step, else the one waiting for a retry, else a running one."""
-    for state in ATTENTION:
-        for step in steps:
-            if step.get("current_state") == state:
-                return str(step["name"])
-    return None
-
-
-class MainScreen(OperatorActions, Screen[None]):
+class MainScreen(OperatorActions, Navigation, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "app.help", "Help"),  # first: the footer never loses them
+        Binding("q", "app.quit", "Quit"),
         Binding("slash", "filter", "Filter"),
         Binding("n", "new_task", "New"),
         Binding("r", "retry_step", "Retry"),
@@ -63,7 +56,7 @@ class MainScreen(OperatorActions, Screen[None]):
         Binding("v", "toggle_reveal", "Reveal"),
         Binding("space", "toggle_worker", "Pause/Resume"),
         Binding("s", "sort", "Sort", show=False),
-        Binding("escape", "back", "Back", show=False),
+        *NAVIGATION_BINDINGS,
     ]
 
     def __init__(self) -> None:
@@ -75,6 +68,8 @@ class MainScreen(OperatorActions, Screen[None]):
         self.reveal = False
         self.pending_select: str | None = None
         self.last_counts: dict[str, int] = {}
+        self.watched: dict[tuple[str, str], dict[str, Any]] = {}
+        self.loaded_once = False  # until the first read, "no tasks" would be a guess
         self._refreshing = False
 
     @property
@@ -84,7 +79,8 @@ class MainScreen(OperatorActions, Screen[None]):
     def compose(self) -> ComposeResult:
         yield ConsoleHeader(id="header")
         yield Input(
-            placeholder="filter: words, or state:NAME   (enter: keep, esc: clear)", id="filter"
+            placeholder="filter: words, a state (blocked), state:NAME   (enter: keep, esc: clear)",
+            id="filter",
         )
         yield TaskTable(id="tasks")
         yield StepsTable(id="steps")
@@ -95,11 +91,12 @@ class MainScreen(OperatorActions, Screen[None]):
 
     def on_mount(self) -> None:
         apply_cursor_blink(self)
-        self.query_one("#tasks").border_title = "tasks"  # with counts once loaded
+        self.query_one("#tasks").border_title = "tasks · loading…"  # counts once loaded
         self.query_one("#dag").border_title = "graph"
         self.query_one("#steps").border_title = "steps"
         self.query_one("#step-detail").border_title = "step"
-        self.query_one("#filter").display = False
+        self.query_one("#filter").can_focus = False  # only while being typed in
+        self.show_view("list")
         self.query_one(TaskTable).focus()
         self.show_header({})
         self.refresh_tasks()
@@ -147,6 +144,7 @@ class MainScreen(OperatorActions, Screen[None]):
             self.cursor = max(self.cursor or 0, message.cursor)
         table = self.query_one(TaskTable)
         table.show(message.rows, self.console_app.now_ms(), message.complete)
+        self.loaded_once = True
         self.show_header(message.counts)
         self.show_list_title()
         if self.pending_select and table.has_row(self.pending_select):
@@ -162,17 +160,31 @@ class MainScreen(OperatorActions, Screen[None]):
     def show_list_title(self) -> None:
         """``tasks 12``, ``tasks 3 of 12 match "state:blocked"``, or how many are loaded."""
         table = self.query_one(TaskTable)
+        if not self.loaded_once:
+            table.border_title = "tasks · loading…"
+            return
         total = sum(self.last_counts.values())
         loaded = len(table.rows_by_uuid)
         title = f"tasks {loaded:,}" if loaded >= total else f"tasks: newest {loaded:,} of {total:,}"
         if table.query_text:
-            title += f" · {table.row_count:,} match “{table.query_text}”"
+            title += f" · {table.match_count:,} match “{table.query_text}”"
+            kept = table.kept
+            if (
+                kept
+                and table.has_row(kept)
+                and not matches(table.rows_by_uuid[kept], table.query_text)
+            ):
+                title += " · +1 acted on"
         table.border_title = literal(title)  # the typed filter is text, never markup
 
     def show_header(self, counts: dict[str, int]) -> None:
         self.last_counts = counts
         self.query_one(ConsoleHeader).show(
-            self.console_app.db_label, self.console_app.worker_text(), counts, self.reveal
+            self.console_app.db_label,
+            self.console_app.worker_text(),
+            counts,
+            self.reveal,
+            loading=not self.loaded_once,
         )
 
     @work(exclusive=True, group="task")
@@ -200,6 +212,7 @@ class MainScreen(OperatorActions, Screen[None]):
             return  # the operator moved on while it loaded
         switched = self.current_task is None or self.current_task["task_uuid"] != task["task_uuid"]
         self.current_task = task
+        self.announce_attempts(task)
         steps = self.display_steps(task)
         table = self.query_one(StepsTable)
         table.show(task["task_uuid"], steps, self.console_app.now_ms(), self.secrets(task))
@@ -215,6 +228,22 @@ class MainScreen(OperatorActions, Screen[None]):
             self.load_audit(task["task_uuid"], self.selected_step)
         self.refresh_bindings()
 
+    def announce_attempts(self, task: dict[str, Any]) -> None:
+        """Tell the operator what the next attempt of a step they acted on came to."""
+        for step in task.get("steps", []):
+            key = (task["task_uuid"], step["name"])
+            if key in self.watched:
+                text = attempt_outcome(self.watched[key], step)
+                if text is not None:
+                    del self.watched[key]
+                    failed = step.get("current_state") == "error"
+                    self.notify(
+                        text,
+                        severity="error" if failed else "information",
+                        timeout=10,
+                        markup=False,
+                    )
+
     @on(StepAuditLoaded)
     def audit_loaded(self, message: StepAuditLoaded) -> None:
         self.transitions[(message.task_uuid, message.step_name)] = message.transitions
@@ -222,15 +251,7 @@ class MainScreen(OperatorActions, Screen[None]):
 
     # what is shown -----------------------------------------------------------------------------
     def display_steps(self, task: dict[str, Any]) -> list[dict[str, Any]]:
-        """The task's steps, plus template steps no decision created (yet), in template order."""
-        template = self.console_app.template_steps(task)
-        created = {s["name"]: s for s in task.get("steps", [])}
-        if not template:
-            return list(created.values())
-        steps = [
-            created.get(name) or {"name": name, "dependencies": deps} for name, deps in template
-        ]
-        return steps + [s for n, s in created.items() if n not in dict(template)]
+        return steps_in_order(task.get("steps", []), self.console_app.template_steps(task))
 
     def show_dag(self) -> None:
         if self.current_task is None:
@@ -265,6 +286,13 @@ class MainScreen(OperatorActions, Screen[None]):
     def task_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.follow_selection(event.row_key.value)
 
+    def keep_selected(self, task_uuid: str) -> None:
+        """The acted-on task stays listed (even outside the filter) and selected."""
+        table = self.query_one(TaskTable)
+        table.keep(task_uuid)
+        if table.has_row(task_uuid) and table.selected_uuid != task_uuid:
+            table.move_cursor(row=table.get_row_index(task_uuid))
+
     def follow_selection(self, uuid: str | None) -> None:
         """Show the task under the list's cursor (another one after a filter or a sort)."""
         shown = self.current_task["task_uuid"] if self.current_task else None
@@ -280,7 +308,11 @@ class MainScreen(OperatorActions, Screen[None]):
 
     @on(DataTable.RowSelected, "#tasks")
     def task_opened(self) -> None:
-        self.query_one(StepsTable).focus()
+        self.focus_pane("steps")
+
+    @on(DataTable.RowSelected, "#steps")
+    def step_selected(self) -> None:
+        self.step_opened()
 
     @on(DataTable.RowHighlighted, "#steps")
     def step_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -299,11 +331,6 @@ class MainScreen(OperatorActions, Screen[None]):
     def sort_tasks(self, event: DataTable.HeaderSelected) -> None:
         self.query_one(TaskTable).sort_by(str(event.column_key.value))
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
-
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
         table = self.query_one(TaskTable)
@@ -312,18 +339,8 @@ class MainScreen(OperatorActions, Screen[None]):
         self.follow_selection(table.selected_uuid)
 
     @on(Input.Submitted, "#filter")
-    def filter_kept(self) -> None:
-        self.query_one(TaskTable).focus()
-
-    def action_back(self) -> None:
-        """Escape: clear and close the filter if it is open, else go back to the task list."""
-        box = self.query_one("#filter", Input)
-        if box.display:
-            box.value = ""
-            box.display = False
-            self.show_list_title()
-            self.follow_selection(self.query_one(TaskTable).selected_uuid)
-        self.query_one(TaskTable).focus()
+    def filter_submitted(self) -> None:
+        self.filter_kept()
 
     def action_sort(self) -> None:
         """Sort the task list by the next column (s again moves on; a column header click
@@ -359,6 +376,7 @@ class MainScreen(OperatorActions, Screen[None]):
         self.notify(message.text)
         if message.task_uuid:
             table = self.query_one(TaskTable)
+            table.keep(message.task_uuid)  # a created task too, whatever the filter
             if table.has_row(message.task_uuid):
                 table.move_cursor(row=table.get_row_index(message.task_uuid))
                 self.load_task(message.task_uuid)

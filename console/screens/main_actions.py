@@ -9,6 +9,7 @@ from textual import work
 
 from console.formatting import short_uuid
 from console.messages import ActionFailed, ActionSucceeded
+from console.screens.action_rules import why_not
 from console.screens.confirm import ReasonModal
 from console.screens.new_task import NewTaskModal, NewTaskRequest
 from console.screens.results import ManualResults, ResultsModal
@@ -16,13 +17,6 @@ from console.widgets.steps_table import StepsTable
 
 if TYPE_CHECKING:
     from console.app import ConsoleApp
-
-OPEN_TASK = ("pending", "steps_in_process", "waiting_for_dependencies", "waiting_for_retry")
-STEP_ACTION_STATES = {
-    "retry_step": ("error",),
-    "resolve_step": ("error", "waiting_for_retry", "pending"),
-    "complete_step": ("error", "waiting_for_retry", "pending"),
-}
 
 
 def one_line(exc: BaseException) -> str:
@@ -36,6 +30,7 @@ class OperatorActions:
     current_task: dict[str, Any] | None
     selected_step: str | None
     last_counts: dict[str, int]
+    watched: dict[tuple[str, str], dict[str, Any]]  # acted-on steps: their next attempt is told
 
     if TYPE_CHECKING:
 
@@ -46,30 +41,32 @@ class OperatorActions:
         def post_message(self, message: Any) -> bool: ...
         def notify(self, message: str, **kwargs: Any) -> None: ...
         def show_header(self, counts: dict[str, int]) -> None: ...
+        def keep_selected(self, task_uuid: str) -> None: ...
 
     # which actions make sense now (the footer dims the others) -------------------------------
-    def _step_state(self) -> str | None:
-        steps = self.query_one(StepsTable).steps
-        step = steps.get(self.selected_step or "")
-        return step.get("current_state") if step else None
+    def _step(self) -> dict[str, Any] | None:
+        return self.query_one(StepsTable).steps.get(self.selected_step or "")  # type: ignore[no-any-return]
 
     def _failed_steps(self) -> list[str]:
         steps = self.query_one(StepsTable).steps
         return [n for n, s in steps.items() if s.get("current_state") == "error"]
 
+    def why_not(self, action: str) -> str | None:
+        """Why the action does not apply to the selected task and step (None: it does)."""
+        if action == "toggle_worker" and self.console_app.embedded_worker is None:
+            return "no embedded worker: the console was started with --no-worker"
+        return why_not(action, self.current_task, self._step())
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        task = self.current_task
-        if action in STEP_ACTION_STATES:
-            return (task is not None and self._step_state() in STEP_ACTION_STATES[action]) or None
-        if action == "retry_all":
-            return (task is not None and bool(self._failed_steps())) or None
-        if action == "cancel_task":
-            status = task and task["status"]
-            return (status in (*OPEN_TASK, "blocked_by_failures")) or None
-        if action == "give_up":
-            return (task is not None and task["status"] == "blocked_by_failures") or None
-        if action == "toggle_worker":
-            return self.console_app.embedded_worker is not None or None
+        return None if self.why_not(action) else True
+
+    def explain_refusal(self, action: str) -> bool:
+        """Say why a key that does not apply did nothing (the app calls this when a dimmed
+        action's key is pressed). False when there is nothing to say."""
+        reason = self.why_not(action)
+        if reason is None:
+            return False
+        self.notify(reason, severity="warning", timeout=6, markup=False)
         return True
 
     # the actions -------------------------------------------------------------------------------
@@ -92,12 +89,18 @@ class OperatorActions:
             return
         uuid, step = target
         engine, by = self.console_app.engine, self.console_app.operator
+        before = dict(self._step() or {})
+
+        def reset(reason: str) -> Awaitable[Any]:
+            self.watched[(uuid, step)] = before
+            return engine.reset_step(uuid, step, reason, by)  # type: ignore[no-any-return]
+
         self._confirm(
             f"Retry step {step}?",
             "The step goes back to pending with a fresh allowance of attempts.",
             lambda reason: self.run_engine(
-                f"step {step} reset to pending",
-                lambda: engine.reset_step(uuid, step, reason, by),
+                f"step {step} reset to pending: its next attempt is announced here",
+                lambda: reset(reason),
                 uuid,
             ),
             "Retry",
@@ -108,9 +111,12 @@ class OperatorActions:
             return
         uuid, failed = self.current_task["task_uuid"], self._failed_steps()
         engine, by = self.console_app.engine, self.console_app.operator
+        steps = self.query_one(StepsTable).steps
+        before = {name: dict(steps[name]) for name in failed}
 
         async def reset_all(reason: str) -> None:
             for step in failed:
+                self.watched[(uuid, step)] = before[step]
                 await engine.reset_step(uuid, step, reason, by)
 
         self._confirm(
@@ -203,7 +209,8 @@ class OperatorActions:
             if request is not None:
                 self.create_task(request)
 
-        self.console_app.push_screen(NewTaskModal(templates, selected), done)
+        modal = NewTaskModal(templates, selected, inputs=engine.input_problems)
+        self.console_app.push_screen(modal, done)
 
     def action_toggle_worker(self) -> None:
         worker = self.console_app.embedded_worker
@@ -223,6 +230,8 @@ class OperatorActions:
     async def run_engine(
         self, done_text: str, call: Callable[[], Awaitable[Any]], task_uuid: str | None
     ) -> None:
+        if task_uuid is not None:
+            self.keep_selected(task_uuid)  # listed and selected while it changes state
         try:
             await call()
         except Exception as exc:  # the engine's refusal is one line the operator can act on

@@ -1,8 +1,11 @@
-"""New task: pick a template, edit the JSON context (checked against input_schema), create."""
+"""New task: pick a template, edit the JSON context, create. The context is checked against
+the template's input_schema, against its handlers' ``@inputs`` models (when they can be
+imported here), and for placeholders of the skeleton that were never edited."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -34,12 +37,54 @@ def template_key(template: Any) -> str:
     return f"{template.namespace_name}/{template.name}@{template.version}"
 
 
-def context_problems(text: str, schema: dict[str, Any] | None) -> list[str]:
-    """Why the editor's text cannot be this template's context (empty when it can)."""
+InputsCheck = Callable[[Any, dict[str, Any]], list[str]]  # (template, context) -> problems
+
+
+def leaves(value: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
+    """Every scalar of a JSON document with its path: ``($.items[0].sku, "")``."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from leaves(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from leaves(item, f"{path}[{index}]")
+    else:
+        yield path, value
+
+
+def unfilled_placeholders(context: dict[str, Any], skeleton: Any) -> list[str]:
+    """The skeleton's placeholders (empty strings, zeros) still in the context as they were:
+    the operator has not filled them in yet. (false is a choice, not a placeholder.)"""
+    placeholders = {
+        path: value
+        for path, value in leaves(skeleton)
+        if value in ("", 0) and not isinstance(value, bool)
+    }
+    return [
+        f"{path}: still the skeleton's placeholder {json.dumps(value)}: fill it in or remove it"
+        for path, value in leaves(context)
+        if path in placeholders
+        and value == placeholders[path]
+        and type(value) is type(placeholders[path])
+    ]
+
+
+def context_problems(
+    text: str,
+    schema: dict[str, Any] | None,
+    skeleton: Any = None,
+    inputs_check: Callable[[dict[str, Any]], list[str]] | None = None,
+) -> list[str]:
+    """Why the editor's text cannot be this template's context (empty when it can): invalid
+    JSON, the input_schema, placeholders left, then the handlers' own input models."""
     context, error = parsed_object(text)
     if context is None:
         return [error.replace("results", "the context")]
-    return schema_errors(context, schema)
+    problems = schema_errors(context, schema)
+    problems += unfilled_placeholders(context, skeleton) if skeleton is not None else []
+    if not problems and inputs_check is not None:
+        problems = inputs_check(context)
+    return problems
 
 
 class NewTaskModal(ModalScreen[NewTaskRequest | None]):
@@ -48,10 +93,13 @@ class NewTaskModal(ModalScreen[NewTaskRequest | None]):
         Binding("ctrl+s", "submit", "Create task"),
     ]
 
-    def __init__(self, templates: list[Any], selected: str | None = None) -> None:
+    def __init__(
+        self, templates: list[Any], selected: str | None = None, inputs: InputsCheck | None = None
+    ) -> None:
         super().__init__()
         self.templates = {template_key(t): t for t in templates}
         self.selected = selected if selected in self.templates else next(iter(self.templates), None)
+        self.inputs = inputs  # the handlers' @inputs models, when they can be imported
         self._example = ""
 
     def compose(self) -> ComposeResult:
@@ -94,10 +142,21 @@ class NewTaskModal(ModalScreen[NewTaskRequest | None]):
         else:
             self._check()
 
+    def _inputs_check(self, context: dict[str, Any]) -> list[str]:
+        if self.inputs is None or self.template is None:
+            return []
+        try:
+            return self.inputs(self.template, context)
+        except Exception:  # handler modules that fail to import: the schema check stands
+            return []
+
     @on(TextArea.Changed, "#context-json")
     def _check(self) -> list[str]:
         problems = context_problems(
-            self.query_one(TextArea).text, getattr(self.template, "input_schema", None)
+            self.query_one(TextArea).text,
+            getattr(self.template, "input_schema", None),
+            json.loads(self._example) if self._example else None,
+            self._inputs_check,
         )
         status = self.query_one("#context-status", Label)
         if problems:
@@ -106,7 +165,8 @@ class NewTaskModal(ModalScreen[NewTaskRequest | None]):
             status.update(literal("\n".join(f"✗ {line}" for line in lines), multiline=True))
             status.set_classes("error-line")
         else:
-            status.update("✓ the context matches the template's input_schema")
+            checked = "input_schema" + (" and its handlers' @inputs models" if self.inputs else "")
+            status.update(f"✓ the context matches the template's {checked}")
             status.set_classes("ok-line")
         return problems
 

@@ -24,7 +24,9 @@ ORDER = (
 REVEALED_SIGN = " SECRETS SHOWN · v hides "
 
 
-def header_text(db: str, worker: str, counts: dict[str, int], revealed: bool = False) -> Text:
+def header_text(
+    db: str, worker: str, counts: dict[str, int], revealed: bool = False, loading: bool = False
+) -> Text:
     """``tasker.db │ embedded worker running 2/4 │ ✓ 12 complete  ✗ 1 blocked_by_failures …``"""
     text = Text()
     if revealed:
@@ -39,11 +41,21 @@ def header_text(db: str, worker: str, counts: dict[str, int], revealed: bool = F
         if counts.get(state):
             glyph, style = task_look(state)
             text.append(f"  {glyph} {counts[state]} {state}", style=style)
-    if not any(counts.values()):
+    if loading:
+        text.append("  loading tasks…", style="dim")
+    elif not any(counts.values()):
         text.append("  no tasks yet: press n to create one", style="dim")
     return text
 
 
 class ConsoleHeader(Static):
-    def show(self, db: str, worker: str, counts: dict[str, int], revealed: bool = False) -> None:
-        self.update(header_text(db, worker, counts, revealed))
+    def show(
+        self,
+        db: str,
+        worker: str,
+        counts: dict[str, int],
+        revealed: bool = False,
+        loading: bool = False,
+    ) -> None:
+        """``loading``: the first read has not answered yet, so "no tasks yet" would be a guess."""
+        self.update(header_text(db, worker, counts, revealed, loading))

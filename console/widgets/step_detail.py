@@ -6,18 +6,20 @@ characters made visible (``engine.literal``) and secrets masked unless revealed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from console.formatting import clock_text, error_class, step_state_text
 from console.masking import displayed_json, secret_values, shown_text
+from console.widgets.steps_table import current_error
 from engine.literal import literal, visible
 
 
@@ -102,8 +104,8 @@ def step_detail_renderable(
     if "current_state" not in step:
         parts.append(Text("not created: a decision step has not chosen this branch", style="dim"))
         return Group(*parts)
-    if step.get("error"):
-        parts += error_renderables(step["error"], secrets, reveal)
+    if current_error(step):
+        parts += error_renderables(current_error(step), secrets, reveal)
     parts += [_heading("results"), _json(step.get("results"), reveal, secrets)]
     parts.append(_heading("transitions"))
     if transitions is None:
@@ -126,8 +128,16 @@ def step_detail_renderable(
     return Group(*parts)
 
 
+# A scrolling pane: j/k a line down/up, home/end to its top and bottom.
+SCROLL_BINDINGS: list[BindingType] = [
+    Binding("j", "scroll_down", "Down", show=False),
+    Binding("k", "scroll_up", "Up", show=False),
+]
+
+
 class StepDetail(VerticalScroll, can_focus=True):
     DEFAULT_CSS = "StepDetail > Static { width: 1fr; height: auto; }"
+    BINDINGS: ClassVar[list[BindingType]] = SCROLL_BINDINGS
 
     def compose(self) -> ComposeResult:
         yield Static(Text("select a step", style="dim"), id="step-detail-body")

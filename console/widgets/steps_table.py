@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual.binding import BindingType
 from textual.widgets import DataTable
 
 from console.formatting import (
     NOT_CREATED,
-    attempts_text,
     backoff_text,
     duration_text,
     error_class,
@@ -18,7 +18,9 @@ from console.formatting import (
     step_state_text,
 )
 from console.masking import shown_text
+from console.widgets.task_table import LIST_BINDINGS
 from engine.literal import literal, visible
+from engine.retry import attempt_text
 
 # Narrow, always-useful columns first; the message (shown whole in the step pane) last.
 COLUMNS = (
@@ -33,6 +35,7 @@ COLUMNS = (
 )
 MESSAGE_WIDTH = 48
 NAME_WIDTH = 40  # a longer step name is clipped here; the step pane shows it whole
+FINISHED_WELL = ("complete", "resolved_manually")
 
 
 def cell_width(value: Any) -> int:
@@ -68,7 +71,7 @@ def step_cells(
     if state == NOT_CREATED:
         dim = literal(step["name"], "dim", limit=NAME_WIDTH)
         return (dim, step_state_text(state), "", "", "", "", "", "")
-    error = step.get("error") or {}
+    error = current_error(step)
     message = literal(shown_text(error.get("message"), reveal, secrets), limit=MESSAGE_WIDTH)
     klass = error_class(error)
     error_text = Text(klass, style="bold red" if klass == "PERMANENT" else "yellow")
@@ -77,13 +80,26 @@ def step_cells(
     return (
         literal(step["name"], limit=NAME_WIDTH),
         step_state_text(state),
-        attempts_text(step.get("attempts") or 0, step.get("max_attempts") or 0),
+        step_attempt_text(step),
         duration_text(step_duration_ms(step, now_ms)),
         error_text,
         Text(retry_countdown_text(step.get("next_retry_at"), now_ms), style="bold yellow"),
         Text(delay_rule(step)),
         message,
     )
+
+
+def current_error(step: dict[str, Any]) -> dict[str, Any]:
+    """The step's error, unless it finished well since (its history keeps the old one)."""
+    if step.get("current_state") in FINISHED_WELL:
+        return {}
+    return step.get("error") or {}
+
+
+def step_attempt_text(step: dict[str, Any]) -> str:
+    """``2/3``: attempt 2 (numbered as the audit numbers it) of at most 3 (engine.retry)."""
+    attempts = step.get("attempts") or 0
+    return attempt_text(step.get("attempt", attempts) or 0, attempts, step.get("max_attempts") or 0)
 
 
 def worker_templates(steps: list[dict[str, Any]]) -> set[str]:
@@ -93,6 +109,8 @@ def worker_templates(steps: list[dict[str, Any]]) -> set[str]:
 
 class StepsTable(DataTable[Any]):
     """One row per step (named key), updated in place as the task moves."""
+
+    BINDINGS: ClassVar[list[BindingType]] = LIST_BINDINGS
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", **kwargs)

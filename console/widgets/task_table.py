@@ -26,6 +26,15 @@ COLUMNS = (
 )
 STATE_PREFIX = "state:"
 LABEL_WIDTH = 60  # a longer template label or initiator is clipped in its column
+
+# Every list: j/k as ↓/↑, home/end to the first and last row (DataTable: first and last
+# column). g and G are not used: g is "give up" and G the grid view (DESIGN's console keys).
+LIST_BINDINGS: list[BindingType] = [
+    Binding("j", "cursor_down", "Down", show=False),
+    Binding("k", "cursor_up", "Up", show=False),
+    Binding("home", "scroll_top", "First row", show=False),
+    Binding("end", "scroll_bottom", "Last row", show=False),
+]
 FIRST_ROWS = 100  # added at once: more than a tall terminal shows
 CHUNK_ROWS = 250  # then added per turn of the event loop: about 40 ms of measuring each
 
@@ -41,17 +50,19 @@ def task_label(row: dict[str, Any]) -> str:
 
 
 def matches(row: dict[str, Any], query: str) -> bool:
-    """Every word must match: ``state:error`` (or a bare state name) the state, others any text."""
+    """Every word must match: ``state:blocked`` the start of the state's name; a bare word
+    the start of the state's name (``blocked``, ``waiting``) or any of the row's text."""
     if not query:
         return True
     haystack = " ".join(
         str(row.get(k) or "") for k in ("task_uuid", "namespace", "name", "version", "initiator")
     ).lower()
+    status = str(row["status"])
     for word in query.lower().split():
         if word.startswith(STATE_PREFIX):
-            if not row["status"].startswith(word[len(STATE_PREFIX) :]):
+            if not status.startswith(word[len(STATE_PREFIX) :]):
                 return False
-        elif word not in haystack and word != row["status"]:
+        elif word not in haystack and not status.startswith(word):
             return False
     return True
 
@@ -71,11 +82,7 @@ def sort_value(row: dict[str, Any], column: str) -> Any:
 class TaskTable(DataTable[Any]):
     """Tasks newest first; ``show`` diffs new data against what is on screen."""
 
-    # A list of rows: home and end go to the first and last task (DataTable: columns).
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("home", "scroll_top", "First task", show=False),
-        Binding("end", "scroll_bottom", "Last task", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = LIST_BINDINGS
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
@@ -83,6 +90,7 @@ class TaskTable(DataTable[Any]):
         self._shown: dict[str, tuple[Any, ...]] = {}  # rows in the table, by task uuid
         self._waiting: dict[str, None] = {}  # matching rows still to add, in display order
         self.query_text = ""
+        self.kept: str | None = None  # the acted-on task: listed even when it left the filter
         self.sort_column = "age"
         self.sort_reverse = False
 
@@ -126,6 +134,7 @@ class TaskTable(DataTable[Any]):
 
     def set_query(self, query: str, now_ms: int) -> None:
         self.query_text = query.strip()
+        self.kept = None  # a new filter: the operator chose what to see
         for uuid in [u for u in (*self._shown, *self._waiting) if not self._wanted(u)]:
             self._drop(uuid)
         self._place(self.rows_by_uuid.values(), now_ms)
@@ -139,9 +148,23 @@ class TaskTable(DataTable[Any]):
         """Rows fetched and matching but not in the table yet (added a chunk at a time)."""
         return len(self._waiting)
 
+    def keep(self, uuid: str | None) -> None:
+        """List ``uuid`` whatever the filter says until the filter changes (None: stop), so
+        the task an operator acts on never slips out from under the cursor."""
+        previous, self.kept = self.kept, uuid
+        if previous and previous != uuid and not self._wanted(previous):
+            self._drop(previous)
+
+    @property
+    def match_count(self) -> int:
+        """How many loaded tasks match the filter (rows still being added included)."""
+        if not self.query_text:
+            return len(self.rows_by_uuid)
+        return sum(1 for row in self.rows_by_uuid.values() if matches(row, self.query_text))
+
     def _wanted(self, uuid: str) -> bool:
         row = self.rows_by_uuid.get(uuid)
-        return row is not None and matches(row, self.query_text)
+        return row is not None and (uuid == self.kept or matches(row, self.query_text))
 
     def _drop(self, uuid: str) -> None:
         self._waiting.pop(uuid, None)
@@ -154,7 +177,7 @@ class TaskTable(DataTable[Any]):
         fresh = []
         for row in rows:
             uuid = row["task_uuid"]
-            if not matches(row, self.query_text):
+            if not self._wanted(uuid):
                 self._drop(uuid)
             elif uuid in self._shown:
                 self._put(uuid, self.cells(row, now_ms))

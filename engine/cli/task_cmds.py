@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from engine import json_limits
+from engine import json_limits, retry
 from engine.api import Engine, open_engine
 from engine.cli import numbers, output
 from engine.cli.errors import UsageError
@@ -220,7 +220,7 @@ def _print_steps(task: dict[str, Any]) -> None:
             (
                 s["name"],
                 output.styled(s["current_state"]),
-                f"{s['attempts']}/{s['max_attempts']}",
+                retry.attempt_text(s["attempt"], s["attempts"], s["max_attempts"]),
                 output.clock_text(s["next_retry_at"]) if s["next_retry_at"] else "",
                 _error_text(s),
             )

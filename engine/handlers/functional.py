@@ -136,7 +136,7 @@ def injected_arguments(
             kwargs[key] = context.get_input(key)
         else:
             kwargs["inputs"] = _validated(
-                key, _model_fields_of(key, context.input_data), "task context"
+                key, model_fields_of(key, context.input_data), "task context"
             )
     kwargs.update(extra or {})
     params = _parameters(fn)
@@ -176,7 +176,7 @@ def _check_signature(fn: Callable[..., Any], kwargs: tuple[str, ...]) -> None:
         raise ConfigurationError(f"handler function {fn.__name__}(): " + "; ".join(problems))
 
 
-def _model_fields_of(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+def model_fields_of(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
     """The context keys the model declares (by name or alias), as Tasker's ``@inputs(Model)``."""
     picked: dict[str, Any] = {}
     for field_name, info in model.model_fields.items():

@@ -212,6 +212,14 @@ class HandlerRegistry:
             name, handler, method, cast("Callable[..., Any]", fn), _is_async(fn), found_by
         )
 
+    def find(self, callable: str, resolver: str | None = None) -> Any:
+        """What ``handler.callable`` names (a class, instance or factory), not instantiated,
+        or None. Custom resolvers are not asked: they are code to run, this only looks."""
+        if resolver not in (None, EXPLICIT_MAPPING, CLASS_LOOKUP) or not callable.strip():
+            return None
+        entry, _, _ = self._lookup(callable.strip(), resolver, {})
+        return entry
+
     def _lookup(
         self, name: str, resolver: str | None, init: dict[str, Any]
     ) -> tuple[Any, str, list[str]]:

@@ -197,7 +197,10 @@ def lost_worker_decision(row: Row, now: int) -> lifecycle.Decision:
         message=f"worker {row['claimed_by']} stopped before finishing (lease expired)",
     )
     policy = retry.RetryPolicy.from_json(json.loads(row["retry_policy"]))
-    return lifecycle.decide(row["attempts"], Outcome.failure(lost), policy, now)
+    earlier = row["run_count"] - row["attempts"]
+    return lifecycle.decide(
+        row["attempts"], Outcome.failure(lost), policy, now, earlier_runs=earlier
+    )
 
 
 STEP_ACTIONS = {
@@ -214,11 +217,11 @@ def step_action_move(
     to_state, _ = STEP_ACTIONS[action]
     columns: dict[str, Any] = {"claimed_by": None, "lease_expires_at": None}
     metadata: dict[str, Any] = {"action": action}
+    # The step's error goes (a finished step shows none); its audit row keeps it.
+    columns.update(error=None)
+    metadata["previous_error"] = json.loads(row["error"]) if row["error"] else None
     if action == "reset":
-        columns.update(
-            attempts=0, next_retry_at=None, backoff_ms=None, backoff_rule=None, error=None
-        )
-        metadata["previous_error"] = json.loads(row["error"]) if row["error"] else None
+        columns.update(attempts=0, next_retry_at=None, backoff_ms=None, backoff_rule=None)
     elif action == "complete":
         columns.update(results=dumps(results or {}), finished_at=now)
         metadata.update(manually_completed=True, completed_by=by)

@@ -50,6 +50,7 @@ def step_view(row: Row) -> dict[str, Any]:
         "current_state": row["state"],
         "attempts": attempts,
         "max_attempts": row["max_attempts"],
+        "attempt": row["run_count"],  # the latest attempt's number: runs ever, as audited
         "retryable": bool(row["retryable"]),
         "retry_eligible": retry.retry_eligible(policy, attempts),
         "next_retry_at": row["next_retry_at"]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import cast
 
 from textual.binding import Binding
+from textual.widgets import Input
 
 from console.app import PALETTE, ConsoleApp
 from console.screens.help import KEYS, HelpScreen
@@ -151,7 +152,7 @@ async def test_an_unclassified_error_shows_its_traceback(tmp_path: Path) -> None
             assert "RuntimeError: unexpected None" in text
 
 
-async def test_slash_filters_by_text_and_by_state_and_escape_clears(
+async def test_slash_filters_by_text_and_by_state_and_escape_in_the_box_clears(
     engine: Engine, showcase: Showcase
 ) -> None:
     app = console(engine)
@@ -163,7 +164,7 @@ async def test_slash_filters_by_text_and_by_state_and_escape_clears(
         blocked = {showcase.tasks["declined"], showcase.tasks["approval"]}
         assert set(shown_order(app)) == blocked
         assert tasks(app).border_title == f"tasks {everything} · 2 match “state:blocked”"
-        await pilot.press("escape")
+        await pilot.press("escape")  # in the box: clears the filter
         await pilot.pause()
         assert tasks(app).row_count == everything
         await pilot.press("slash", *"diamond")
@@ -175,9 +176,56 @@ async def test_slash_filters_by_text_and_by_state_and_escape_clears(
         assert set(shown_order(app)) == set(diamonds)
         await pilot.press("enter")  # keep the filter, back to the list
         assert app.focused is tasks(app)
-        await pilot.press("escape")
+        await pilot.press("escape")  # outside the box esc only moves the focus
+        await pilot.pause()
+        assert set(shown_order(app)) == set(diamonds)
+        await pilot.press("slash", "escape")  # the box again: esc there clears it
         await pilot.pause()
         assert tasks(app).row_count == everything
+
+
+async def test_a_kept_filter_survives_esc_and_tab_and_typed_keys(
+    engine: Engine, showcase: Showcase
+) -> None:
+    """enter keeps the filter; esc from a detail pane, tab round the panes and ? typed on
+    the way change nothing listed; bare state words filter as help says."""
+    app = console(engine)
+    blocked = {showcase.tasks["declined"], showcase.tasks["approval"]}
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        everything = tasks(app).row_count
+        await pilot.press("slash", *"blocked", "enter")
+        await pilot.pause()
+        assert set(shown_order(app)) == blocked, "a bare state word filters by state"
+        assert tasks(app).border_title == f"tasks {everything} · 2 match “blocked”"
+        await pilot.press("enter")  # open the task: its steps
+        await pilot.pause()
+        await pilot.press("enter")  # open the step: its detail
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "step-detail"
+        await pilot.press("escape", "escape")  # back to the steps, back to the list
+        await pilot.pause()
+        assert app.focused is tasks(app)
+        for _ in range(5):  # once round the panes and on: never into the filter box
+            await pilot.press("tab")
+            await pilot.pause()
+            assert app.focused is not None and app.focused.id != "filter"
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "HelpScreen", "? is help, not filter text"
+            await pilot.press("escape")
+            await pilot.pause()
+        assert set(shown_order(app)) == blocked
+        assert main_screen(app).query_one("#filter", Input).value == "blocked"
+        await pilot.press("slash", "ctrl+u", *"waiting", "enter")
+        await pilot.pause()
+        waiting = {
+            t["task_uuid"]
+            for t in await engine.list_tasks(limit=100)
+            if t["status"].startswith("waiting")
+        }
+        assert waiting and set(shown_order(app)) == waiting
+        assert tasks(app).border_title == f"tasks {everything} · {len(waiting)} match “waiting”"
 
 
 async def test_s_and_header_clicks_sort_the_list(engine: Engine, showcase: Showcase) -> None:

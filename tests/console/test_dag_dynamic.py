@@ -131,6 +131,8 @@ async def test_the_console_draws_a_decision_and_a_batch_the_engine_ran(
         assert [r for r in rows if r.startswith("process_csv_batch_")] == [
             f"process_csv_batch_00{n}" for n in range(1, 5)
         ]
+        joins = rows.index("aggregate_inventory")
+        assert rows.index("process_csv_batch_004") < joins, "clones before the step joining them"
         app.screen.query_one(DagView).focus()
         await pilot.press("e")
         await until(pilot, lambda: "process_csv_batch_004" in dag_text(app), "the clones")

@@ -22,4 +22,7 @@ def test_make_screenshots_writes_every_screen(tmp_path: Path, capsys) -> None:
     assert "PERMANENT PAYMENT_DECLINED" in written["blocked-task"]
     assert "New task" in written["new-task"]
     assert "Task states" in written["help"]
+    small = written["small-terminal"]
+    assert "Help" in small and "Quit" in small, "the footer keeps ? Help and q Quit"
+    assert "─ steps ─" in small and " graph " in small and " tasks " not in small
     assert "tok_test_declined" not in written["blocked-task"], "secrets stay masked"

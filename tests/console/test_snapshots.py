@@ -98,3 +98,46 @@ class TestDialogs:
         app = ShowcaseConsole(showcase)
         run = opened(None, "question_mark")
         assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+SMALL = (80, 24)
+LARGE = (160, 45)
+
+
+class TestSmallAndLargeTerminals:
+    def test_small_list(self, snap_compare, showcase: Showcase):
+        """80x24: the list alone, ? Help and q Quit in the footer."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SMALL, run_before=opened("declined"))
+
+    def test_small_task(self, snap_compare, showcase: Showcase):
+        """80x24, enter on the declined checkout: its steps over its graph."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SMALL, run_before=opened("declined", "enter"))
+
+    def test_small_step(self, snap_compare, showcase: Showcase):
+        """80x24, enter again: the failed step's detail."""
+        app = ShowcaseConsole(showcase)
+        run = opened("declined", "enter", "enter")
+        assert snap_compare(app, terminal_size=SMALL, run_before=run)
+
+    def test_small_help(self, snap_compare, showcase: Showcase):
+        """80x24, ?: the help wraps inside the terminal and scrolls."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SMALL, run_before=opened(None, "question_mark"))
+
+    def test_small_refusal_says_why(self, snap_compare, showcase: Showcase):
+        """80x24, x on a complete task: a toast says why nothing happened."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SMALL, run_before=opened("complete", "x"))
+
+    def test_large_blocked_task(self, snap_compare, showcase: Showcase):
+        """160x45: every pane at once on the declined checkout."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=LARGE, run_before=opened("declined"))
+
+    def test_large_zoomed_steps(self, snap_compare, showcase: Showcase):
+        """160x45, enter then z: the steps fill the screen."""
+        app = ShowcaseConsole(showcase)
+        run = opened("pipeline", "enter", "z")
+        assert snap_compare(app, terminal_size=LARGE, run_before=run)

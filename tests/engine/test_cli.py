@@ -121,6 +121,18 @@ def test_reset_step_from_the_cli_is_audited(capsys: pytest.CaptureFixture[str], 
     rows = json.loads(out)
     assert rows[-1]["by"] == "erin" and rows[-1]["reason"] == "try again"
 
+    # One attempt number everywhere: the retry after the reset is attempt 2 in the audit,
+    # the JSON and 'task steps' (2 of at most 1 + 3: the reset renewed the allowance).
+    run(capsys, db, "worker", "--until-idle", "--quiet")
+    _, out, _ = run(capsys, db, "task", "step-audit", uuid, "first", "--json")
+    assert json.loads(out)[-1]["attempt"] == 2
+    _, out, _ = run(capsys, db, "task", "get", uuid, "--json")
+    first = json.loads(out)["steps"][0]
+    assert (first["attempt"], first["attempts"], first["max_attempts"]) == (2, 1, 3)
+    assert first["current_state"] == "error", "the script fails the first run after a reset"
+    _, out, _ = run(capsys, db, "task", "steps", uuid)
+    assert out.splitlines()[1].split()[:3] == ["first", "error", "2/4"]
+
 
 BAD_INPUT = [
     (("task", "get", "0000dead"), "no task matches '0000dead'"),

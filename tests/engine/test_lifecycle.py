@@ -47,6 +47,14 @@ def test_retries_exhausted_is_an_error() -> None:
     assert d.to_state is StepState.ERROR and "retries exhausted (3/3" in d.reason
 
 
+def test_reasons_number_attempts_as_the_audit_does_after_a_reset() -> None:
+    """Two runs before a reset: the reset's first run is attempt 3, of at most 2 + 3."""
+    waiting = decide(1, failure(True), POLICY, NOW, earlier_runs=2)
+    assert "attempt 4/5 in" in waiting.reason, "the next attempt, after attempt 3 failed"
+    exhausted = decide(3, failure(True), POLICY, NOW, earlier_runs=2)
+    assert "retries exhausted (5/5 attempts)" in exhausted.reason
+
+
 def test_not_retryable_policy_stops_after_the_first_run() -> None:
     d = decide(1, failure(True), RetryPolicy(retryable=False, max_attempts=3), NOW)
     assert d.to_state is StepState.ERROR and d.reason == "step is not retryable"
