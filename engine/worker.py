@@ -18,6 +18,7 @@ from typing import cast
 from engine.clock import Clock, wait_for_event
 from engine.group_commit import GroupCommit, TaskStates
 from engine.handlers.registry import HandlerRegistry
+from engine.handlers.threads import HandlerThreads
 from engine.runner import StepRunner
 from engine.store import ClaimedStep, Store
 
@@ -56,7 +57,9 @@ class Worker:
         self.worker_id = worker_id or default_worker_id()
         self.lease_ms = lease_ms
         self.poll_s = poll_s
-        self.runner = StepRunner(store, registry, clock, self.worker_id)
+        # Sync handlers run on threads of the worker's own, one per step it may run at once.
+        self.threads = HandlerThreads(self.concurrency)
+        self.runner = StepRunner(store, registry, clock, self.worker_id, self.threads)
         self.paused = False
         self.attempts_run = 0
         self._running: dict[str, asyncio.Task[None]] = {}  # by step uuid: the task running it
@@ -124,6 +127,7 @@ class Worker:
         finally:
             self._looping = False
             await self._drain()
+            self.threads.close()
 
     def offer_slots(self) -> int:
         """Reserve the free slots for a claim written elsewhere (a task's creation in this
