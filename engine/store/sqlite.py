@@ -264,6 +264,7 @@ class SqliteLeaseRenewer:
         try:
             if self._cx is None:
                 self._cx = _connect(self._path)
+                _tune(self._cx)  # no fsync per commit, no checkpoint of its own: as the others
             args = (worker_id, step_uuids, lease_until_ms)
             return _patiently(_in_transaction, self._cx, (sqlite_writes.extend_leases, args))
         except sqlite3.Error as exc:
