@@ -20,9 +20,11 @@ from typing import Protocol
 
 
 class Started(Protocol):
-    """Something whose body starts later: ``started_at`` is the loop's time it began, or None."""
+    """A body that starts later: when it began and when it returned, on the loop's clock (None
+    until then)."""
 
     started_at: float | None
+    finished_at: float | None
 
 
 class Deadlines:
@@ -84,7 +86,9 @@ class TimeLimit:
         late, or has not started yet, gets its full time from its start)."""
         if self._body is None:
             return None
-        started = self._body.started_at
+        started, finished = self._body.started_at, self._body.finished_at
+        if started is not None and finished is not None and finished <= started + self._seconds:
+            return now + self._seconds  # it returned in time; the loop is late to take it in
         when = (now if started is None else started) + self._seconds
         return when if when > now else None
 

@@ -34,8 +34,8 @@ log = logging.getLogger("tasker.worker")
 
 class _Job:
     __slots__ = (
-        "arg", "context", "done", "dropped", "error", "finished", "fn", "loop", "started_at",
-        "thread", "value", "written_off",
+        "arg", "context", "done", "dropped", "error", "finished", "finished_at", "fn", "loop",
+        "started_at", "thread", "value", "written_off",
     )  # fmt: skip
 
     def __init__(self, fn: Callable[[Any], Any], arg: Any, loop: asyncio.AbstractEventLoop) -> None:
@@ -47,6 +47,7 @@ class _Job:
         self.value: Any = None
         self.error: BaseException | None = None
         self.started_at: float | None = None  # time.monotonic(), the loop's clock
+        self.finished_at: float | None = None
         self.thread: threading.Thread | None = None
         self.finished = False
         self.dropped = False  # cancelled before a thread took it: never run
@@ -149,6 +150,7 @@ class HandlerThreads:
                 job.value = job.context.run(job.fn, job.arg)
             except BaseException as exc:  # the handler's own, whatever it is (see the module)
                 job.error = exc
+            job.finished_at = time.monotonic()
             with self._lock:
                 job.finished = True
                 gone = self._written_off.pop(job, None)

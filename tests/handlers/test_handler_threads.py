@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+import time
 
 import pytest
 
@@ -92,6 +93,32 @@ async def test_a_time_limit_counts_from_the_bodys_start_not_from_the_queue() -> 
     assert outcome.ok and outcome.results == {"ran": True}
     assert (await first).ok
     threads.close()
+
+
+async def test_a_body_that_returned_in_time_is_not_failed_for_the_loops_lateness() -> None:
+    """The loop stalls past the limit after the body returned: the result still counts."""
+    threads = HandlerThreads(1)
+    deadlines = Deadlines()
+    returning = threading.Event()
+
+    @step_handler("test_quick")
+    def quick(context):
+        returning.set()
+        return {"ran": True}
+
+    async def call():
+        async with deadlines.limit(0.1) as limit:
+            return await call_handler(resolved(quick), make_context(), threads, limit)
+
+    try:
+        waiting = asyncio.create_task(call())
+        await asyncio.sleep(0)  # submitted
+        assert returning.wait(timeout=30)
+        time.sleep(0.3)  # the loop stalls (a slow callback elsewhere) past the call's limit
+        outcome = await waiting
+    finally:
+        threads.close()
+    assert outcome.ok and outcome.results == {"ran": True}
 
 
 RAISED = [SystemExit, KeyboardInterrupt, GeneratorExit, asyncio.CancelledError, BaseException]
