@@ -14,6 +14,7 @@ from engine.deadlines import Deadlines
 from engine.handlers.context import StepContext
 from engine.handlers.invoke import call_handler
 from engine.handlers.registry import ResolvedHandler
+from engine.handlers.threads import HandlerThreads
 from engine.outcomes import ErrorType, Outcome, StepError
 from engine.store import ClaimedStep, Store
 
@@ -26,15 +27,17 @@ async def call_until_done(
     timeout_s: float,
     clock: Clock,
     deadlines: Deadlines,
+    threads: HandlerThreads | None = None,
 ) -> Outcome:
     """Call the handler until it returns something other than a checkpoint_yield.
 
-    Each call has its own ``timeout_s`` (TimeoutError propagates to the runner). A yield that
+    Each call has its own ``timeout_s`` (TimeoutError propagates to the runner), counted from
+    when the handler's body starts (a sync handler's on one of ``threads``). A yield that
     moves neither cursor nor count is a permanent failure: it would be re-dispatched forever.
     """
     while True:
-        async with deadlines.limit(timeout_s):
-            outcome = await call_handler(resolved, ctx)
+        async with deadlines.limit(timeout_s) as limit:
+            outcome = await call_handler(resolved, ctx, threads, limit)
         if not batches.is_checkpoint_yield(outcome):
             return outcome
         record = batches.checkpoint_record(ctx.checkpoint, outcome.results or {}, clock.now_ms())

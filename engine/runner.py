@@ -18,6 +18,7 @@ from engine.handlers.context import StepContext
 from engine.handlers.errors import HandlerNotFound
 from engine.handlers.invoke import handler_not_found_outcome
 from engine.handlers.registry import HandlerRegistry
+from engine.handlers.threads import HandlerThreads
 from engine.ids import short_id
 from engine.literal import visible
 from engine.outcomes import ErrorType, Outcome, StepError
@@ -56,7 +57,12 @@ class TemplateCache:
 
 class StepRunner:
     def __init__(
-        self, store: Store, registry: HandlerRegistry, clock: Clock, worker_id: str
+        self,
+        store: Store,
+        registry: HandlerRegistry,
+        clock: Clock,
+        worker_id: str,
+        threads: HandlerThreads | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -65,6 +71,7 @@ class StepRunner:
         self.templates = TemplateCache(store)
         self.cancel_requested: set[str] = set()
         self.deadlines = Deadlines()  # the handlers' time limits, on one timer
+        self.threads = threads or HandlerThreads(1)  # the sync handlers' (the worker's own)
 
     async def run(
         self, claimed: ClaimedStep, store_result: Callable[[AttemptResult], Awaitable[bool]]
@@ -147,8 +154,9 @@ class StepRunner:
             # A checkpoint_yield stores the checkpoint and calls the handler again at once
             # (each call with its own timeout); no attempt is counted.
             return await checkpoints.call_until_done(
-                self.store, claimed, resolved, ctx, timeout_s, self.clock, self.deadlines
-            )
+                self.store, claimed, resolved, ctx, timeout_s, self.clock, self.deadlines,
+                self.threads,
+            )  # fmt: skip
         except TimeoutError:
             return Outcome.failure(
                 StepError(

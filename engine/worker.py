@@ -18,6 +18,9 @@ from typing import cast
 from engine.clock import Clock, wait_for_event
 from engine.group_commit import GroupCommit, TaskStates
 from engine.handlers.registry import HandlerRegistry
+from engine.handlers.threads import HandlerThreads
+from engine.ids import short_id
+from engine.lease_keeper import LeaseKeeper
 from engine.runner import StepRunner
 from engine.store import ClaimedStep, Store
 
@@ -56,7 +59,9 @@ class Worker:
         self.worker_id = worker_id or default_worker_id()
         self.lease_ms = lease_ms
         self.poll_s = poll_s
-        self.runner = StepRunner(store, registry, clock, self.worker_id)
+        # Sync handlers run on threads of the worker's own, one per step it may run at once.
+        self.threads = HandlerThreads(self.concurrency)
+        self.runner = StepRunner(store, registry, clock, self.worker_id, self.threads)
         self.paused = False
         self.attempts_run = 0
         self._running: dict[str, asyncio.Task[None]] = {}  # by step uuid: the task running it
@@ -81,6 +86,7 @@ class Worker:
             alone=lambda: self._busy <= 1,
         )
         self._next_heartbeat_ms = 0
+        self._keeper: LeaseKeeper | None = None  # renews the leases from a thread of its own
 
     @property
     def running_count(self) -> int:
@@ -110,6 +116,7 @@ class Worker:
         """Claim and run steps until ``stop()``; with ``until_idle``, until nothing is left."""
         await self.store.recover_expired(self.clock.now_ms(), self.worker_id)
         self._looping = True
+        self._keeper = self._start_keeper()
         try:
             while not self._stopping:
                 self._wake.clear()
@@ -124,6 +131,10 @@ class Worker:
         finally:
             self._looping = False
             await self._drain()
+            self.threads.close()
+            if self._keeper is not None:
+                self._keeper.stop()
+                self._keeper = None
 
     def offer_slots(self) -> int:
         """Reserve the free slots for a claim written elsewhere (a task's creation in this
@@ -183,7 +194,7 @@ class Worker:
         """Run ``claimed``, then the step its result's write handed on, and so on."""
         run = self._runs[cast("asyncio.Task[None]", asyncio.current_task())]
         while True:
-            run.current, run.may_hand_on = claimed.step_uuid, True
+            run.current, run.step, run.may_hand_on = claimed.step_uuid, claimed, True
             failed: Exception | None = None
             try:
                 await self.runner.run(claimed, self._commits.submit)
@@ -279,14 +290,54 @@ class Worker:
         if now < self._next_heartbeat_ms:
             return
         # Often enough to notice an operator's cancel quickly, and well inside the lease.
-        self._next_heartbeat_ms = now + min(self.lease_ms // 3, HEARTBEAT_MAX_MS)
-        flagged = await self.store.renew_leases(
-            self.worker_id, list(self._running), now + self.lease_ms
-        )
+        self._next_heartbeat_ms = now + self._heartbeat_ms
+        if self._keeper is None:  # renewed here, not on a thread of their own (a FakeClock)
+            self.flagged(
+                await self.store.renew_leases(
+                    self.worker_id, list(self._running), now + self.lease_ms
+                )
+            )
         await self.store.recover_expired(now, self.worker_id)
-        for step_uuid in flagged:
+
+    @property
+    def _heartbeat_ms(self) -> int:
+        return min(self.lease_ms // 3, HEARTBEAT_MAX_MS)
+
+    def _start_keeper(self) -> LeaseKeeper | None:
+        """Renew the leases on a thread of their own, so a handler that blocks the loop does not
+        lose its step; not under a FakeClock (its tests move leases by hand), nor without a
+        second connection."""
+        renewer = None if _is_fake(self.clock) else self.store.lease_renewer()
+        if renewer is None:
+            return None
+        loop = asyncio.get_running_loop()
+        keeper = LeaseKeeper(self, renewer, self.clock, loop, self._heartbeat_ms / 1000)
+        keeper.start()
+        return keeper
+
+    # -- what the lease keeper asks, from its thread (reads of plain containers only) --------
+
+    def leased(self) -> list[str]:
+        return list(self._running)
+
+    def longest_time_limit_s(self) -> float:
+        runs = list(self._runs.values())
+        return max((run.step.timeout_ms for run in runs if run.step is not None), default=0) / 1000
+
+    def step_of(self, task: asyncio.Task[object] | None) -> str | None:
+        run = self._runs.get(task) if task is not None else None  # type: ignore[arg-type]
+        step = run.step if run is not None else None
+        return None if step is None else f"step {step.name} of task {short_id(step.task_uuid)}"
+
+    def flagged(self, step_uuids: set[str]) -> None:
+        """Stop the steps an operator cancelled or that are no longer this worker's."""
+        for step_uuid in step_uuids:
             task = self._running.get(step_uuid)
-            if task is not None and step_uuid not in self.runner.cancel_requested:
+            if (
+                task is not None
+                and step_uuid not in self.runner.cancel_requested
+                and step_uuid not in self._settled  # its result is written: nothing to stop
+            ):
                 self.runner.cancel_requested.add(step_uuid)
                 task.cancel()
 
@@ -312,6 +363,7 @@ class _StepTask:
 
     task: asyncio.Task[None]
     current: str  # step uuid
+    step: ClaimedStep | None = None  # the step it runs now, once begun
     successor: ClaimedStep | None = None
     may_hand_on: bool = False  # while its step runs: its result's write may hand one on
 

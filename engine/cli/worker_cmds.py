@@ -12,6 +12,7 @@ from typing import Any
 
 from engine.api import open_engine
 from engine.cli import numbers, output
+from engine.handlers.threads import WrittenOff
 
 
 def register(groups: argparse._SubParsersAction[Any]) -> None:
@@ -59,7 +60,22 @@ async def run_worker(args: argparse.Namespace) -> int:
         f"worker {worker.worker_id}: {worker.attempts_run} attempts run; tasks: {summary}",
         file=sys.stderr,
     )
+    _name_written_off(worker.threads.written_off())
     return 0
+
+
+def _name_written_off(threads: list[WrittenOff]) -> None:
+    """The handlers still running on threads the worker wrote off: the process exits without
+    them (they are daemon threads), and says so rather than hang or leave them unnamed."""
+    if not threads:
+        return
+    print(
+        f"{len(threads)} handler thread(s) written off after their time limit or a"
+        " cancellation are still running and end with this process:",
+        file=sys.stderr,
+    )
+    for gone in threads:
+        print(f"  {gone.describe()}", file=sys.stderr)
 
 
 YOUNG_OBJECTS_BEFORE_A_COLLECTION = 50_000  # Python's default is 700

@@ -7,37 +7,73 @@ import inspect
 import json
 from typing import Any, cast
 
+from engine.deadlines import TimeLimit
 from engine.handlers.classify import result_from_exception, result_from_value
 from engine.handlers.context import StepContext
 from engine.handlers.errors import HandlerNotFound
 from engine.handlers.registry import ResolvedHandler
 from engine.handlers.results import StepHandlerResult
+from engine.handlers.threads import HandlerThreads
 from engine.json_limits import MAX_RESULT_BYTES, NotStorable, TooLarge, stored_text
 from engine.outcomes import ErrorType, Outcome, StepError
 
 _STORED_ERROR_TYPES = {member.value for member in ErrorType}
 
 
-async def call_handler(resolved: ResolvedHandler, ctx: StepContext) -> Outcome:
-    """Call the handler once: sync handlers on a worker thread, async ones on this loop.
+async def call_handler(
+    resolved: ResolvedHandler,
+    ctx: StepContext,
+    threads: HandlerThreads | None = None,
+    limit: TimeLimit | None = None,
+) -> Outcome:
+    """Call the handler once: sync handlers on ``threads`` (the worker's; without them, on
+    asyncio's default executor), async ones on this loop. ``limit``, the call's time limit,
+    counts from when a sync handler's body starts on its thread.
 
-    Never raises for anything the handler does, except ``asyncio.CancelledError``, which
-    propagates so the runner can cancel an attempt on timeout or operator request.
+    Never raises for anything the handler does, ``BaseException`` included (``SystemExit``,
+    ``KeyboardInterrupt``, ``GeneratorExit``, a ``CancelledError`` it raised itself): each
+    fails the attempt as an unclassified exception would. Only a real cancellation of this
+    task (a time limit, an operator, a worker shutting down) propagates, as CancelledError.
     """
     handler = resolved.handler
     to_result = getattr(handler, "_result_for_value", result_from_value)
-    to_failure = getattr(handler, "_result_for_exception", result_from_exception)
     try:
         if resolved.is_async:
             value = await resolved.fn(ctx)
         else:
-            value = await asyncio.to_thread(resolved.fn, ctx)
-            if inspect.isawaitable(value):
+            if threads is None:
+                value = await asyncio.to_thread(resolved.fn, ctx)
+            else:
+                on_submit = None if limit is None else limit.count_from
+                value, raised = await threads.call(resolved.fn, ctx, on_submit)
+                if raised is not None:
+                    return outcome_from_result(_failure(handler, raised))
+            if inspect.isawaitable(value):  # a sync handler may hand back a coroutine
                 value = await value
         result = to_result(value)
     except Exception as exc:
-        result = to_failure(exc)
+        result = _failure(handler, exc)
+    except BaseException as exc:
+        if isinstance(exc, asyncio.CancelledError) and _cancelled_from_outside():
+            raise
+        result = _failure(handler, exc)
     return outcome_from_result(result)
+
+
+def _failure(handler: Any, exc: BaseException) -> StepHandlerResult:
+    """A failed call's result: through the handler's own classification for an Exception
+    (an API handler reads HTTP errors), the common one for anything else."""
+    if isinstance(exc, Exception):
+        to_failure = getattr(handler, "_result_for_exception", result_from_exception)
+        return cast(StepHandlerResult, to_failure(exc))
+    return result_from_exception(exc)
+
+
+def _cancelled_from_outside() -> bool:
+    """A CancelledError is this task's real cancellation when someone cancelled the task; one
+    a handler raised of its own accord comes with no cancellation requested."""
+    task = asyncio.current_task()
+    return task is None or task.cancelling() > 0
 
 
 def handler_not_found_outcome(exc: HandlerNotFound) -> Outcome:

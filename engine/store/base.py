@@ -108,8 +108,24 @@ class Finished(NamedTuple):
     task_states: dict[str, TaskState]  # each re-evaluated task's state after the batch
 
 
+class LeaseRenewer(Protocol):
+    """Lease renewal on a connection of its own, for a thread beside the event loop (a handler
+    that blocks the loop must not let its step's lease expire). Blocking calls, one thread."""
+
+    def renew(self, worker_id: str, step_uuids: list[str], lease_until_ms: int) -> set[str]:
+        """As ``Store.renew_leases``."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class Store(Protocol):
     async def close(self) -> None: ...
+
+    def lease_renewer(self) -> LeaseRenewer | None:
+        """A renewer with a connection of its own (opened on first use, on the thread that
+        uses it); None when the store cannot open a second connection (an in-memory SQLite)."""
+        ...
 
     async def template_definition(self, template_id: str) -> str:
         """The JSON definition of a template in use."""

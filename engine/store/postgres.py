@@ -28,6 +28,7 @@ from engine.store import (
     postgres_writes,
 )
 from engine.store.base import AttemptResult, ClaimedStep, Finished, StoreError, TaskPlan
+from engine.store.postgres_leases import PostgresLeaseRenewer
 from engine.store.postgres_tx import Tx, publish
 
 log = logging.getLogger("tasker.store")
@@ -118,6 +119,9 @@ class PostgresStore(postgres_reads.ReadMixin):
                 f"cannot open connections to PostgreSQL at {label} ({exc}); check the server"
             ) from None
         return store
+
+    def lease_renewer(self) -> PostgresLeaseRenewer:
+        return PostgresLeaseRenewer(self.url, self.label)
 
     async def close(self) -> None:
         if self._listener is not None:

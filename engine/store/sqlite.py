@@ -218,6 +218,9 @@ class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin, sqlite_bulk.
             store._checkpointer.start()
         return store
 
+    def lease_renewer(self) -> SqliteLeaseRenewer | None:
+        return None if self.path == ":memory:" else SqliteLeaseRenewer(self.path)
+
     async def close(self) -> None:
         if self._inline is not None:
             self._inline.close()
@@ -299,6 +302,31 @@ class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin, sqlite_bulk.
             except sqlite3.Error as exc:
                 raise _friendly(self.path, exc) from None
             await asyncio.sleep(pause)
+
+
+class SqliteLeaseRenewer:
+    """Renews leases on a connection of its own, from the thread that calls it."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._cx: sqlite3.Connection | None = None
+
+    def renew(self, worker_id: str, step_uuids: list[str], lease_until_ms: int) -> set[str]:
+        if not step_uuids:
+            return set()
+        try:
+            if self._cx is None:
+                self._cx = _connect(self._path)
+                _tune(self._cx)  # no fsync per commit, no checkpoint of its own: as the others
+            args = (worker_id, step_uuids, lease_until_ms)
+            return _patiently(_in_transaction, self._cx, (sqlite_writes.extend_leases, args))
+        except sqlite3.Error as exc:
+            raise _friendly(self._path, exc) from None
+
+    def close(self) -> None:
+        if self._cx is not None:
+            self._cx.close()
+            self._cx = None
 
 
 def _if_then_in_transaction(

@@ -94,7 +94,7 @@ class WriteMixin:
     ) -> set[str]:
         if not step_uuids:
             return set()
-        return await self._write(_renew_leases, worker_id, step_uuids, lease_until_ms)
+        return await self._write(extend_leases, worker_id, step_uuids, lease_until_ms)
 
     async def recover_expired(self, now_ms: int, by: str) -> int:
         expired = await self._call(  # a cheap read first: most checks find nothing
@@ -243,7 +243,7 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
     return plan.task_uuid, True
 
 
-def _renew_leases(
+def extend_leases(
     cx: sqlite3.Connection, worker_id: str, step_uuids: list[str], until: int
 ) -> set[str]:
     marks = ",".join("?" * len(step_uuids))

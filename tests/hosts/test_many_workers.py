@@ -76,8 +76,9 @@ def test_a_worker_killed_mid_step_is_replaced_once_its_lease_expires(
     try:
         wait_until(
             lambda: rows(db, "SELECT claimed_by FROM steps WHERE name = 'second'"
-                             " AND state = 'in_progress'") == [("host-a",)],
-            60, "host-a runs the step",
+                             " AND state = 'in_progress'") == [("host-a",)]
+            and f"{task} second 1 " in (runlog.read_text() if runlog.exists() else ""),
+            60, "host-a runs the step (its claim committed, its handler begun)",
         )  # fmt: skip
         second = worker(db, "host-b", env, "--lease-seconds", "1")
         first.send_signal(signal.SIGKILL)

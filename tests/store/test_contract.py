@@ -115,6 +115,25 @@ async def test_retry_waits_for_its_backoff_then_runs_again(store: Store) -> None
     assert again.attempts == 2
 
 
+async def test_a_lease_renewer_renews_from_a_thread_of_its_own(store: Store) -> None:
+    """The worker's lease keeper: its own connection, on its own thread, the same contract."""
+    made = plan({"a": (), "b": ()})
+    await store.create_task(made, T0)
+    claimed = await store.claim_ready("w1", T0, 2, 1000)
+    uuids = [c.step_uuid for c in claimed]
+    renewer = store.lease_renewer()
+    assert renewer is not None
+    try:
+        assert await asyncio.to_thread(renewer.renew, "w1", uuids, T0 + 5000) == set()
+        assert await asyncio.to_thread(renewer.renew, "intruder", uuids, T0 + 99_000) == set()
+        assert await store.recover_expired(T0 + 4999, "w2") == 0  # renewed to T0 + 5000
+        await store.task_action(made.task_uuid, "cancel", T0 + 10, "ops", "customer left")
+        assert await asyncio.to_thread(renewer.renew, "w1", uuids, T0 + 6000) == set(uuids)
+    finally:
+        await asyncio.to_thread(renewer.close)
+    assert await store.recover_expired(T0 + 6001, "w2") == 2  # not renewed past T0 + 6000
+
+
 async def test_leases_renew_only_for_their_owner_and_report_cancel_requests(store: Store) -> None:
     made = plan({"a": (), "b": ()})
     await store.create_task(made, T0)
