@@ -47,12 +47,14 @@ def requires(permission: str) -> Callable[[Request], Awaitable[Caller]]:
     return caller
 
 
-def full_uuid(text: str, what: str) -> str:
-    """``text`` if it is a uuid (lower-cased), else a 400 saying so."""
+def full_uuid(text: str, what: str, status: int = 400) -> str:
+    """``text`` if it is a uuid (lower-cased), else a 400 saying so (or ``status``: where the
+    document declares no 400, a malformed uuid names no task, a 404)."""
     try:
         return str(uuid.UUID(text))
     except ValueError:
-        raise ApiProblem(400, f"{what} '{text[:80]}' is not a UUID; pass the full UUID") from None
+        message = f"{what} '{text[:80]}' is not a UUID; pass the full UUID"
+        raise ApiProblem(status, message) from None
 
 
 def step_named(task: dict[str, Any], step_uuid: str) -> dict[str, Any]:

@@ -106,7 +106,7 @@ async def get_task(
     engine: Annotated[Engine, Depends(engine_of)],
     caller: Annotated[Caller, Depends(requires("tasks:read"))],
 ) -> dict[str, Any]:
-    task = await engine.get_task(full_uuid(uuid, "task"))
+    task = await engine.get_task(full_uuid(uuid, "task", status=404))
     return task_response(task, engine.clock.now_ms(), caller.may(REVEAL))
 
 
