@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 from pathlib import Path
 
 import uvicorn
@@ -35,11 +36,25 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(args.db, args.templates, args.handlers, args.environment, keys)
 
 
+def _check_listenable(host: str, port: int) -> None:
+    """One line, before uvicorn starts, when the address cannot be listened on."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        raise UsageError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}); pick another --host or --port"
+        ) from None
+
+
 def run_server(args: argparse.Namespace) -> int:
     try:
         settings = settings_from(args)
     except ServeError as exc:
         raise UsageError(str(exc)) from None
+    _check_listenable(args.host, args.port)
     mode = f"keys from {args.api_keys or os.environ.get('TASKER_API_KEYS')}"
     print(
         f"tasker serve: http://{args.host}:{args.port} "

@@ -4,6 +4,7 @@ them, manual actions audited with the key's name; no keys off loopback refused a
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,3 +119,8 @@ def test_serving_off_loopback_without_keys_or_with_a_bad_key_file_is_refused(
     assert "unknown permission 'tasks:rm'" in serve_refusal(tmp_path, "--api-keys", str(bad))
     assert "cannot read" in serve_refusal(tmp_path, "--api-keys", str(tmp_path / "none.json"))
     assert "TCP port" in serve_refusal(tmp_path, "--port", "70000")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        assert "pick another" in serve_refusal(tmp_path, "--port", port)
