@@ -125,6 +125,8 @@ async def get_template(
                 "description": step.description,
                 "default_retryable": step.retry.retryable,
                 "default_max_attempts": step.retry.max_attempts,
+                # Beyond Tasker's shape: the template's DAG, for a console over HTTP.
+                "dependencies": list(step.dependencies),
             }
             for step in template.steps
         ],

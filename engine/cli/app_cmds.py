@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 from typing import Any
 
 from engine.cli.errors import UsageError
@@ -21,6 +22,15 @@ def register(groups: argparse._SubParsersAction[Any]) -> None:
         help="only observe; other 'tasker worker' processes run the steps",
     )
     p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument(
+        "--url",
+        help="a Tasker orchestration REST API (tasker serve, or any Tasker) instead of --db",
+    )
+    p.add_argument(
+        "--api-key",
+        default=os.environ.get("TASKER_API_KEY"),
+        help="the key sent as X-API-Key with --url (TASKER_API_KEY)",
+    )
     p.set_defaults(run=lambda args: _entry("console.main", "run_console")(args))
 
     p = groups.add_parser(
