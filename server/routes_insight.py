@@ -5,6 +5,7 @@ operator is one ``blocked_by_failures``: a step failed permanently or ran out of
 (Tasker's ``MaxRetriesExceeded``). Those tasks are the investigation queue, and each time a
 task entered that state is an entry (its id derived from the task and the moment). Entries'
 investigation notes and the staleness sweep do not exist here: those endpoints answer 501.
+Analytics are computed from the tasks' rows (``server.analytics``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Depends, Query
 
 from engine.api import Engine
 from engine.states import TaskState
+from server import analytics
 from server.auth import REVEAL, Caller
 from server.deps import engine_of, full_uuid, requires
 from server.errors import ApiProblem
@@ -22,6 +24,7 @@ from server.views import derived_id, iso, shown
 
 router = APIRouter()
 BLOCKED = TaskState.BLOCKED_BY_FAILURES
+SCAN_CHUNK = 500
 MAX_RETRIES_SCORE = 500  # Tasker's v_dlq_investigation_queue: base score of this reason
 
 
@@ -95,6 +98,54 @@ async def dlq_entry(
     }
 
 
+async def _every_task(engine: Engine) -> list[dict[str, Any]]:
+    """Every task's full view, newest first: the analytics read the rows themselves (a scan,
+    meant for this engine's local databases and an occasional look)."""
+    views, offset = [], 0
+    while True:
+        rows = await engine.list_tasks(None, None, SCAN_CHUNK, offset)
+        views += [await engine.get_task(r["task_uuid"]) for r in rows]
+        if len(rows) < SCAN_CHUNK:
+            return views
+        offset += SCAN_CHUNK
+
+
+@router.get("/v1/analytics/performance")
+async def performance(
+    engine: Annotated[Engine, Depends(engine_of)],
+    _: Annotated[Caller, Depends(requires("system:analytics_read"))],
+    hours: Annotated[int, Query(ge=1, le=24 * 366)] = 24,
+) -> dict[str, Any]:
+    now = engine.clock.now_ms()
+    return analytics.performance(await _every_task(engine), now - hours * 3_600_000, now)
+
+
+@router.get("/v1/analytics/bottlenecks")
+async def bottlenecks(
+    engine: Annotated[Engine, Depends(engine_of)],
+    _: Annotated[Caller, Depends(requires("system:analytics_read"))],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 10,
+    min_executions: Annotated[int, Query(ge=1)] = 5,
+) -> dict[str, Any]:
+    """Slowest steps and tasks of the last 24 hours (Tasker's window), task and step counts of
+    every task. No connection pool is measured here: its utilization is reported as 0 and
+    flagged unmeasured."""
+    tasks = await _every_task(engine)
+    since = engine.clock.now_ms() - 24 * 3_600_000
+    recent = [t for t in tasks if t["created_at"] >= since]
+    steps = analytics.slow_steps(recent, min_executions)
+    return {
+        "slow_steps": steps[:limit],
+        "slow_tasks": analytics.slow_tasks(recent, min_executions)[:limit],
+        "resource_utilization": {
+            "database_pool_utilization": 0.0,
+            "database_pool_utilization_measured": False,
+            "system_health": analytics.health_counts(await engine.task_counts(), tasks),
+        },
+        "recommendations": analytics.recommendations(steps),
+    }
+
+
 _UNANSWERED: dict[
     tuple[str, str, str | None], str
 ] = {  # (method, path, permission): why this server cannot answer it
@@ -104,10 +155,6 @@ _UNANSWERED: dict[
     "kept; act on the steps with PATCH /v1/tasks/{uuid}/workflow_steps/{step_uuid}",
     ("GET", "/v1/dlq/stats", "dlq:stats"): "past DLQ entries are not kept",
     ("GET", "/v1/dlq/staleness", "dlq:read"): "there is no staleness sweep or threshold here",
-    ("GET", "/v1/analytics/performance", "system:analytics_read"): "no performance "
-    "aggregates are computed",
-    ("GET", "/v1/analytics/bottlenecks", "system:analytics_read"): "no bottleneck "
-    "aggregates are computed",
     ("GET", "/config", "system:config_read"): "there is no orchestration configuration "
     "(queues, pools, circuit breakers) to show",
     ("GET", "/health/detailed", None): "use /ready: one database, no other parts",

@@ -245,8 +245,6 @@ def test_blocked_tasks_are_the_investigation_queue_and_the_rest_says_501(served:
         ("GET", "/v1/dlq/stats"),
         ("GET", "/v1/dlq/staleness"),
         ("PATCH", f"/v1/dlq/entry/{uuid.uuid4()}"),
-        ("GET", "/v1/analytics/performance"),
-        ("GET", "/v1/analytics/bottlenecks"),
         ("GET", "/config"),
         ("GET", "/health/detailed"),
     ):
@@ -254,3 +252,31 @@ def test_blocked_tasks_are_the_investigation_queue_and_the_rest_says_501(served:
         assert answer.status_code == 501, (url, answer.text)
         check_component(answer.json(), "ApiError")
         assert "not available" in answer.json()["BadRequest"]["message"]
+
+
+def test_analytics_come_from_the_tasks_rows(served: Served) -> None:
+    made = [create(served, checkout(f"fast-{n}", token="tok_ok")) for n in range(5)]
+    outbox = {"TASKER_DEMO_OUTBOX": str(served.folder / "outbox.db")}
+    run_tasker(served.db, "worker", "--until-idle", "--quiet", env=outbox)
+    for task in made:
+        assert served.http.get(f"/v1/tasks/{task['task_uuid']}").json()["status"] == "complete"
+    path = "/v1/analytics/bottlenecks"
+    found = check(served.http.get(f"{path}?min_executions=5&limit=50"), "GET", path)
+    names = {s["step_name"] for s in found["slow_steps"] if s["task_name"] == "order_processing"}
+    assert names >= {"validate_cart", "process_payment", "send_confirmation"}
+    payment = next(s for s in found["slow_steps"] if s["step_name"] == "process_payment")
+    assert payment["execution_count"] >= 5 and payment["error_count"] >= 1  # declined ones
+    health = found["resource_utilization"]["system_health"]
+    every = check(served.http.get("/v1/tasks?per_page=1"), "GET", "/v1/tasks")
+    assert health["total_tasks"] == every["pagination"]["total_count"]
+    assert health["complete_tasks"] >= 5 and health["error_steps"] >= 1
+    few = check(served.http.get(f"{path}?min_executions=100000"), "GET", path)
+    assert few["slow_steps"] == [] and few["slow_tasks"] == []
+
+    path = "/v1/analytics/performance"
+    metrics = check(served.http.get(f"{path}?hours=1"), "GET", path)
+    assert metrics["total_tasks"] == every["pagination"]["total_count"]  # all made this hour
+    assert metrics["completed_tasks"] >= 5 and 0 < metrics["completion_rate"] <= 100
+    bad = served.http.get(f"{path}?hours=-1")
+    assert bad.status_code == 400
+    check_component(bad.json(), "ApiError")
