@@ -63,7 +63,7 @@ async def _matching(
 async def list_tasks(
     engine: Annotated[Engine, Depends(engine_of)],
     caller: Annotated[Caller, Depends(requires("tasks:list"))],
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=2**31 - 1)] = 1,  # the document: int32
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
     namespace: str | None = None,
     status: str | None = None,
