@@ -4,6 +4,7 @@ with ``--url``, a Tasker REST API (``console.remote``)."""
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,7 +25,8 @@ async def console_session(args: argparse.Namespace) -> AsyncIterator[ConsoleApp]
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     if getattr(args, "url", None):
-        async with remote_session(args.url, args.api_key) as app:
+        key = args.api_key or os.environ.get("TASKER_API_KEY") or None
+        async with remote_session(args.url, key) as app:
             yield app
         return
     if getattr(args, "api_key", None):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 from typing import Any
 
 from engine.cli.errors import UsageError
@@ -28,7 +27,6 @@ def register(groups: argparse._SubParsersAction[Any]) -> None:
     )
     p.add_argument(
         "--api-key",
-        default=os.environ.get("TASKER_API_KEY"),
         help="the key sent as X-API-Key with --url (TASKER_API_KEY)",
     )
     p.set_defaults(run=lambda args: _entry("console.main", "run_console")(args))
