@@ -26,8 +26,8 @@ console: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/ruff check engine tasker_core console tests bench templates
-	$(BIN)/ruff format --check engine tasker_core console tests bench templates
+	$(BIN)/ruff check engine tasker_core console server tests bench templates
+	$(BIN)/ruff format --check engine tasker_core console server tests bench templates
 
 test: lint
 	$(BIN)/python -m pytest -m "not slow"

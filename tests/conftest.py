@@ -18,7 +18,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         lines = [
             f"postgresql: {backends.ADMIN_URL} (a database of this run's own, dropped at the end)"
         ]
-    for material in (external.CORPUS, external.UPSTREAM_TESTS):
+    for material in external.MATERIALS:
         try:
             found = external.locate(material)
             note = str(found) if found else f"absent, its tests skip ({material.env_var} unset)"

@@ -1,12 +1,13 @@
 """Test material that is other people's work, kept outside the repository, and how tests find it.
 
-Two sets, both from the public Tasker repositories (tests/compat/README.md says where):
+Three sets, all from the public Tasker repositories (tests/compat/README.md says where):
 
 - ``CORPUS``: Tasker's task-template corpus (170 YAML files);
-- ``UPSTREAM_TESTS``: the real ``tasker_core`` package's own unit tests.
+- ``UPSTREAM_TESTS``: the real ``tasker_core`` package's own unit tests;
+- ``TASKER_OPENAPI``: the OpenAPI 3.1 document of Tasker's orchestration REST API.
 
 Each is looked for in its environment variable first (``TASKER_COMPAT_CORPUS``,
-``TASKER_UPSTREAM_TESTS``), then beside the repository (``../shared/compat/…``). A copy that is
+``TASKER_UPSTREAM_TESTS``, ``TASKER_OPENAPI``), then beside the repository (``../shared/compat/…``). A copy that is
 found is checked once against its manifest in ``tests/compat/`` (every file's sha256), so a test
 never passes or fails on somebody's edited copy.
 
@@ -95,6 +96,13 @@ UPSTREAM_TESTS = Material(
     beside=("shared", "compat", "tasker-py-tests"),
     manifest_name="upstream-tests.sha256",
 )
+TASKER_OPENAPI = Material(
+    title="Tasker's orchestration OpenAPI document",
+    env_var="TASKER_OPENAPI",
+    beside=("shared", "compat", "tasker-openapi"),
+    manifest_name="tasker-openapi.sha256",
+)
+MATERIALS = (CORPUS, UPSTREAM_TESTS, TASKER_OPENAPI)
 
 
 def corpus_template_names() -> list[str]:
@@ -169,7 +177,7 @@ def write_manifest(folder: Path, path: Path) -> None:
 
 
 if __name__ == "__main__":  # refresh the manifests from the copies found
-    for each in (CORPUS, UPSTREAM_TESTS):
+    for each in MATERIALS:
         where = locate(each)
         if where is None:
             raise SystemExit(each.missing_line())

@@ -33,3 +33,9 @@ def test_our_console_package_is_the_one_imported() -> None:
     import console
 
     assert Path(console.__file__).resolve().is_relative_to(REPO)
+
+
+def test_the_engine_and_its_cli_load_no_web_framework() -> None:
+    """``tasker serve`` is found by name at run time: the engine works without FastAPI."""
+    loaded = modules_after("import engine, engine.cli, engine.api, engine.worker")
+    assert not {"server", "fastapi", "starlette", "uvicorn"} & loaded

@@ -1,7 +1,7 @@
-"""``tasker console`` and ``tasker demo``: entry points that live outside the engine.
+"""``tasker console``, ``tasker serve`` and ``tasker demo``: entry points that live outside the engine.
 
-They are found by name at run time, so the engine never depends on the console or on the
-shipped workflows' code.
+They are found by name at run time, so the engine never depends on the console, the REST server
+or the shipped workflows' code.
 """
 
 from __future__ import annotations
@@ -24,7 +24,32 @@ def register(groups: argparse._SubParsersAction[Any]) -> None:
         help="only observe; other 'tasker worker' processes run the steps",
     )
     p.add_argument("--concurrency", type=CONCURRENCY, default=4)
+    p.add_argument(
+        "--url",
+        help="a Tasker orchestration REST API (tasker serve, or any Tasker) instead of --db",
+    )
+    p.add_argument(
+        "--api-key",
+        help="the key sent as X-API-Key with --url (TASKER_API_KEY)",
+    )
     p.set_defaults(run=lambda args: _entry("console.main", "run_console")(args))
+
+    p = groups.add_parser(
+        "serve",
+        help="Tasker's orchestration REST API over this database",
+        description="Serve Tasker's orchestration REST API (OpenAPI 3.1) over this database. "
+        "Without --api-keys it listens on loopback only and asks no key.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.add_argument(
+        "--api-keys",
+        metavar="FILE",
+        help='JSON {"keys": [{"name", "key", "permissions"}]} (TASKER_API_KEYS); '
+        "required off loopback",
+    )
+    p.add_argument("--access-log", action="store_true", help="log every request on stderr")
+    p.set_defaults(run=lambda args: _entry("server.main", "run_server")(args))
 
     p = groups.add_parser("demo", help="the checkout demo")
     p.add_argument("--orders", type=numbers.whole("--orders", 1, 5000), default=40)

@@ -1,0 +1,91 @@
+"""What the console needs of its data: the calls it makes of ``engine.api.Engine``.
+
+Two backends satisfy it: the local ``Engine`` (a database file or URL) and ``RemoteEngine``
+(``console.remote``: a Tasker orchestration server over HTTP). Screens call only these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+
+class ClockLike(Protocol):
+    def now_ms(self) -> int: ...
+
+
+class StepLike(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def dependencies(self) -> list[str]: ...
+
+
+class TemplateLike(Protocol):
+    @property
+    def namespace_name(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def input_schema(self) -> dict[str, Any] | None: ...
+    @property
+    def steps(self) -> Sequence[StepLike]: ...
+
+
+class CreatedLike(Protocol):
+    @property
+    def task_uuid(self) -> str: ...
+    @property
+    def created(self) -> bool: ...
+
+
+Task = dict[str, Any]
+
+
+class ConsoleData(Protocol):
+    @property
+    def clock(self) -> ClockLike: ...
+    def templates(self) -> Sequence[TemplateLike]: ...
+    async def list_tasks(
+        self,
+        namespace: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Task]: ...
+    async def task_summaries(self, task_uuids: list[str], /) -> list[Task]: ...
+    async def task_counts(self) -> dict[str, int]: ...
+    async def change_cursor(self) -> int: ...
+    async def changes_since(self, cursor: int, /) -> tuple[int, list[str]]: ...
+    async def get_task(self, uuid: str, /) -> Task: ...
+    async def step_audit(self, task_uuid: str, step_name: str, /) -> list[Task]: ...
+    async def create_task(
+        self,
+        name: str,
+        namespace: str,
+        context: dict[str, Any] | None = None,
+        version: str | None = None,
+        initiator: str | None = None,
+        source_system: str | None = None,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> CreatedLike: ...
+    async def reset_step(
+        self, task: str, step: str, reason: str, by: str | None = None
+    ) -> Task: ...
+    async def resolve_step(
+        self, task: str, step: str, reason: str, by: str | None = None
+    ) -> Task: ...
+    async def complete_step(
+        self, task: str, step: str, results: dict[str, Any], reason: str, by: str | None = None
+    ) -> Task: ...
+    async def cancel_task(
+        self, task: str, reason: str | None = None, by: str | None = None
+    ) -> Task: ...
+    async def give_up(
+        self, task: str, reason: str | None = None, by: str | None = None
+    ) -> Task: ...
