@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from console.host import WorkerControl
 from console.screens.help import HelpScreen
 from console.screens.main import MainScreen
 from engine.api import default_operator
@@ -33,20 +34,6 @@ PALETTE = (
     ("toggle_reveal", "Reveal / mask secrets", "Show or hide sensitive context values"),
     ("toggle_worker", "Pause / resume worker", "Pause or resume the embedded worker"),
 )
-
-
-class WorkerControl(Protocol):
-    """What the console needs of an embedded worker (engine.embedded.EmbeddedWorker)."""
-
-    concurrency: int
-
-    @property
-    def paused(self) -> bool: ...
-    @property
-    def running_count(self) -> int: ...
-    def pause(self) -> None: ...
-    def resume(self) -> None: ...
-    def wake(self) -> None: ...
 
 
 class ConsoleApp(App[None]):

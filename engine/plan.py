@@ -8,19 +8,7 @@ from typing import Any, NamedTuple
 from engine import dag, expansion, ids, retry
 from engine.store.base import StepPlan, TaskPlan
 from engine.store.moves import compact_json
-from engine.templates import StepDefinition, TaskTemplate
-
-DEFAULT_TIMEOUT_MS = 30_000
-
-
-def step_timeout_ms(step: StepDefinition) -> int:
-    """Tasker's order: handler.initialization.timeout_ms, then timeout_seconds, then 30 s."""
-    init_timeout = (step.handler.initialization or {}).get("timeout_ms")
-    if isinstance(init_timeout, int | float) and init_timeout > 0:
-        return int(init_timeout)
-    if step.timeout_seconds:
-        return int(step.timeout_seconds * 1000)
-    return DEFAULT_TIMEOUT_MS
+from engine.templates import TaskTemplate
 
 
 def template_definition(template: TaskTemplate) -> tuple[str, str]:
@@ -63,7 +51,7 @@ def _shape(template: TaskTemplate) -> _Shape:
             step.retry.max_attempts,
             step.retry.retryable,
             policy,
-            step_timeout_ms(step),
+            step.timeout_ms(),
             compact_json(list(dependencies[step.name])),
             compact_json(policy),
         )

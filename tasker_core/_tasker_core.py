@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from engine.handlers.client import TaskerClient as EngineClient
+from engine.client import TaskerClient as EngineClient
 
 _current: contextvars.ContextVar[EngineClient | None] = contextvars.ContextVar(
     "tasker_client", default=None

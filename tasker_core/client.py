@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.handlers.client import TaskerClient as EngineClient
-from engine.handlers.client import TaskerClientError
+from engine.client import TaskerClient as EngineClient
+from engine.client import TaskerClientError
 from engine.handlers.client_responses import (
     HealthResponse,
     PaginationInfo,

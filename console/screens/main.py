@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
 from console.formatting import NOT_CREATED
+from console.host import ConsoleHost
 from console.masking import secret_values
 from console.messages import (
     ActionFailed,
@@ -32,9 +33,6 @@ from console.widgets.step_detail import StepDetail, step_detail_renderable
 from console.widgets.steps_table import StepsTable
 from console.widgets.task_table import TaskTable, matches
 from engine.literal import literal
-
-if TYPE_CHECKING:
-    from console.app import ConsoleApp
 
 LIST_LIMIT = 10_000  # the newest tasks loaded at start; tasks created later join the list
 FIRST_PAGE = 100  # read first, so the first screen does not wait for the whole list
@@ -73,8 +71,8 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
         self._refreshing = False
 
     @property
-    def console_app(self) -> ConsoleApp:
-        return self.app  # type: ignore[return-value]
+    def console_app(self) -> ConsoleHost:
+        return cast("ConsoleHost", self.app)
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader(id="header")

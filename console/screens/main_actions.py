@@ -8,15 +8,13 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 
 from console.formatting import short_uuid
+from console.host import ConsoleHost
 from console.messages import ActionFailed, ActionSucceeded
 from console.screens.action_rules import why_not
 from console.screens.confirm import ReasonModal
 from console.screens.new_task import NewTaskModal, NewTaskRequest
 from console.screens.results import ManualResults, ResultsModal
 from console.widgets.steps_table import StepsTable
-
-if TYPE_CHECKING:
-    from console.app import ConsoleApp
 
 
 def one_line(exc: BaseException) -> str:
@@ -35,7 +33,7 @@ class OperatorActions:
     if TYPE_CHECKING:
 
         @property
-        def console_app(self) -> ConsoleApp: ...
+        def console_app(self) -> ConsoleHost: ...
 
         def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
         def post_message(self, message: Any) -> bool: ...

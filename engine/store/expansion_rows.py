@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine import dynamic, expansion, ids, lifecycle, plan, retry
+from engine import dynamic, expansion, ids, lifecycle, retry
 from engine.states import StepState
 from engine.store.moves import dumps
 from engine.templates.models import StepType, TaskTemplate
@@ -110,7 +110,7 @@ def rows_for(
                 "max_attempts": step.retry.max_attempts,
                 "retryable": int(step.retry.retryable),
                 "retry_policy": dumps(retry.RetryPolicy.from_template(step.retry).to_json()),
-                "timeout_ms": plan.step_timeout_ms(step),
+                "timeout_ms": step.timeout_ms(),
                 "created_at": now,
                 "updated_at": now,
                 "template_step": new.template_step if new.template_step != new.name else None,

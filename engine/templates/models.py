@@ -88,6 +88,9 @@ class LifecycleConfig(_Model):
     auto_dlq_on_timeout: bool | None = None
 
 
+DEFAULT_STEP_TIMEOUT_MS = 30_000  # Tasker's default step timeout
+
+
 class StepDefinition(_Model):
     name: str
     description: str | None = None
@@ -101,6 +104,15 @@ class StepDefinition(_Model):
     batch_config: BatchConfiguration | None = None
     result_schema: dict[str, Any] | None = None
     composition: Any = None
+
+    def timeout_ms(self) -> int:
+        """Tasker's order: handler.initialization.timeout_ms, then timeout_seconds, then 30 s."""
+        init_timeout = (self.handler.initialization or {}).get("timeout_ms")
+        if isinstance(init_timeout, int | float) and init_timeout > 0:
+            return int(init_timeout)
+        if self.timeout_seconds:
+            return int(self.timeout_seconds * 1000)
+        return DEFAULT_STEP_TIMEOUT_MS
 
 
 class HandlerOverride(_Model):
