@@ -176,7 +176,11 @@ async def test_a_step_resolved_by_hand_shows_no_stale_error_its_history_keeps_it
         assert step_cell(app, "process_payment", "message") == ""
         await select_step(pilot, "process_payment")
         await until(pilot, lambda: "paid by bank transfer" in detail_text(app), "the audit")
-        assert "PAYMENT_DECLINED" not in detail_text(app)
+        current, _, history = detail_text(app).partition("\nattempts\n")
+        assert "PAYMENT_DECLINED" not in current, "no error shown as the step's own"
+        assert "\nerror\n" not in current
+        assert "PAYMENT_DECLINED" in history, "attempt 1's error stays in its history"
+        assert "resolved by erin" in history
         last = (await engine.step_audit(declined, "process_payment"))[-1]
         assert last["metadata"]["previous_error"]["error_code"] == "PAYMENT_DECLINED"
 
