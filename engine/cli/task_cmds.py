@@ -74,6 +74,7 @@ def register(groups: argparse._SubParsersAction[Any]) -> None:
     for name, text in (
         ("reset-step", "retry a failed step"),
         ("resolve-step", "mark a step resolved without results"),
+        ("retry-now", "run a step waiting for its retry now"),
     ):
         p = commands.add_parser(name, help=text)
         p.add_argument("uuid", metavar="UUID")
@@ -345,6 +346,8 @@ async def step_action(args: argparse.Namespace) -> int:
     async with _engine(args) as engine:
         if args.action == "reset-step":
             task = await engine.reset_step(args.uuid, args.step, args.reason, args.by)
+        elif args.action == "retry-now":
+            task = await engine.retry_now(args.uuid, args.step, args.reason, args.by)
         elif args.action == "resolve-step":
             task = await engine.resolve_step(args.uuid, args.step, args.reason, args.by)
         else:

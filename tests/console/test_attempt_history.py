@@ -3,6 +3,9 @@ between them, and a headline. Real engine, real SQLite file, the real app under 
 
 from __future__ import annotations
 
+from textual.message import Message
+from textual.widgets import Label
+
 from console.showcase import Showcase
 from engine.api import Engine
 from tests.console.support import (
@@ -14,6 +17,7 @@ from tests.console.support import (
     select_task,
     until,
 )
+from tests.console.test_operator_trust import toasts
 
 
 def attempt_lines(text: str) -> list[str]:
@@ -69,3 +73,47 @@ async def test_a_reset_shows_between_the_attempts_and_in_the_headline(
         assert numbers == ["1", "2"]
         table = "\n".join(attempt_lines(detail_text(app))[2:])
         assert table.index("↺ reset") < table.index("\n2 ")
+
+
+async def test_r_on_a_step_waiting_for_its_retry_runs_it_now(
+    engine: Engine, showcase: Showcase
+) -> None:
+    waiting = showcase.tasks["waiting"]
+    seen: list[Message] = []
+    app = console(engine)
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await select_task(pilot, waiting)
+        await select_step(pilot, "process_payment")
+        before = next(
+            s for s in (await engine.get_task(waiting))["steps"] if s["name"] == "process_payment"
+        )
+        assert before["current_state"] == "waiting_for_retry"
+        await pilot.press("r")
+        await pilot.pause()
+        title = app.screen.query_one(".dialog-title", Label).render()
+        assert str(title) == "Run step process_payment now?"
+        await pilot.press("escape")
+        await confirm_with_reason(pilot, "r", "customer on the phone")
+        await until(
+            pilot,
+            lambda: any(t.startswith("step process_payment retried now") for t in toasts(seen)),
+            "the action acknowledged",
+        )
+        audit = await engine.step_audit(waiting, "process_payment")
+        last = audit[-1]
+        assert (last["to_state"], last["by"], last["reason"]) == (
+            "waiting_for_retry",
+            "erin",
+            "customer on the phone",
+        )
+        assert last["metadata"] == {"action": "retry_now", "was_due_at": before["next_retry_at"]}
+        await until(
+            pilot,
+            lambda: "retried now by erin" in detail_text(app) and "↺ retry now" in detail_text(app),
+            "the history naming the retry now",
+        )
+        await engine.run_until_idle()
+        announced = "process_payment: attempt 2 → "
+        await until(
+            pilot, lambda: any(t.startswith(announced) for t in toasts(seen)), "the attempt's end"
+        )

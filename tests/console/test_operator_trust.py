@@ -142,20 +142,6 @@ async def test_a_key_that_does_not_apply_says_why(engine: Engine, showcase: Show
             ),
             "why g did nothing",
         )
-        await select_task(pilot, showcase.tasks["waiting"])
-        waiting_step = main_screen(app).selected_step
-        assert waiting_step is not None
-        assert step_cell(app, waiting_step, "state").endswith("waiting_for_retry")
-        await pilot.press("r")
-        await until(
-            pilot,
-            lambda: any(
-                t.startswith(f"{waiting_step} cannot be retried: it has not failed for good")
-                for t in toasts(seen)
-            ),
-            "why r did nothing on a waiting step",
-        )
-        assert type(app.screen).__name__ == "MainScreen", "no dialog opened"
 
 
 async def test_a_step_resolved_by_hand_shows_no_stale_error_its_history_keeps_it(

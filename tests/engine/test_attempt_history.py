@@ -3,12 +3,14 @@ of real runs (a fake clock, each backend), and the rules of the headline."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
 
-from engine.api import Engine
+from engine.api import Engine, open_engine
 from engine.attempt_history import (
     Attempt,
     AttemptHistory,
@@ -18,6 +20,7 @@ from engine.attempt_history import (
 )
 from engine.cli import main
 from tests.engine.support import DATA, HANDLERS, step
+from tests.store.support import failure
 
 
 async def _history(engine: Engine, uuid: str, name: str) -> AttemptHistory:
@@ -140,3 +143,45 @@ def test_tasker_task_attempts(
     assert main([*base, "task", "attempts", uuid, "nope"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "has no step 'nope'; its steps: first, second, third" in err
+
+
+def test_tasker_task_retry_now_runs_a_waiting_step_at_once(
+    capsys: pytest.CaptureFixture[str], db: Path
+) -> None:
+    """A retry due in an hour runs at the next worker's first look after ``retry-now``."""
+    base = ["--db", str(db), "--templates", str(DATA)]
+    for module in HANDLERS:
+        base += ["--handlers", module]
+    later = int(time.time() * 1000) + 3_600_000
+
+    async def fail_once_an_hour_from_now() -> str:
+        async with open_engine(db, templates=[DATA], handlers=HANDLERS) as engine:
+            made = await engine.create_task(
+                "flaky_chain", "testing", {"script": {"first": ["retry"]}}
+            )
+            [claimed] = await engine.store.claim_ready("w", later, 1, 1000)
+            await engine.store.finish_attempts([failure(claimed, later)], later, "w")
+            return made.task_uuid
+
+    uuid = asyncio.run(fail_once_an_hour_from_now())
+    assert main([*base, "task", "retry-now", uuid, "second", "--reason", "now"]) == 2
+    assert "retry-now needs a step waiting for its retry" in capsys.readouterr().err
+    assert main([*base, "task", "retry-now", uuid[-8:], "first", "--reason", "customer on the "
+                 "phone", "--by", "carol"]) == 0  # fmt: skip
+    assert "retry-now: task" in capsys.readouterr().out
+    assert main([*base, "worker", "--until-idle", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main([*base, "task", "attempts", uuid, "first", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [(a["attempt"], a["outcome"]) for a in shown["attempts"]] == [
+        (1, "waiting_for_retry"),
+        (2, "complete"),
+    ]
+    (action,) = shown["actions"]
+    assert (action["action"], action["by"], action["reason"], action["after_attempt"]) == (
+        "retry_now",
+        "carol",
+        "customer on the phone",
+        1,
+    )
+    assert "retried now by carol" in shown["headline"]
