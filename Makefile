@@ -18,7 +18,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 # A fresh demo every time: the last one's database, gateway ledger and outbox go first.
 # (To resume a demo where it stopped: tasker --db demo.db demo)
 demo: $(STAMP) clean
-	$(BIN)/tasker --db demo.db demo
+	$(BIN)/tasker --db demo.db demo --pace slow
 
 console: $(STAMP)
 	$(BIN)/tasker console
