@@ -14,6 +14,8 @@ from typing import Any
 from engine import batches, checkpoints, dynamic, lifecycle, retry
 from engine.clock import Clock
 from engine.deadlines import Deadlines
+from engine.events.routing import RoutedEvent
+from engine.events.step_events import attempt_events
 from engine.handlers.context import StepContext
 from engine.handlers.errors import HandlerNotFound
 from engine.handlers.invoke import handler_not_found_outcome
@@ -52,6 +54,7 @@ class StepRunner:
         self.templates = TemplateCache(store)
         self.cancel_requested: set[str] = set()
         self.deadlines = Deadlines()  # the handlers' time limits, on one timer
+        self.on_published: Callable[[tuple[RoutedEvent, ...]], None] | None = None
 
     async def run(
         self, claimed: ClaimedStep, store_result: Callable[[AttemptResult], Awaitable[bool]]
@@ -66,7 +69,12 @@ class StepRunner:
         decision = batches.with_failure_strategy(
             decision, claimed.failure_strategy, claimed.inputs, ctx.checkpoint
         )
-        stored = await store_result(AttemptResult(claimed.step_uuid, claimed.run_count, decision))
+        events = attempt_events(template, step, claimed, outcome, decision, self.clock.now_ms())
+        stored = await store_result(
+            AttemptResult(claimed.step_uuid, claimed.run_count, decision, events)
+        )
+        if events and stored and self.on_published is not None:
+            self.on_published(events)  # after the commit: fast events, and wake the relay
         self.cancel_requested.discard(claimed.step_uuid)
         if log.isEnabledFor(logging.INFO):
             log.info(

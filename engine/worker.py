@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from engine.clock import Clock, wait_for_event
+from engine.events.relay import EventRelay, EventStore
 from engine.group_commit import GroupCommit, TaskStates
 from engine.handlers.registry import HandlerRegistry
 from engine.runner import StepRunner
@@ -57,6 +58,8 @@ class Worker:
         self.lease_ms = lease_ms
         self.poll_s = poll_s
         self.runner = StepRunner(store, registry, clock, self.worker_id)
+        self.events = EventRelay(cast(EventStore, store), clock, self.worker_id, lease_ms)
+        self.runner.on_published = self.events.published
         self.paused = False
         self.attempts_run = 0
         self._running: dict[str, asyncio.Task[None]] = {}  # by step uuid: the task running it
@@ -110,6 +113,7 @@ class Worker:
         """Claim and run steps until ``stop()``; with ``until_idle``, until nothing is left."""
         await self.store.recover_expired(self.clock.now_ms(), self.worker_id)
         self._looping = True
+        self.events.start()
         try:
             while not self._stopping:
                 self._wake.clear()
@@ -124,6 +128,7 @@ class Worker:
         finally:
             self._looping = False
             await self._drain()
+            await self.events.stop(deliver_due=until_idle and not self._stopping)
 
     def offer_slots(self) -> int:
         """Reserve the free slots for a claim written elsewhere (a task's creation in this

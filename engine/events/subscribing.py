@@ -17,6 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import partial
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
@@ -160,7 +161,7 @@ class BaseSubscriber(ABC):
         self._active = True
 
     def _callback(self, pattern: str) -> EventCallback:
-        return lambda event: self._handle_if_matches(event, pattern)
+        return partial(self._handle_if_matches, pattern=pattern)
 
     def stop(self) -> None:
         if not self._active:
