@@ -131,6 +131,7 @@ class BasePublisher(ABC):
                 return False
             payload = self.transform_payload(ctx)
             metadata = {
+                **ctx.metadata,
                 "publisher": self.publisher_name,
                 "step_name": ctx.step_name,
                 "namespace": ctx.namespace,

@@ -163,9 +163,6 @@ class EventRelay:
             )
             if report.state != delivery.PENDING:
                 break
-            if self._stopping:  # no retry after the worker stopped: the event failed
-                report = replace(report, state=delivery.FAILED, next_attempt_at=None)
-                break
             earlier.append(report)
             await self.clock.sleep(delivery.backoff_ms(attempt) / 1000)
         self._records.append(replace(report, earlier=tuple(earlier)))

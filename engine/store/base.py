@@ -80,7 +80,8 @@ class AttemptResult:
     step_uuid: str
     run_count: int
     decision: Decision
-    # The durable events the attempt published: written with its outcome, or not at all.
+    # The events the attempt published; the durable ones are written with its outcome (or not
+    # at all), the fast ones are the worker's to deliver after the commit.
     events: tuple[RoutedEvent, ...] = ()
 
 

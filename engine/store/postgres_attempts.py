@@ -149,7 +149,9 @@ async def finish_attempts(
             creators.setdefault(row["task_uuid"], []).append((row["name"], result.decision.results))
     for task_uuid, finished in creators.items():  # decision branches and batch workers
         await close_creators(tx, task_uuid, finished, now, by)
-    outbox = [e for r in results if r.events and r.step_uuid in moved for e in r.events]
+    outbox = [
+        e for r in results if r.events and r.step_uuid in moved for e in r.events if e.durable
+    ]
     if outbox:  # a step that publishes nothing pays no statement for it
         await postgres_events.write_outbox(tx, outbox, by)
     evaluated = await reevaluate_all(

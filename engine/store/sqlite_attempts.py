@@ -165,7 +165,7 @@ def finish_attempts(
             continue
         stored.append(True)
         if result.events:  # a step that publishes nothing pays no statement for it
-            outbox += [event.outbox_row(by) for event in result.events]
+            outbox += [event.outbox_row(by) for event in result.events if event.durable]
         move = moves.decision_move(row, result.decision, now)
         stored_moves.add(row, move.to_state, move.reason, move.metadata, **move.columns)
         reasons.setdefault(row["task_uuid"], []).append(f"step {row['name']} {move.to_state.value}")
