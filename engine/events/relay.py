@@ -21,6 +21,7 @@ from engine.events import delivery
 from engine.events.delivery import ClaimedEvent, DeliveryReport
 from engine.events.routing import RoutedEvent
 from engine.events.subscribing import (
+    BaseSubscriber,
     DomainEvent,
     InProcessDomainEventPoller,
     SubscriberRegistry,
@@ -194,15 +195,20 @@ class EventRelay:
 def _call_all(
     wanting: dict[str, Callable[[Any], object]], event: DomainEvent
 ) -> dict[str, str | None]:
+    """Each subscriber that took the event (None) or failed (its error); one that let it pass
+    (``before_handle`` said no) is left out: nothing was delivered to it."""
     outcomes: dict[str, str | None] = {}
     for name, callback in wanting.items():
         try:
-            ok = callback(event)
-            owner = getattr(getattr(callback, "func", None), "__self__", None)
-            error = None if ok is not False else _error_text(owner)
+            taken = callback(event)
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        outcomes[name] = error
+            outcomes[name] = f"{type(exc).__name__}: {exc}"
+            continue
+        owner = getattr(getattr(callback, "func", None), "__self__", None)
+        if taken is False:
+            outcomes[name] = _error_text(owner)
+        elif taken is not None or not isinstance(owner, BaseSubscriber):
+            outcomes[name] = None  # a plain callback that returned took the event
     return outcomes
 
 

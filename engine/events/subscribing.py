@@ -122,14 +122,14 @@ class BaseSubscriber(ABC):
         log.warning("subscriber %s failed on %s: %r", self.subscriber_name,
                     event.get("event_name"), error)  # fmt: skip
 
-    def handle_event_safely(self, event: dict[str, Any]) -> bool:
-        """Run the hooks; False when the subscriber failed (never raises). An inactive
-        subscriber handles nothing."""
+    def handle_event_safely(self, event: dict[str, Any]) -> bool | None:
+        """Run the hooks, never raising: True when handled, False when the subscriber failed,
+        None when it did not take the event (inactive, or ``before_handle`` said no)."""
         if not self._active:
-            return True
+            return None
         try:
             if not self.before_handle(event):
-                return True
+                return None
             self.handle(event)
             self.after_handle(event)
             return True
@@ -145,9 +145,9 @@ class BaseSubscriber(ABC):
         error = self.__dict__.get("_last_error")
         return error if isinstance(error, Exception) else None
 
-    def _handle_if_matches(self, event: Any, pattern: str) -> bool:
+    def _handle_if_matches(self, event: Any, pattern: str) -> bool | None:
         if not pattern_matches(pattern, event.event_name):
-            return True
+            return None
         return self.handle_event_safely(event.model_dump())
 
     def start(self, poller: InProcessDomainEventPoller) -> None:

@@ -71,7 +71,14 @@ def receipts(path: Path | str) -> list[dict[str, Any]]:
         return [dict(row) for row in cx.execute("SELECT * FROM receipts ORDER BY rowid")]
 
 
-class PaymentReceipts(BaseSubscriber):
+class _CheckoutSubscriber(BaseSubscriber):
+    """Takes only the checkout's events (another workflow may publish the same names)."""
+
+    def before_handle(self, event: dict[str, Any]) -> bool:
+        return bool(event.get("namespace") == "ecommerce")
+
+
+class PaymentReceipts(_CheckoutSubscriber):
     """Files one receipt per paid order in the outbox file (idempotent: at-least-once
     delivery may hand it the same event twice)."""
 
@@ -98,7 +105,7 @@ class PaymentReceipts(BaseSubscriber):
             )
 
 
-class ConfirmationLog(BaseSubscriber):
+class ConfirmationLog(_CheckoutSubscriber):
     """One log line per confirmed order."""
 
     @classmethod
