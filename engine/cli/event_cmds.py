@@ -61,7 +61,7 @@ async def list_events(args: argparse.Namespace) -> int:
                 short_id(e["task_uuid"]),
                 plain(e["step_name"]),
                 _deliveries_text(e["deliveries"]),
-                output.clock_text(e["published_at"]),
+                output.clock_text(e["published_at"])[-8:],  # the time of day
                 plain(e["last_error"] or ""),
             )
             for e in events
@@ -73,7 +73,7 @@ async def list_events(args: argparse.Namespace) -> int:
 def _deliveries_text(deliveries: list[dict[str, Any]]) -> str:
     ok = sum(1 for d in deliveries if d["outcome"] == "delivered")
     failed = len(deliveries) - ok
-    return f"{ok} ok" + (f", {failed} failed" if failed else "")
+    return f"{ok} ok" + (f"/{failed} failed" if failed else "")
 
 
 async def event_stats(args: argparse.Namespace) -> int:
