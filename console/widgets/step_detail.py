@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from console.formatting import clock_text, error_class, step_state_text
 from console.masking import displayed_json, masked_text, secret_values
+from engine.events import queries
 
 
 def _json(value: Any, reveal: bool, secrets: tuple[str, ...]) -> RenderableType:
@@ -70,11 +71,45 @@ def error_renderables(error: dict[str, Any], secrets: tuple[str, ...]) -> list[R
     return parts
 
 
+async def published_events(engine: Any, task_uuid: str, step_name: str) -> list[dict[str, Any]]:
+    """The domain events a step published, oldest first (none from an engine without a local
+    database, such as a remote Tasker API)."""
+    store = getattr(engine, "store", None)
+    if store is None or not hasattr(store, "list_events"):
+        return []
+    return await queries.step_events(store, task_uuid, step_name)
+
+
+EVENT_STATE_STYLE = {"delivered": "green", "failed": "bold red", "pending": "yellow"}
+
+
+def events_renderables(
+    events: list[dict[str, Any]], secrets: tuple[str, ...]
+) -> list[RenderableType]:
+    """The domain events the step published: name, mode, delivery state, subscribers' results."""
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for name in ("event", "mode", "state", "deliveries", "last error"):
+        table.add_column(name, overflow="fold")
+    for event in events:
+        deliveries = event.get("deliveries") or []
+        ok = sum(1 for d in deliveries if d.get("outcome") == "delivered")
+        summary = f"{ok} ok" + (f", {len(deliveries) - ok} failed" if len(deliveries) > ok else "")
+        table.add_row(
+            Text(str(event.get("name"))),
+            str(event.get("delivery_mode")),
+            Text(str(event.get("state")), style=EVENT_STATE_STYLE.get(str(event.get("state")), "")),
+            summary,
+            Text(masked_text(str(event.get("last_error") or ""), secrets)),
+        )
+    return [_heading("events"), table]
+
+
 def step_detail_renderable(
     task: dict[str, Any],
     step: dict[str, Any],
     transitions: list[dict[str, Any]] | None,
     reveal: bool = False,
+    events: list[dict[str, Any]] | None = None,
 ) -> RenderableType:
     """The detail pane's content: what went wrong first, then the audit, then the data.
 
@@ -94,6 +129,8 @@ def step_detail_renderable(
     if step.get("error"):
         parts += error_renderables(step["error"], secrets)
     parts += [_heading("results"), _json(step.get("results"), reveal, secrets)]
+    if events:  # only a step that published some: most steps publish nothing
+        parts += events_renderables(events, secrets)
     parts.append(_heading("transitions"))
     if transitions is None:
         parts.append(Text("  loading…", style="dim"))

@@ -83,14 +83,15 @@ class EventRelay:
             task.add_done_callback(self._fast.discard)
 
     async def stop(self, deliver_due: bool = False) -> None:
-        """Finish fast deliveries and write their records; with ``deliver_due`` (a worker run
-        until idle), first deliver the durable events pending, waiting for those leased."""
-        if deliver_due and self._has_subscribers():
-            await self._deliver_pending()
+        """Stop looking for durable events, finish fast deliveries and write their records;
+        with ``deliver_due`` (a worker run until idle), then deliver the durable events still
+        pending, waiting for retries and for other workers' leases to end."""
         self._stopping = True
         self._wake.set()
-        if self._loop_task is not None:
+        if self._loop_task is not None:  # its claimed events settled: no lease of ours is left
             await asyncio.gather(self._loop_task, return_exceptions=True)
+        if deliver_due and self._has_subscribers():
+            await self._deliver_pending()
         if self._fast:
             await asyncio.gather(*self._fast, return_exceptions=True)
         while self._recorder is not None and not self._recorder.done():
@@ -138,7 +139,7 @@ class EventRelay:
 
     async def _deliver_pending(self) -> None:
         """Deliver until no durable event is pending (retries and others' leases included)."""
-        while not self._stopping:
+        while True:
             if await self.deliver_due():
                 continue
             due = await self.store.next_event_due()
