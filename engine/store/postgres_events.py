@@ -106,9 +106,9 @@ async def _record(tx: Tx, reports: list[DeliveryReport]) -> None:
 
 
 async def _list(tx: Tx, task_uuid: str | None, limit: int) -> list[dict[str, Any]]:
-    where, params = ("WHERE task_uuid = %s", [task_uuid]) if task_uuid else ("", [])
+    task_filter, params = ("WHERE task_uuid = %s", [task_uuid]) if task_uuid else ("", [])
     rows = await tx.all(
-        f"SELECT {sql.EVENT_COLUMNS} FROM domain_events {where}"
+        f"SELECT {sql.EVENT_COLUMNS} FROM domain_events {task_filter}"
         " ORDER BY published_at DESC, event_id LIMIT %s",
         [*params, limit],
     )

@@ -96,9 +96,9 @@ def _record(cx: sqlite3.Connection, reports: list[DeliveryReport]) -> None:
 
 
 def _list(cx: sqlite3.Connection, task_uuid: str | None, limit: int) -> list[dict[str, Any]]:
-    where, params = ("WHERE task_uuid = ?", [task_uuid]) if task_uuid else ("", [])
+    task_filter, params = ("WHERE task_uuid = ?", [task_uuid]) if task_uuid else ("", [])
     rows = cx.execute(
-        f"SELECT {sql.EVENT_COLUMNS} FROM domain_events {where}"
+        f"SELECT {sql.EVENT_COLUMNS} FROM domain_events {task_filter}"
         " ORDER BY published_at DESC, event_id LIMIT ?",
         [*params, limit],
     ).fetchall()
