@@ -28,6 +28,8 @@ TABLES = (
     "step_edges",
     "task_transitions",
     "step_transitions",
+    "domain_events",
+    "domain_event_deliveries",
 )
 ORDER = {
     "templates": "template_id",
@@ -37,6 +39,8 @@ ORDER = {
     "step_edges": "from_step, to_step",
     "task_transitions": "id",
     "step_transitions": "id",
+    "domain_events": "published_at, event_id",
+    "domain_event_deliveries": "id",
 }
 BATCH = 1000
 
@@ -169,7 +173,7 @@ class PostgresSide:
 
     def finish(self) -> None:
         """Move the id and change-feed sequences past the copied rows, then commit."""
-        for table in ("task_transitions", "step_transitions"):
+        for table in ("task_transitions", "step_transitions", "domain_event_deliveries"):
             self.conn.execute(
                 sql.SQL(
                     "SELECT setval(pg_get_serial_sequence({name}, 'id'),"

@@ -23,6 +23,7 @@ from psycopg_pool import AsyncConnectionPool
 from engine.store import (
     postgres_attempts,
     postgres_dynamic,
+    postgres_events,
     postgres_reads,
     postgres_schema,
     postgres_writes,
@@ -61,7 +62,7 @@ def friendly(label: str, exc: psycopg.Error) -> StoreError:
     return StoreError(f"database {label}: {text}")
 
 
-class PostgresStore(postgres_reads.ReadMixin):
+class PostgresStore(postgres_reads.ReadMixin, postgres_events.EventsMixin):
     """The store for one database shared by many hosts."""
 
     def __init__(

@@ -24,7 +24,7 @@ from typing import Any, TypeVar, cast
 
 import aiosqlite
 
-from engine.store import sqlite_bulk, sqlite_reads, sqlite_writes
+from engine.store import sqlite_bulk, sqlite_events, sqlite_reads, sqlite_writes
 from engine.store.base import StoreError
 from engine.store.schema import MIGRATIONS, SCHEMA_VERSION
 from engine.store.sqlite_checkpoint import SAFETY_NET_PAGES, WalCheckpointer
@@ -171,7 +171,12 @@ def _create_owner_only(path: str) -> None:
     os.close(fd)
 
 
-class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin, sqlite_bulk.BulkWriteMixin):
+class SqliteStore(
+    sqlite_reads.ReadMixin,
+    sqlite_writes.WriteMixin,
+    sqlite_bulk.BulkWriteMixin,
+    sqlite_events.EventsMixin,
+):
     """The embedded default store."""
 
     def __init__(self, path: str, db: aiosqlite.Connection) -> None:
