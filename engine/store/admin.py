@@ -50,7 +50,7 @@ Batch = list[tuple[Any, ...]]
 def label(url: str) -> str:
     """A database as people see it: the file, or the URL without its password."""
     if is_postgres(url):
-        from engine.store.postgres import label_of
+        from engine.store.postgres.store import label_of
 
         return label_of(url)
     return sqlite_path(url)
@@ -59,7 +59,7 @@ def label(url: str) -> str:
 async def schema_version(url: str) -> int:
     """The schema version of a database as it is now (0: empty or not there yet)."""
     if is_postgres(url):
-        from engine.store import postgres_schema
+        from engine.store.postgres import schema as postgres_schema
 
         try:
             async with await psycopg.AsyncConnection.connect(url, connect_timeout=5) as conn:

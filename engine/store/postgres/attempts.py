@@ -11,11 +11,12 @@ from typing import Any
 
 from engine.states import StepState as S
 from engine.states import TaskState as T
-from engine.store import moves, postgres_events
+from engine.store import moves
 from engine.store.base import AttemptResult, ClaimedStep, Finished
 from engine.store.expansion_rows import closes_creator
-from engine.store.postgres_dynamic import close_creators
-from engine.store.postgres_tx import (
+from engine.store.postgres import events as postgres_events
+from engine.store.postgres.dynamic import close_creators
+from engine.store.postgres.tx import (
     Tx,
     move_steps,
     move_task,

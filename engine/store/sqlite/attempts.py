@@ -14,10 +14,11 @@ from typing import Any
 from engine import lifecycle
 from engine.states import StepState as S
 from engine.states import TaskState as T
-from engine.store import expansion_rows, moves, sqlite_dynamic
+from engine.store import expansion_rows, moves
 from engine.store.base import AttemptResult, ClaimedStep
 from engine.store.event_rows import OUTBOX_INSERT
-from engine.store.sqlite_tx import (
+from engine.store.sqlite import dynamic as sqlite_dynamic
+from engine.store.sqlite.tx import (
     Moves,
     chunks,
     move_step,

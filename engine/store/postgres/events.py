@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from engine.events.delivery import ClaimedEvent, DeliveryReport
 from engine.events.routing import RoutedEvent
 from engine.store import event_rows as sql
-from engine.store.postgres_tx import Tx
+from engine.store.postgres.tx import Tx
 
 R = TypeVar("R")
 
