@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 from engine import identity, plan
-from engine.store import sqlite as sqlite_store
-from engine.store import sqlite_writes
+from engine.store.sqlite import store as sqlite_store
+from engine.store.sqlite import writes as sqlite_writes
 from engine.templates import TemplateCatalog
 
 TEMPLATES = Path(__file__).parent / "templates"

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from itertools import count, pairwise
 from pathlib import Path
 
-from engine.store.schema import MIGRATIONS
+from engine.store.sqlite.schema import MIGRATIONS
 
 STEPS = 5
 LEASE_MS = 30_000

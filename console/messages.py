@@ -36,6 +36,7 @@ class StepAuditLoaded(Message):
     task_uuid: str
     step_name: str
     transitions: list[dict[str, Any]]
+    events: list[dict[str, Any]] = field(default_factory=list)  # the domain events it published
 
 
 @dataclass

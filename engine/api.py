@@ -45,7 +45,7 @@ def _claimed(write: asyncio.Future[tuple[str, bool, list[ClaimedStep]]]) -> list
 def database_label(db: str | Path) -> str:
     """How a database is named on screen: its file name, or its URL without the password."""
     if is_postgres(str(db)):
-        from engine.store.postgres import label_of
+        from engine.store.postgres.store import label_of
 
         return label_of(str(db))
     return Path(sqlite_path(str(db))).name

@@ -12,8 +12,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from engine import batches, checkpoints, dynamic, lifecycle, retry
+from engine.attempt_events import attempt_events
 from engine.clock import Clock
 from engine.deadlines import Deadlines
+from engine.events.routing import RoutedEvent
 from engine.handlers.context import StepContext
 from engine.handlers.errors import HandlerNotFound
 from engine.handlers.invoke import handler_not_found_outcome
@@ -72,6 +74,7 @@ class StepRunner:
         self.cancel_requested: set[str] = set()
         self.deadlines = Deadlines()  # the handlers' time limits, on one timer
         self.threads = threads or HandlerThreads(1)  # the sync handlers' (the worker's own)
+        self.on_published: Callable[[tuple[RoutedEvent, ...]], None] | None = None
 
     async def run(
         self, claimed: ClaimedStep, store_result: Callable[[AttemptResult], Awaitable[bool]]
@@ -95,7 +98,12 @@ class StepRunner:
         decision = batches.with_failure_strategy(
             decision, claimed.failure_strategy, claimed.inputs, ctx.checkpoint
         )
-        stored = await store_result(AttemptResult(claimed.step_uuid, claimed.run_count, decision))
+        events = attempt_events(template, step, claimed, outcome, decision, self.clock.now_ms())
+        stored = await store_result(
+            AttemptResult(claimed.step_uuid, claimed.run_count, decision, events)
+        )
+        if events and stored and self.on_published is not None:
+            self.on_published(events)  # after the commit: fast events, and wake the relay
         self.cancel_requested.discard(claimed.step_uuid)
         if log.isEnabledFor(logging.INFO):
             log.info(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from engine.clock import Clock, wait_for_event
+from engine.events.relay import EventRelay, EventStore
 from engine.group_commit import GroupCommit, TaskStates
 from engine.handlers.registry import HandlerRegistry
 from engine.handlers.threads import HandlerThreads
@@ -62,6 +63,8 @@ class Worker:
         # Sync handlers run on threads of the worker's own, one per step it may run at once.
         self.threads = HandlerThreads(self.concurrency)
         self.runner = StepRunner(store, registry, clock, self.worker_id, self.threads)
+        self.events = EventRelay(cast(EventStore, store), clock, self.worker_id, lease_ms)
+        self.runner.on_published = self.events.published
         self.paused = False
         self.attempts_run = 0
         self._running: dict[str, asyncio.Task[None]] = {}  # by step uuid: the task running it
@@ -117,6 +120,7 @@ class Worker:
         await self.store.recover_expired(self.clock.now_ms(), self.worker_id)
         self._looping = True
         self._keeper = self._start_keeper()
+        self.events.start()
         try:
             while not self._stopping:
                 self._wake.clear()
@@ -131,6 +135,7 @@ class Worker:
         finally:
             self._looping = False
             await self._drain()
+            await self.events.stop(deliver_due=until_idle and not self._stopping)
             self.threads.close()
             if self._keeper is not None:
                 self._keeper.stop()

@@ -22,6 +22,12 @@ from engine.handlers.batchable import Batchable
 from engine.handlers.context import StepContext
 from engine.handlers.decision import DecisionHandler
 from engine.handlers.registry import HandlerRegistry
+from tasker_core.domain_events import (
+    BasePublisher,
+    BaseSubscriber,
+    InProcessDomainEventPoller,
+    StepEventContext,
+)
 from tasker_core.errors import (
     AuthenticationError,
     AuthorizationError,
@@ -111,7 +117,9 @@ __all__ = [
     "ApiResponse",
     "AuthenticationError",
     "AuthorizationError",
+    "BasePublisher",
     "BaseResolver",
+    "BaseSubscriber",
     "BatchAggregationScenario",
     "BatchAnalyzerOutcome",
     "BatchWorkerConfig",
@@ -151,6 +159,7 @@ __all__ = [
     "HandlerWrapper",
     "HealthCheck",
     "InProcessDomainEvent",
+    "InProcessDomainEventPoller",
     "LogContext",
     "MethodDispatchWrapper",
     "NetworkError",
@@ -169,6 +178,7 @@ __all__ = [
     "StepContext",
     "StepDefinitionWrapper",
     "StepError",
+    "StepEventContext",
     "StepExecutionError",
     "StepExecutionResult",
     "StepExecutionSubscriber",

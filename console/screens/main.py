@@ -29,7 +29,7 @@ from console.screens.main_navigation import NAVIGATION_BINDINGS, Navigation
 from console.step_order import first_step_needing_attention, steps_in_order
 from console.widgets.dag_view import DagView
 from console.widgets.header import ConsoleHeader
-from console.widgets.step_detail import StepDetail, step_detail_renderable
+from console.widgets.step_detail import StepDetail, published_events, step_detail_renderable
 from console.widgets.steps_table import StepsTable
 from console.widgets.task_table import TaskTable, matches
 from engine.literal import literal
@@ -63,6 +63,7 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
         self.current_task: dict[str, Any] | None = None
         self.selected_step: str | None = None
         self.transitions: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.step_events: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.reveal = False
         self.pending_select: str | None = None
         self.last_counts: dict[str, int] = {}
@@ -198,10 +199,11 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
     async def load_audit(self, task_uuid: str, step: str) -> None:
         try:
             rows = await self.console_app.engine.step_audit(task_uuid, step)
+            events = await published_events(self.console_app.engine, task_uuid, step)
         except Exception as exc:
             self.post_message(ActionFailed(one_line(exc)))
             return
-        self.post_message(StepAuditLoaded(task_uuid, step, rows))
+        self.post_message(StepAuditLoaded(task_uuid, step, rows, events))
 
     @on(TaskLoaded)
     def task_loaded(self, message: TaskLoaded) -> None:
@@ -245,6 +247,7 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
     @on(StepAuditLoaded)
     def audit_loaded(self, message: StepAuditLoaded) -> None:
         self.transitions[(message.task_uuid, message.step_name)] = message.transitions
+        self.step_events[(message.task_uuid, message.step_name)] = message.events
         self.show_step()
 
     # what is shown -----------------------------------------------------------------------------
@@ -271,7 +274,11 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
         key = (self.current_task["task_uuid"], selected)
         detail.show(
             step_detail_renderable(
-                self.current_task, steps[selected], self.transitions.get(key), self.reveal
+                self.current_task,
+                steps[selected],
+                self.transitions.get(key),
+                self.reveal,
+                self.step_events.get(key),
             )
         )
 

@@ -21,6 +21,7 @@ from console.formatting import clock_text, error_class, step_state_text
 from console.masking import displayed_json, secret_values, shown_text
 from console.widgets.steps_table import current_error
 from engine.attempt_history import Attempt, AttemptHistory, attempt_history
+from engine.events import queries
 from engine.literal import literal, visible
 from engine.masking import masked
 
@@ -165,11 +166,45 @@ def error_renderables(
     return parts
 
 
+async def published_events(engine: Any, task_uuid: str, step_name: str) -> list[dict[str, Any]]:
+    """The domain events a step published, oldest first (none from an engine without a local
+    database, such as a remote Tasker API)."""
+    store = getattr(engine, "store", None)
+    if store is None or not hasattr(store, "list_events"):
+        return []
+    return await queries.step_events(store, task_uuid, step_name)
+
+
+EVENT_STATE_STYLE = {"delivered": "green", "failed": "bold red", "pending": "yellow"}
+
+
+def events_renderables(
+    events: list[dict[str, Any]], secrets: tuple[str, ...], reveal: bool = False
+) -> list[RenderableType]:
+    """The domain events the step published: name, mode, delivery state, subscribers' results."""
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for name in ("event", "mode", "state", "deliveries", "last error"):
+        table.add_column(name, overflow="fold")
+    for event in events:
+        deliveries = event.get("deliveries") or []
+        ok = sum(1 for d in deliveries if d.get("outcome") == "delivered")
+        summary = f"{ok} ok" + (f", {len(deliveries) - ok} failed" if len(deliveries) > ok else "")
+        table.add_row(
+            literal(event.get("name")),
+            str(event.get("delivery_mode")),
+            Text(str(event.get("state")), style=EVENT_STATE_STYLE.get(str(event.get("state")), "")),
+            summary,
+            literal(shown_text(event.get("last_error"), reveal, secrets)),
+        )
+    return [_heading("events"), table]
+
+
 def step_detail_renderable(
     task: dict[str, Any],
     step: dict[str, Any],
     transitions: list[dict[str, Any]] | None,
     reveal: bool = False,
+    events: list[dict[str, Any]] | None = None,
 ) -> RenderableType:
     """The detail pane's content: what went wrong first, then the audit, then the data.
 
@@ -192,6 +227,8 @@ def step_detail_renderable(
     if transitions:
         parts += attempts_renderables(step, transitions, secrets, reveal)
     parts += [_heading("results"), _json(step.get("results"), reveal, secrets)]
+    if events:  # only a step that published some: most steps publish nothing
+        parts += events_renderables(events, secrets, reveal)
     parts.append(_heading("transitions"))
     if transitions is None:
         parts.append(Text("  loading…", style="dim"))

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from engine.cli import app_cmds, db_cmds, task_cmds, template_cmds, worker_cmds
+from engine.cli import app_cmds, db_cmds, event_cmds, task_cmds, template_cmds, worker_cmds
 from engine.cli.errors import USER_ERRORS, UsageError
 from engine.json_limits import MAX_NESTING
 from engine.literal import visible
@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker_cmds.register(groups)
     app_cmds.register(groups)
     db_cmds.register(groups)
+    event_cmds.register(groups)
     return parser
 
 

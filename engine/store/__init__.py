@@ -56,10 +56,10 @@ async def open_store(url: str) -> Store:
     """
     check_url(url)
     if is_postgres(url):
-        from engine.store.postgres import PostgresStore
+        from engine.store.postgres.store import PostgresStore
 
         return await PostgresStore.open(str(url))
-    from engine.store.sqlite import SqliteStore
+    from engine.store.sqlite.store import SqliteStore
 
     return await SqliteStore.open(sqlite_path(url))
 

@@ -28,6 +28,8 @@ TABLES = (
     "step_edges",
     "task_transitions",
     "step_transitions",
+    "domain_events",
+    "domain_event_deliveries",
 )
 ORDER = {
     "templates": "template_id",
@@ -37,6 +39,8 @@ ORDER = {
     "step_edges": "from_step, to_step",
     "task_transitions": "id",
     "step_transitions": "id",
+    "domain_events": "published_at, event_id",
+    "domain_event_deliveries": "id",
 }
 BATCH = 1000
 
@@ -46,7 +50,7 @@ Batch = list[tuple[Any, ...]]
 def label(url: str) -> str:
     """A database as people see it: the file, or the URL without its password."""
     if is_postgres(url):
-        from engine.store.postgres import label_of
+        from engine.store.postgres.store import label_of
 
         return label_of(url)
     return sqlite_path(url)
@@ -55,7 +59,7 @@ def label(url: str) -> str:
 async def schema_version(url: str) -> int:
     """The schema version of a database as it is now (0: empty or not there yet)."""
     if is_postgres(url):
-        from engine.store import postgres_schema
+        from engine.store.postgres import schema as postgres_schema
 
         try:
             async with await psycopg.AsyncConnection.connect(url, connect_timeout=5) as conn:
@@ -169,7 +173,7 @@ class PostgresSide:
 
     def finish(self) -> None:
         """Move the id and change-feed sequences past the copied rows, then commit."""
-        for table in ("task_transitions", "step_transitions"):
+        for table in ("task_transitions", "step_transitions", "domain_event_deliveries"):
             self.conn.execute(
                 sql.SQL(
                     "SELECT setval(pg_get_serial_sequence({name}, 'id'),"

@@ -7,9 +7,12 @@ results, and the re-evaluation of the task it belongs to.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from engine.lifecycle import Decision
+
+if TYPE_CHECKING:
+    from engine.events.routing import RoutedEvent
 from engine.states import TaskState
 
 
@@ -77,6 +80,9 @@ class AttemptResult:
     step_uuid: str
     run_count: int
     decision: Decision
+    # The events the attempt published; the durable ones are written with its outcome (or not
+    # at all), the fast ones are the worker's to deliver after the commit.
+    events: tuple[RoutedEvent, ...] = ()
 
 
 @dataclass(frozen=True)

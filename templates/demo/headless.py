@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from engine.api import Engine, open_engine
 
+from ..ecommerce.subscribers import receipts
 from ..outbox import Outbox
 from .gateway_state import Charge
 from .prepare import PreparedDemo
@@ -120,4 +121,6 @@ def _footer(demo: PreparedDemo) -> list[str]:
         f"Look closer: tasker --db {db} task list --status blocked_by_failures   "
         f"or   tasker --db {db} console",
         f"Gateway ledger: {demo.files.ledger}   Outbox: {demo.files.outbox}",
+        f"Domain events: {len(receipts(demo.files.outbox))} payment receipts filed by the "
+        f"order.paid subscriber; see tasker --db {db} events list",
     ]

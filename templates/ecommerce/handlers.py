@@ -14,6 +14,7 @@ from tasker_core.types import StepContext
 from ..handler_support import classified_errors, required, utc_now
 from ..outbox import Outbox, outbox_path
 from . import services as svc
+from . import subscribers as _subscribers  # noqa: F401 (registers the events' subscribers)
 from .models import (
     CreateOrderResult,
     EcommerceOrderInput,

@@ -348,3 +348,21 @@ async def test_help_and_the_palette_open_from_their_keys(engine: Engine) -> None
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert {title for _, title, _ in PALETTE} <= titles
         assert "Help" in titles
+
+
+async def test_a_steps_domain_events_show_in_its_pane_with_their_deliveries(
+    engine: Engine, showcase: Showcase
+) -> None:
+    app = console(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await select_task(pilot, showcase.tasks["complete"])
+        await select_step(pilot, "process_payment")
+        await until(pilot, lambda: "order.paid" in detail_text(app), "the step's event")
+        text = detail_text(app)
+        assert "events" in text and "durable" in text and "delivered" in text
+        assert "1 ok" in text  # the shipped receipts subscriber took it
+        await select_step(pilot, "validate_cart")
+        await until(
+            pilot, lambda: detail_text(app).lstrip().startswith("validate_cart"), "the other step"
+        )
+        assert "order.paid" not in detail_text(app)  # a step that publishes nothing shows none

@@ -21,7 +21,7 @@ from tests.handlers.support import make_context
 def resolved(handler: object):
     registry = HandlerRegistry()
     registry.register("under_test", handler)
-    return registry.resolve("under_test")
+    return registry.resolve_step("under_test")
 
 
 async def test_a_hung_handlers_thread_is_written_off_and_replaced() -> None:

@@ -29,6 +29,8 @@ HOSTILE = [
     "back\\slash 'quote' \"double\" `tick`",
 ]
 TABLES = [
+    "domain_event_deliveries",
+    "domain_events",
     "step_edges",
     "step_transitions",
     "steps",
@@ -129,6 +131,7 @@ SQL_FRAGMENTS = {
     "', '.join((':' + c for c in STEP_INSERT_COLUMNS))",
     "', '.join((':' + c for c in AUDIT_INSERT_COLUMNS))", "' AND '.join(where)", "update",
     "' SKIP LOCKED' if skip_locked else ''", "f', {sets}' if sets else ''", "_TOUCH",
+    "sql.EVENT_COLUMNS", "task_filter",
 }  # fmt: skip
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|PRAGMA|CREATE|DROP|ALTER|WHERE|VALUES)\b")
 

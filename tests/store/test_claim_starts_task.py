@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.store import Store, open_store
-from engine.store.sqlite_tx import reevaluate
+from engine.store.sqlite.tx import reevaluate
 from tests.store.support import T0, failure, plan
 
 LEASE = 30_000

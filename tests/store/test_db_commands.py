@@ -12,7 +12,8 @@ import pytest
 from engine.api import Engine, open_engine
 from engine.cli import main
 from engine.clock import FakeClock
-from engine.store import admin, schema
+from engine.store import admin
+from engine.store.sqlite import schema
 from tests.backends import TABLES, digest, table_rows
 from tests.engine.support import CART, DATA, HANDLERS
 

@@ -8,9 +8,10 @@ import asyncio
 import psycopg
 import pytest
 
-from engine.store import StoreError, open_store, schema
-from engine.store import postgres_schema as pg_schema
-from engine.store.postgres import PostgresStore
+from engine.store import StoreError, open_store
+from engine.store.postgres import schema as pg_schema
+from engine.store.postgres.store import PostgresStore
+from engine.store.sqlite import schema
 from tests.store.support import T0, plan
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.store.sqlite_tx import SQLITE_MAX_PARAMETERS, chunks
+from engine.store.sqlite.tx import SQLITE_MAX_PARAMETERS, chunks
 
 
 @pytest.mark.parametrize("count", [0, 1, 2, 999, 1000, 2500])

@@ -13,8 +13,8 @@ import pytest
 from engine import lifecycle
 from engine.states import StepState
 from engine.store import StoreError, open_store
-from engine.store import sqlite as sqlite_store
 from engine.store.base import AttemptResult
+from engine.store.sqlite import store as sqlite_store
 from tests.store.support import T0, plan, success
 
 

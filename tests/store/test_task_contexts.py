@@ -10,8 +10,9 @@ from pathlib import Path
 
 import psycopg
 
-from engine.store import open_store, schema
-from engine.store import postgres_schema as pg_schema
+from engine.store import open_store
+from engine.store.postgres import schema as pg_schema
+from engine.store.sqlite import schema
 
 CONTEXT = {"order": 7, "blob": "é" * 5000}  # past one page, in UTF-8 as stored
 TEMPLATE = ("t1", "testing", "ctx", "1.0.0", "{}", None, 0)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from engine.store.sqlite_checkpoint import WalCheckpointer
+from engine.store.sqlite.checkpoint import WalCheckpointer
 
 
 def writer(path: Path) -> sqlite3.Connection:

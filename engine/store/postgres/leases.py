@@ -13,7 +13,7 @@ CONNECT_TIMEOUT_S = 5
 
 
 class PostgresLeaseRenewer:
-    """The statements of ``postgres_writes.renew_leases``, on a sync psycopg connection."""
+    """The statements of ``postgres.writes.renew_leases``, on a sync psycopg connection."""
 
     def __init__(self, url: str, label: str) -> None:
         self._url = url

@@ -14,8 +14,9 @@ from engine.states import TaskState as T
 from engine.store import moves
 from engine.store.base import AttemptResult, ClaimedStep, Finished
 from engine.store.expansion_rows import closes_creator
-from engine.store.postgres_dynamic import close_creators
-from engine.store.postgres_tx import (
+from engine.store.postgres import events as postgres_events
+from engine.store.postgres.dynamic import close_creators
+from engine.store.postgres.tx import (
     Tx,
     move_steps,
     move_task,
@@ -149,6 +150,11 @@ async def finish_attempts(
             creators.setdefault(row["task_uuid"], []).append((row["name"], result.decision.results))
     for task_uuid, finished in creators.items():  # decision branches and batch workers
         await close_creators(tx, task_uuid, finished, now, by)
+    outbox = [
+        e for r in results if r.events and r.step_uuid in moved for e in r.events if e.durable
+    ]
+    if outbox:  # a step that publishes nothing pays no statement for it
+        await postgres_events.write_outbox(tx, outbox, by)
     evaluated = await reevaluate_all(
         tx, {task_uuid: "; ".join(why) for task_uuid, why in reasons.items()}, now, by
     )

@@ -24,10 +24,13 @@ from typing import Any, TypeVar, cast
 
 import aiosqlite
 
-from engine.store import sqlite_bulk, sqlite_reads, sqlite_writes
 from engine.store.base import StoreError
-from engine.store.schema import MIGRATIONS, SCHEMA_VERSION
-from engine.store.sqlite_checkpoint import SAFETY_NET_PAGES, WalCheckpointer
+from engine.store.sqlite import bulk as sqlite_bulk
+from engine.store.sqlite import events as sqlite_events
+from engine.store.sqlite import reads as sqlite_reads
+from engine.store.sqlite import writes as sqlite_writes
+from engine.store.sqlite.checkpoint import SAFETY_NET_PAGES, WalCheckpointer
+from engine.store.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 
 R = TypeVar("R")
 BUSY_TIMEOUT_MS = 5000
@@ -171,7 +174,12 @@ def _create_owner_only(path: str) -> None:
     os.close(fd)
 
 
-class SqliteStore(sqlite_reads.ReadMixin, sqlite_writes.WriteMixin, sqlite_bulk.BulkWriteMixin):
+class SqliteStore(
+    sqlite_reads.ReadMixin,
+    sqlite_writes.WriteMixin,
+    sqlite_bulk.BulkWriteMixin,
+    sqlite_events.EventsMixin,
+):
     """The embedded default store."""
 
     def __init__(self, path: str, db: aiosqlite.Connection) -> None:

@@ -14,7 +14,7 @@ from engine import dynamic
 from engine.store import expansion_rows
 from engine.store.expansion_rows import AUDIT_INSERT_COLUMNS, STEP_INSERT_COLUMNS
 from engine.store.moves import dumps
-from engine.store.sqlite_tx import touch_task
+from engine.store.sqlite.tx import touch_task
 from engine.templates.models import TaskTemplate
 
 _INSERT_STEP = (

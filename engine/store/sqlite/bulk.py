@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.store.base import TaskPlan
-from engine.store.sqlite_writes import _create_task
+from engine.store.sqlite.writes import _create_task
 
 BULK_CHUNK = 1000  # tasks per transaction: one commit each, and a bounded write lock
 

@@ -11,8 +11,7 @@ from engine.ids import short_id
 from engine.states import TERMINAL_STEP_STATES, TERMINAL_TASK_STATES, IllegalTransition
 from engine.states import StepState as S
 from engine.states import TaskState as T
-from engine.store import moves
-from engine.store import sqlite_attempts as attempts
+from engine.store import moves, new_task_rows
 from engine.store.base import (
     AttemptResult,
     ClaimedStep,
@@ -22,8 +21,9 @@ from engine.store.base import (
     TaskNotFound,
     TaskPlan,
 )
-from engine.store.sqlite_dynamic import close_creators, save_checkpoint
-from engine.store.sqlite_tx import move_step, move_task, reevaluate, touch_task
+from engine.store.sqlite import attempts
+from engine.store.sqlite.dynamic import close_creators, save_checkpoint
+from engine.store.sqlite.tx import move_step, move_task, reevaluate, touch_task
 
 R = TypeVar("R")
 
@@ -162,22 +162,7 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
         " created_at, updated_at, change_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
         " (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM tasks))"
         " ON CONFLICT (identity_hash) DO NOTHING",
-        (
-            plan.task_uuid,
-            plan.template_id,
-            plan.namespace,
-            plan.name,
-            plan.version,
-            T.PENDING.value,
-            plan.initiator,
-            plan.source_system,
-            plan.reason,
-            plan.identity_hash,
-            plan.idempotency_key,
-            len(plan.steps),
-            now,
-            now,
-        ),
+        new_task_rows.task_row(plan, now),
     ).rowcount
     if not inserted:
         row = cx.execute(
@@ -188,13 +173,12 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
         "INSERT INTO task_contexts (task_uuid, context) VALUES (?,?)",
         (plan.task_uuid, plan.context_json),
     )
-    by = plan.initiator or "tasker"
+    by = new_task_rows.created_by(plan)
     cx.execute(
         "INSERT INTO task_transitions (task_uuid, from_state, to_state, at, by, reason)"
         " VALUES (?,?,?,?,?,?)",
-        (plan.task_uuid, None, T.PENDING.value, now, by, plan.reason or "task created"),
+        new_task_rows.created_transition(plan, now),
     )
-    uuid_by_name = {s.name: s.step_uuid for s in plan.steps}
     # The first re-evaluation, worked out from the plan: the steps go in ready as it says.
     first = moves.created_readiness(plan, now)
     cx.executemany(
@@ -231,12 +215,7 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
     )
     cx.executemany(
         "INSERT INTO step_edges (task_uuid, from_step, to_step) VALUES (?,?,?)",
-        [
-            (plan.task_uuid, uuid_by_name[dep], s.step_uuid)
-            for s in plan.steps
-            for dep in s.dependencies
-            if dep in uuid_by_name
-        ],
+        [(plan.task_uuid, parent, child) for parent, child in new_task_rows.edges(plan)],
     )
     if first.task_state is not T.PENDING:  # nothing to run (no steps): the task moves on
         reevaluate(cx, plan.task_uuid, now, by, "task created")

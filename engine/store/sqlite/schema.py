@@ -133,6 +133,43 @@ MIGRATIONS: list[str] = [
     INSERT INTO task_contexts (task_uuid, context) SELECT task_uuid, context FROM tasks;
     ALTER TABLE tasks DROP COLUMN context;
     """,
+    # 5: domain events: the outbox of durable events (written with the step's outcome, in the
+    # same transaction), the record of fast ones, and one row per delivery to a subscriber.
+    """
+    CREATE TABLE domain_events (
+        event_id        TEXT PRIMARY KEY,
+        task_uuid       TEXT NOT NULL REFERENCES tasks(task_uuid),
+        step_uuid       TEXT NOT NULL,
+        step_name       TEXT NOT NULL,
+        namespace       TEXT NOT NULL,
+        name            TEXT NOT NULL,
+        delivery_mode   TEXT NOT NULL,               -- durable, fast or broadcast
+        payload         TEXT NOT NULL,               -- JSON
+        metadata        TEXT NOT NULL,               -- JSON
+        published_by    TEXT NOT NULL,               -- the worker whose step published it
+        published_at    INTEGER NOT NULL,
+        state           TEXT NOT NULL DEFAULT 'pending',  -- pending, delivered, failed
+        attempts        INTEGER NOT NULL DEFAULT 0,  -- delivery attempts (counted at claim)
+        next_attempt_at INTEGER,                       -- while pending: due (or lease) time
+        claimed_by      TEXT,                        -- the worker of the latest attempt
+        delivered_by    TEXT,                        -- the worker that settled it
+        finished_at     INTEGER,
+        last_error      TEXT
+    );
+    CREATE INDEX domain_events_due ON domain_events(next_attempt_at) WHERE state = 'pending';
+    CREATE INDEX domain_events_by_task ON domain_events(task_uuid, published_at);
+    CREATE TABLE domain_event_deliveries (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id    TEXT NOT NULL REFERENCES domain_events(event_id),
+        subscriber  TEXT NOT NULL,
+        attempt     INTEGER NOT NULL,
+        worker_id   TEXT NOT NULL,
+        at          INTEGER NOT NULL,
+        outcome     TEXT NOT NULL,                   -- delivered or failed
+        error       TEXT
+    );
+    CREATE INDEX domain_event_deliveries_by_event ON domain_event_deliveries(event_id, id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

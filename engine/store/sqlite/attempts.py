@@ -14,9 +14,11 @@ from typing import Any
 from engine import lifecycle
 from engine.states import StepState as S
 from engine.states import TaskState as T
-from engine.store import expansion_rows, moves, sqlite_dynamic
+from engine.store import expansion_rows, moves
 from engine.store.base import AttemptResult, ClaimedStep
-from engine.store.sqlite_tx import (
+from engine.store.event_rows import OUTBOX_INSERT
+from engine.store.sqlite import dynamic as sqlite_dynamic
+from engine.store.sqlite.tx import (
     Moves,
     chunks,
     move_step,
@@ -156,18 +158,23 @@ def finish_attempts(
     creators: dict[str, list[tuple[str, dict[str, Any] | None]]] = {}
     rows = _finishing_steps(cx, [result.step_uuid for result in results])
     stored_moves = Moves(now, by)
+    outbox: list[tuple[Any, ...]] = []
     for result in results:
         row = rows.pop(result.step_uuid, None)  # popped: a second result for a step is stale
         if row is None or row["state"] != S.IN_PROGRESS or row["run_count"] != result.run_count:
             stored.append(False)
             continue
         stored.append(True)
+        if result.events:  # a step that publishes nothing pays no statement for it
+            outbox += [event.outbox_row(by) for event in result.events if event.durable]
         move = moves.decision_move(row, result.decision, now)
         stored_moves.add(row, move.to_state, move.reason, move.metadata, **move.columns)
         reasons.setdefault(row["task_uuid"], []).append(f"step {row['name']} {move.to_state.value}")
         if expansion_rows.closes_creator(result.decision):
             creators.setdefault(row["task_uuid"], []).append((row["name"], result.decision.results))
     stored_moves.write(cx)
+    if outbox:
+        cx.executemany(OUTBOX_INSERT, outbox)
     for task_uuid, finished in creators.items():  # decision branches and batch workers
         sqlite_dynamic.close_creators(cx, task_uuid, finished, now, by)
     states = reevaluate_all(cx, {task: "; ".join(why) for task, why in reasons.items()}, now, by)

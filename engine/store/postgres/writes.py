@@ -1,5 +1,5 @@
 """The PostgreSQL store's writes: creation, leases, recovery, operator actions (claims and
-attempt results: ``postgres_attempts``).
+attempt results: ``postgres.attempts``).
 
 Each function runs inside one transaction (``PostgresStore._write``); the moves themselves are
 the pure ones of ``engine.store.moves``, as in the SQLite store.
@@ -15,7 +15,7 @@ from engine.ids import short_id
 from engine.states import TERMINAL_STEP_STATES, TERMINAL_TASK_STATES, IllegalTransition
 from engine.states import StepState as S
 from engine.states import TaskState as T
-from engine.store import moves
+from engine.store import moves, new_task_rows
 from engine.store.base import (
     ClaimedStep,
     IllegalAction,
@@ -23,9 +23,9 @@ from engine.store.base import (
     TaskNotFound,
     TaskPlan,
 )
-from engine.store.postgres_attempts import claim_ready
-from engine.store.postgres_dynamic import close_creators
-from engine.store.postgres_tx import (
+from engine.store.postgres.attempts import claim_ready
+from engine.store.postgres.dynamic import close_creators
+from engine.store.postgres.tx import (
     Tx,
     move_step,
     move_steps,
@@ -54,22 +54,7 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
         " initiator, source_system, reason, identity_hash, idempotency_key, total_steps,"
         " created_at, updated_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
         " ON CONFLICT (identity_hash) DO NOTHING RETURNING task_uuid",
-        (
-            plan.task_uuid,
-            plan.template_id,
-            plan.namespace,
-            plan.name,
-            plan.version,
-            T.PENDING.value,
-            plan.initiator,
-            plan.source_system,
-            plan.reason,
-            plan.identity_hash,
-            plan.idempotency_key,
-            len(plan.steps),
-            now,
-            now,
-        ),
+        new_task_rows.task_row(plan, now),
     )
     if inserted is None:
         row = await tx.one(
@@ -81,13 +66,12 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
         "INSERT INTO task_contexts (task_uuid, context) VALUES (%s,%s)",
         (plan.task_uuid, plan.context_json),
     )
-    by = plan.initiator or "tasker"
+    by = new_task_rows.created_by(plan)
     await tx.run(
         'INSERT INTO task_transitions (task_uuid, from_state, to_state, at, "by", reason)'
         " VALUES (%s,%s,%s,%s,%s,%s)",
-        (plan.task_uuid, None, T.PENDING.value, now, by, plan.reason or "task created"),
+        new_task_rows.created_transition(plan, now),
     )
-    uuid_by_name = {s.name: s.step_uuid for s in plan.steps}
     # The first re-evaluation, worked out from the plan: the steps go in ready as it says.
     first = moves.created_readiness(plan, now)
     steps = [
@@ -105,12 +89,7 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
         }
         for s in plan.steps
     ]
-    edges = [
-        {"from_step": uuid_by_name[d], "to_step": s.step_uuid}
-        for s in plan.steps
-        for d in s.dependencies
-        if d in uuid_by_name  # a step made later by an outcome has no row (nor edge) yet
-    ]
+    edges = [{"from_step": parent, "to_step": child} for parent, child in new_task_rows.edges(plan)]
     # Steps, their first audit rows and the dependency edges: one statement (foreign keys are
     # checked at its end), the rows as JSON parameters.
     await tx.run(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from engine.store import views
 from engine.store.base import AmbiguousPrefix, StoreError, TaskNotFound
-from engine.store.postgres_tx import Tx
+from engine.store.postgres.tx import Tx
 
 R = TypeVar("R")
 

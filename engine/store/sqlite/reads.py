@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from engine.store import views
 from engine.store.base import AmbiguousPrefix, StoreError, TaskNotFound
-from engine.store.sqlite_tx import task_status
+from engine.store.sqlite.tx import task_status
 
 TASK_LIST_COLUMNS = views.TASK_LIST_COLUMNS
 

@@ -14,7 +14,7 @@ from engine import dynamic
 from engine.store import expansion_rows
 from engine.store.expansion_rows import AUDIT_INSERT_COLUMNS, STEP_INSERT_COLUMNS
 from engine.store.moves import dumps
-from engine.store.postgres_tx import Tx, touch_task
+from engine.store.postgres.tx import Tx, touch_task
 from engine.templates.models import TaskTemplate
 
 _STEP_TYPES = {
@@ -62,7 +62,7 @@ async def close_creators(
     *,
     strict: bool = False,
 ) -> None:
-    """As ``sqlite_dynamic.close_creators``: create what each finished creator asks for and
+    """As ``sqlite.dynamic.close_creators``: create what each finished creator asks for and
     re-wire the task's pending steps; ``strict`` raises InvalidOutcome (operator input)."""
     template = await task_template(tx, task_uuid)
     if template is None:

@@ -20,16 +20,15 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from engine.store import (
-    postgres_attempts,
-    postgres_dynamic,
-    postgres_reads,
-    postgres_schema,
-    postgres_writes,
-)
 from engine.store.base import AttemptResult, ClaimedStep, Finished, StoreError, TaskPlan
-from engine.store.postgres_leases import PostgresLeaseRenewer
-from engine.store.postgres_tx import Tx, publish
+from engine.store.postgres import attempts as postgres_attempts
+from engine.store.postgres import dynamic as postgres_dynamic
+from engine.store.postgres import events as postgres_events
+from engine.store.postgres import reads as postgres_reads
+from engine.store.postgres import schema as postgres_schema
+from engine.store.postgres import writes as postgres_writes
+from engine.store.postgres.leases import PostgresLeaseRenewer
+from engine.store.postgres.tx import Tx, publish
 
 log = logging.getLogger("tasker.store")
 
@@ -61,7 +60,7 @@ def friendly(label: str, exc: psycopg.Error) -> StoreError:
     return StoreError(f"database {label}: {text}")
 
 
-class PostgresStore(postgres_reads.ReadMixin):
+class PostgresStore(postgres_reads.ReadMixin, postgres_events.EventsMixin):
     """The store for one database shared by many hosts."""
 
     def __init__(
