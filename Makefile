@@ -16,9 +16,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 	@echo "tasker is installed in $(BIN); '. $(BIN)/activate' puts it on this shell's PATH"
 
 # A fresh demo every time: the last one's database, gateway ledger and outbox go first.
-# (To resume a demo where it stopped: tasker --db demo.db demo)
+# (To resume a demo where it stopped: tasker --db demo.db demo --pace slow)
 demo: $(STAMP) clean
-	$(BIN)/tasker --db demo.db demo
+	$(BIN)/tasker --db demo.db demo --pace slow
 
 console: $(STAMP)
 	$(BIN)/tasker console

@@ -25,7 +25,7 @@ PALETTE = (
     ("filter", "Filter tasks", "Filter the task list by text or state:NAME"),
     ("sort", "Sort tasks", "Sort the task list by the next column"),
     ("new_task", "New task", "Create a task from a template with a JSON context"),
-    ("retry_step", "Retry step", "Reset the selected failed step to pending"),
+    ("retry_step", "Retry step", "Reset the selected failed step, or run a waiting retry now"),
     ("retry_all", "Retry all failed steps", "Reset every failed step of the task"),
     ("resolve_step", "Resolve step manually", "Close the selected step without results"),
     ("complete_step", "Complete step with results", "Close the selected step with JSON results"),

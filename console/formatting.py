@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.text import Text
 
+from engine import attempt_history
 from engine.ids import short_id
 from engine.retry import RetryPolicy, describe_delay
 
@@ -42,14 +43,7 @@ TASK_STATE_LOOK: Mapping[str, tuple[str, str]] = {
 UNKNOWN_LOOK = ("?", "bright_white")
 
 # Operators think in four error classes; the engine's error_type says which.
-ERROR_CLASS = {
-    "permanent_error": "PERMANENT",
-    "handler_not_found": "PERMANENT",
-    "validation_error": "PERMANENT",
-    "retryable_error": "RETRYABLE",
-    "handler_error": "UNCLASSIFIED",
-    "handler_timeout": "TIMEOUT",
-}
+ERROR_CLASS = attempt_history.ERROR_CLASS  # one mapping for the CLI and the console
 
 
 def step_look(state: str) -> tuple[str, str]:

@@ -325,6 +325,13 @@ class RemoteEngine:
         action = {"action_type": "reset_for_retry", "reason": reason, "reset_by": by or "console"}
         return await self._act(task, step, action)
 
+    async def retry_now(
+        self, task: str, step: str, reason: str, by: str | None = None
+    ) -> dict[str, Any]:
+        raise RemoteError(
+            "retry now is not in Tasker's REST API: wait for the retry, or resolve or complete it"
+        )
+
     async def resolve_step(
         self, task: str, step: str, reason: str, by: str | None = None
     ) -> dict[str, Any]:

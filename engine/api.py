@@ -317,6 +317,12 @@ class Engine:
         """Retry a failed step: error → pending with a fresh attempts allowance."""
         return await self._step_action("reset", task, step, reason, by)
 
+    async def retry_now(
+        self, task: str, step: str, reason: str, by: str | None = None
+    ) -> dict[str, Any]:
+        """Run a step waiting for its retry now: its retry is due at once (audited)."""
+        return await self._step_action("retry_now", task, step, reason, by)
+
     async def resolve_step(
         self, task: str, step: str, reason: str, by: str | None = None
     ) -> dict[str, Any]:

@@ -44,7 +44,10 @@ STEP_TRANSITIONS: Mapping[StepState, frozenset[StepState]] = {
     S.IN_PROGRESS: frozenset(
         {S.COMPLETE, S.ERROR, S.WAITING_FOR_RETRY, S.CANCELLED, S.RESOLVED_MANUALLY}
     ),
-    S.WAITING_FOR_RETRY: frozenset({S.IN_PROGRESS, S.CANCELLED, S.RESOLVED_MANUALLY, S.COMPLETE}),
+    # waiting_for_retry → waiting_for_retry: an operator's retry-now brings the retry forward.
+    S.WAITING_FOR_RETRY: frozenset(
+        {S.WAITING_FOR_RETRY, S.IN_PROGRESS, S.CANCELLED, S.RESOLVED_MANUALLY, S.COMPLETE}
+    ),
     S.ERROR: frozenset({S.PENDING, S.CANCELLED, S.RESOLVED_MANUALLY, S.COMPLETE}),
     S.COMPLETE: frozenset(),
     S.CANCELLED: frozenset(),

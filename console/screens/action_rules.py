@@ -7,7 +7,7 @@ from typing import Any
 
 OPEN_TASK = ("pending", "steps_in_process", "waiting_for_dependencies", "waiting_for_retry")
 STEP_ACTION_STATES = {
-    "retry_step": ("error",),
+    "retry_step": ("error", "waiting_for_retry"),  # a waiting step: its retry runs now
     "resolve_step": ("error", "waiting_for_retry", "pending"),
     "complete_step": ("error", "waiting_for_retry", "pending"),
 }
@@ -18,8 +18,6 @@ STEP_STATE_WHY = {
     "cancelled": "it was cancelled",
     "in_progress": "it is running now (x cancels the task)",
     "pending": "it has not failed: it is pending, waiting for its dependencies or a worker",
-    "waiting_for_retry": "it has not failed for good: it is waiting for its next retry "
-    "(m resolves it, c completes it with results)",
     "not_created": "it was not created: a decision step did not choose it",
 }
 # What an attempt ended in: the states a step leaves in_progress for.

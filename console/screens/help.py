@@ -23,7 +23,7 @@ KEYS = (
     ("home / end / pgup / pgdn", "first / last row, a page up / down"),
     ("z", "zoom: the focused pane fills the screen (z or esc: back)"),
     ("n", "new task from a template"),
-    ("r", "retry (reset) the selected failed step"),
+    ("r", "retry (reset) the selected failed step; on a step waiting for its retry: run it now"),
     ("R", "retry every failed step of the task"),
     ("m", "resolve the selected step manually"),
     ("c", "complete the selected step with results (JSON editor)"),

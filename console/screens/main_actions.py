@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 
-from console.formatting import short_uuid
+from console.formatting import clock_text, short_uuid
 from console.host import ConsoleHost
 from console.messages import ActionFailed, ActionSucceeded
 from console.screens.action_rules import why_not
@@ -88,6 +88,9 @@ class OperatorActions:
         uuid, step = target
         engine, by = self.console_app.engine, self.console_app.operator
         before = dict(self._step() or {})
+        if before.get("current_state") == "waiting_for_retry":
+            self._retry_now(uuid, step, before)
+            return
 
         def reset(reason: str) -> Awaitable[Any]:
             self.watched[(uuid, step)] = before
@@ -102,6 +105,27 @@ class OperatorActions:
                 uuid,
             ),
             "Retry",
+        )
+
+    def _retry_now(self, uuid: str, step: str, before: dict[str, Any]) -> None:
+        """``r`` on a step waiting for its retry: the retry is due at once (audited)."""
+        engine, by = self.console_app.engine, self.console_app.operator
+        due = clock_text(before.get("next_retry_at")).partition(" ")[2] or "later"
+
+        def now(reason: str) -> Awaitable[Any]:
+            self.watched[(uuid, step)] = before
+            return engine.retry_now(uuid, step, reason, by)  # type: ignore[no-any-return]
+
+        self._confirm(
+            f"Run step {step} now?",
+            f"Its retry is due at {due}; it runs at once instead. The attempt counts as the "
+            "retry would have.",
+            lambda reason: self.run_engine(
+                f"step {step} retried now: its attempt is announced here",
+                lambda: now(reason),
+                uuid,
+            ),
+            "Run now",
         )
 
     def action_retry_all(self) -> None:

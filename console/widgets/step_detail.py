@@ -20,8 +20,10 @@ from textual.widgets import Static
 from console.formatting import clock_text, error_class, step_state_text
 from console.masking import displayed_json, secret_values, shown_text
 from console.widgets.steps_table import current_error
+from engine.attempt_history import Attempt, AttemptHistory, attempt_history
 from engine.events import queries
 from engine.literal import literal, visible
+from engine.masking import masked
 
 
 def _json(value: Any, reveal: bool, secrets: tuple[str, ...]) -> RenderableType:
@@ -60,6 +62,87 @@ def transitions_table(
             literal(shown_text(row.get("reason"), reveal, secrets)),
         )
     return table
+
+
+def _time_of_day(ms: int | None) -> str:
+    """``09:07:38.769``: the time of day (UTC, as the audit shows it) without the date."""
+    return clock_text(ms).partition(" ")[2].rstrip("Z")
+
+
+def _took(ms: int | None) -> str:
+    if ms is None:
+        return "running"
+    return f"{ms} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
+
+
+def _outcome(attempt: Attempt) -> Text:
+    text = step_state_text(attempt.outcome) if attempt.outcome != "running" else Text("▶ running")
+    if attempt.ended_by:
+        text.append_text(literal(f" by {attempt.ended_by}"))
+    return text
+
+
+def _attempt_error(attempt: Attempt) -> Text:
+    """The class and code on a line, the message under them."""
+    if attempt.error_type is None:
+        return Text()
+    klass = attempt.error_class
+    text = Text(klass, style="bold red" if klass == "PERMANENT" else "bold yellow")
+    text.append_text(literal(f" {attempt.error_code or attempt.error_type}"))
+    if attempt.message:
+        text.append("\n")
+        text.append_text(literal(attempt.message))
+    return text
+
+
+def _backoff(attempt: Attempt) -> str:
+    if attempt.backoff_ms is None:
+        return ""
+    return f"{attempt.backoff_ms} ms\n{attempt.backoff_rule or ''}".rstrip()
+
+
+def attempts_table(history: AttemptHistory) -> Table:
+    """One row per attempt (and per operator action, where it happened): when it started,
+    how long it took, where it ran, how it ended, its error and the backoff chosen (its rule
+    under it)."""
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for name in ("#", "started", "took", "worker", "outcome"):
+        table.add_column(name, overflow="fold", no_wrap=name != "worker")
+    table.add_column("error", overflow="fold", ratio=3)
+    backoffs = any(a.backoff_ms is not None for a in history.attempts)
+    if backoffs:  # else the column would only narrow the errors
+        table.add_column("backoff", overflow="fold", ratio=2)
+    for row in history.rows():
+        cells: list[RenderableType]
+        if isinstance(row, Attempt):
+            cells = [
+                str(row.number),
+                _time_of_day(row.started_at),
+                _took(row.duration_ms),
+                literal(row.worker),
+                _outcome(row),
+                _attempt_error(row),
+                _backoff(row),
+            ]
+        else:
+            action = Text(f"↺ {row.action.replace('_', ' ')}", style="bold")
+            cells = ["", _time_of_day(row.at), "", literal(row.by), action, literal(row.reason), ""]
+        table.add_row(*cells[: 7 if backoffs else 6])
+    return table
+
+
+def attempts_renderables(
+    step: dict[str, Any],
+    transitions: list[dict[str, Any]],
+    secrets: tuple[str, ...],
+    reveal: bool = False,
+) -> list[RenderableType]:
+    """The step's attempt history from its audit, secrets masked unless ``reveal``."""
+    history = attempt_history(transitions if reveal else masked(transitions, secrets), step)
+    parts: list[RenderableType] = [_heading("attempts"), literal(history.headline, "bold")]
+    if history.attempts or history.actions:
+        parts.append(attempts_table(history))
+    return parts
 
 
 def error_renderables(
@@ -141,6 +224,8 @@ def step_detail_renderable(
         return Group(*parts)
     if current_error(step):
         parts += error_renderables(current_error(step), secrets, reveal)
+    if transitions:
+        parts += attempts_renderables(step, transitions, secrets, reveal)
     parts += [_heading("results"), _json(step.get("results"), reveal, secrets)]
     if events:  # only a step that published some: most steps publish nothing
         parts += events_renderables(events, secrets, reveal)

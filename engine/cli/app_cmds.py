@@ -60,6 +60,13 @@ def register(groups: argparse._SubParsersAction[Any]) -> None:
         help="run to idle and print a summary instead of opening the console",
     )
     p.add_argument("--concurrency", type=CONCURRENCY, default=8)
+    p.add_argument(
+        "--pace",
+        choices=("normal", "slow"),
+        default="normal",
+        help="slow: the gateway answers in 1 to 3 s and a failed payment retries after 4 s, "
+        "so running steps and countdowns stay on screen (make demo uses it)",
+    )
     p.set_defaults(run=lambda args: _entry("tasker_workflows_demo", "run_demo")(args))
 
 

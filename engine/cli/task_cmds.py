@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from engine import json_limits, retry
 from engine.api import Engine, open_engine
+from engine.attempt_history import Attempt, attempt_history
 from engine.cli import numbers, output
 from engine.cli.errors import UsageError
 from engine.ids import short_id
@@ -60,9 +62,19 @@ def register(groups: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=step_audit)
 
+    p = commands.add_parser(
+        "attempts", help="a step's attempts: worker, outcome, error, backoff; operators' actions"
+    )
+    p.add_argument("uuid", metavar="UUID")
+    p.add_argument("step", metavar="STEP")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--reveal", action="store_true", help="show sensitive values unmasked")
+    p.set_defaults(run=step_attempts)
+
     for name, text in (
         ("reset-step", "retry a failed step"),
         ("resolve-step", "mark a step resolved without results"),
+        ("retry-now", "run a step waiting for its retry now"),
     ):
         p = commands.add_parser(name, help=text)
         p.add_argument("uuid", metavar="UUID")
@@ -283,10 +295,59 @@ async def step_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _local_minute(ms: int) -> str:
+    return time.strftime("%H:%M", time.localtime(ms / 1000))
+
+
+def _duration_text(ms: int | None) -> str:
+    if ms is None:
+        return "running"
+    return f"{ms} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
+
+
+def _backoff_text(attempt: Attempt) -> str:
+    if attempt.backoff_ms is None:
+        return ""
+    return f"{attempt.backoff_ms} ms ({attempt.backoff_rule})" if attempt.backoff_rule else ""
+
+
+async def step_attempts(args: argparse.Namespace) -> int:
+    async with _engine(args) as engine:
+        rows = await engine.step_audit(args.uuid, args.step)
+        task = await engine.get_task(args.uuid)
+    if not args.reveal:
+        rows = masked(rows, secret_values(task))
+    step = next(s for s in task["steps"] if s["name"] == args.step)
+    history = attempt_history(rows, step, _local_minute)  # as the table's times: local
+    if args.json:
+        output.print_json({"task_uuid": task["task_uuid"], "step": args.step, **history.to_json()})
+        return 0
+    output.say(f"{args.step}: {history.headline}")
+    lines: list[tuple[object, ...]] = []
+    for row in history.rows():
+        if isinstance(row, Attempt):
+            outcome = output.styled(row.outcome)
+            if row.ended_by:
+                outcome.append(f" by {row.ended_by}")
+            lines.append((
+                row.number, output.clock_text(row.started_at), _duration_text(row.duration_ms),
+                row.worker, outcome, row.error_class, row.error_code or "", row.message or "",
+                _backoff_text(row),
+            ))  # fmt: skip
+        else:
+            verb = row.action.replace("_", " ")
+            lines.append(("", output.clock_text(row.at), "", row.by, verb, "", "", row.reason, ""))
+    columns = "ATTEMPT STARTED DURATION WORKER OUTCOME CLASS CODE MESSAGE BACKOFF"
+    output.table(columns.split(), lines)
+    return 0
+
+
 async def step_action(args: argparse.Namespace) -> int:
     async with _engine(args) as engine:
         if args.action == "reset-step":
             task = await engine.reset_step(args.uuid, args.step, args.reason, args.by)
+        elif args.action == "retry-now":
+            task = await engine.retry_now(args.uuid, args.step, args.reason, args.by)
         elif args.action == "resolve-step":
             task = await engine.resolve_step(args.uuid, args.step, args.reason, args.by)
         else:

@@ -16,8 +16,8 @@ from typing import Any, Protocol, cast
 from engine import lifecycle, readiness, retry
 from engine.error_limits import error_json
 from engine.outcomes import ErrorType, Outcome, StepError
+from engine.states import IllegalTransition, TaskState
 from engine.states import StepState as S
-from engine.states import TaskState
 from engine.store.base import ClaimedStep, TaskPlan
 
 
@@ -207,14 +207,22 @@ STEP_ACTIONS = {
     "reset": (S.PENDING, "reset-step needs a step in error"),
     "resolve": (S.RESOLVED_MANUALLY, "resolve-step needs an unfinished step"),
     "complete": (S.COMPLETE, "complete-step needs an unfinished step"),
+    "retry_now": (S.WAITING_FOR_RETRY, "retry-now needs a step waiting for its retry"),
 }
 
 
 def step_action_move(
     row: Row, action: str, now: int, by: str, reason: str, results: dict[str, Any] | None
 ) -> Move:
-    """An operator's reset, resolve or complete of one step (checked later by the table)."""
+    """An operator's reset, resolve or complete of one step (checked later by the table), or
+    a retry brought forward to ``now`` (its error and attempts kept: the wait is all it
+    changes). Raises IllegalTransition for a retry-now of a step not waiting for its retry."""
     to_state, _ = STEP_ACTIONS[action]
+    if action == "retry_now":
+        if row["state"] != S.WAITING_FOR_RETRY:
+            raise IllegalTransition("step", row["name"], row["state"], to_state)
+        due = {"action": action, "was_due_at": row["next_retry_at"]}
+        return Move(to_state, reason, {"next_retry_at": now}, due)
     columns: dict[str, Any] = {"claimed_by": None, "lease_expires_at": None}
     metadata: dict[str, Any] = {"action": action}
     # The step's error goes (a finished step shows none); its audit row keeps it.

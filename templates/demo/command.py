@@ -1,4 +1,5 @@
-"""``tasker demo [--orders N] [--seed S] [--headless]``: the checkout story on a local database.
+"""``tasker demo [--orders N] [--seed S] [--headless] [--pace slow]``: the checkout story on a
+local database (``--pace slow``: see ``prepare.Pace``).
 
 It starts the payment gateway simulator on 127.0.0.1 (a thread of this process, serving for as
 long as the demo runs), points the payment step at it, creates a seeded mix of orders (most
@@ -26,7 +27,7 @@ import argparse
 import asyncio
 
 from .headless import run_headless
-from .prepare import PreparedDemo, prepared_demo, say
+from .prepare import Pace, PreparedDemo, prepared_demo, say
 
 
 async def run_demo(args: argparse.Namespace) -> int:
@@ -42,7 +43,7 @@ async def run_demo(args: argparse.Namespace) -> int:
                     "come back once their lease (30 s) expires, at the cost of an attempt."
                 )
                 raise
-        await _run_console(args)
+        await _run_console(args, demo.options.environment)
         say(
             f"The gateway has stopped. Resume and summarise with: "
             f"tasker --db {demo.files.db} demo --headless --orders {demo.options.orders} "
@@ -51,7 +52,7 @@ async def run_demo(args: argparse.Namespace) -> int:
         return 0
 
 
-async def _run_console(args: argparse.Namespace) -> None:
+async def _run_console(args: argparse.Namespace, environment: str | None) -> None:
     from console.main import run_console
 
     await run_console(
@@ -59,11 +60,18 @@ async def _run_console(args: argparse.Namespace) -> None:
             db=args.db,
             templates=args.templates,
             handlers=args.handlers,
-            environment=getattr(args, "environment", None),
+            environment=environment,  # tasks created in the console go at the demo's pace
             concurrency=args.concurrency,
             no_worker=False,
         )
     )
+
+
+def _pace_words(pace: Pace) -> str:
+    if pace.latency_s is None:
+        return ""
+    low, high = pace.latency_s
+    return f"pace {pace.name}: answers in {low:g} to {high:g} s, retries after 4 s; "
 
 
 def opening_line(demo: PreparedDemo) -> str:
@@ -74,5 +82,6 @@ def opening_line(demo: PreparedDemo) -> str:
         f"Checkout demo, seed {options.seed}: {options.orders} orders and "
         f"{len(demo.tasks) - options.orders} companion workflows; {demo.created} tasks "
         f"created{again}.\nPayment gateway at {demo.gateway.url} (timeout {options.timeout_s:g} s, "
+        f"{_pace_words(options.pace)}"
         f"ledger {files.ledger}); confirmation e-mails in {files.outbox}."
     )

@@ -14,12 +14,14 @@ Endpoints (JSON bodies):
   Fault kinds and fields: ``gateway_state.Fault``.
 
 ``PaymentGateway`` runs it on a thread for the length of a ``with`` block; with
-``ledger_path`` its charges and requests are kept in that file across runs.
+``ledger_path`` its charges and requests are kept in that file across runs; with ``latency``
+(``Latency(1, 3)``) every charge request waits that long before anything else happens to it.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -52,13 +54,32 @@ class FaultsRequest(BaseModel):
     clear: bool = False
 
 
+class Latency:
+    """How long the gateway thinks before each charge answer: ``low_s`` to ``high_s``,
+    seeded (``tasker demo --pace slow`` keeps running payments on screen for seconds)."""
+
+    def __init__(self, low_s: float, high_s: float, seed: int = 0) -> None:
+        if not 0 <= low_s <= high_s:
+            raise ValueError(f"latency needs 0 <= low <= high, got {low_s} and {high_s}")
+        self.low_s, self.high_s = low_s, high_s
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def next_s(self) -> float:
+        with self._lock:
+            return self._rng.uniform(self.low_s, self.high_s)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self, address: tuple[str, int], state: GatewayState) -> None:
+    def __init__(
+        self, address: tuple[str, int], state: GatewayState, latency: Latency | None = None
+    ) -> None:
         super().__init__(address, _Handler)
         self.state = state
+        self.latency = latency
         self.stopping = threading.Event()
         self.in_flight = 0
         self.idle = threading.Condition()
@@ -144,6 +165,9 @@ class _Handler(BaseHTTPRequestHandler):
             request = ChargeRequest.model_validate(body)
         except ValidationError as exc:
             self._error(400, "invalid_request", _first_problem(exc))
+            return
+        latency = self.server.latency
+        if latency is not None and not self.server.hold(latency.next_s()):
             return
         state = self.server.state
         fault = state.next_fault(request.token, key)
@@ -239,8 +263,10 @@ class PaymentGateway:
         port: int = 0,
         clock: Callable[[], datetime] | None = None,
         ledger_path: Path | str | None = None,
+        latency: Latency | None = None,
     ) -> None:
         ledger = LedgerFile(ledger_path) if ledger_path is not None else None
+        self.latency = latency
         self.state = GatewayState(seed=seed, clock=clock, ledger_file=ledger)
         self._address = (host, port)
         self._server: _Server | None = None
@@ -256,7 +282,7 @@ class PaymentGateway:
         return f"http://{host}:{port}"
 
     def start(self) -> PaymentGateway:
-        self._server = _Server(self._address, self.state)
+        self._server = _Server(self._address, self.state, self.latency)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},

@@ -29,7 +29,7 @@ async def run_headless(args: argparse.Namespace, demo: PreparedDemo) -> int:
         args.db,
         templates=args.templates,
         handlers=args.handlers,
-        environment=getattr(args, "environment", None),
+        environment=demo.options.environment,
     ) as engine:
         await run_with_progress(engine, demo)
         # Held requests (slow answers, lost answers) may still be finishing at the gateway.

@@ -20,7 +20,7 @@ from engine.store import StoreError, is_postgres, sqlite_path
 from ..ecommerce.payments import GATEWAY_TIMEOUT_ENV, GATEWAY_URL_ENV
 from ..outbox import OUTBOX_ENV
 from .companions import companion_scenarios
-from .gateway import PaymentGateway
+from .gateway import Latency, PaymentGateway
 from .gateway_ledger import LedgerFile
 from .mix import OrderScenario, build_order_mix
 from .summary import DemoTask, Scenario
@@ -31,11 +31,32 @@ INITIATOR = "tasker demo"
 
 
 @dataclass(frozen=True)
+class Pace:
+    """How fast the story runs: ``normal`` settles 40 orders in seconds; ``slow`` (what
+    ``make demo`` uses) lets the gateway think 1 to 3 s per charge and the payment step wait
+    4 s before its retry (the templates' ``demo_slow`` environment), so running steps and
+    retry countdowns stay on screen long enough to watch."""
+
+    name: str
+    timeout_s: float  # the payment step's default wait for the gateway
+    latency_s: tuple[float, float] | None  # the gateway's thinking time per charge
+    environment: str | None  # the templates' environment that stretches the backoff
+
+
+PACES = {
+    "normal": Pace("normal", DEFAULT_TIMEOUT_S, None, None),
+    "slow": Pace("slow", 5.0, (1.0, 3.0), "demo_slow"),
+}
+
+
+@dataclass(frozen=True)
 class DemoOptions:
     orders: int
     seed: int
     concurrency: int
     timeout_s: float
+    pace: Pace = PACES["normal"]
+    environment: str | None = None  # the templates' environment for the demo's tasks
 
 
 @dataclass(frozen=True)
@@ -67,17 +88,25 @@ def demo_options(args: argparse.Namespace) -> DemoOptions:
         raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
     if sqlite_path(args.db) == ":memory:":
         raise UsageError("the demo needs a database file that its worker can share; pass --db PATH")
+    pace = PACES[getattr(args, "pace", None) or "normal"]
+    environment = getattr(args, "environment", None)
+    if pace.environment and environment not in (None, pace.environment):
+        raise UsageError(
+            f"--pace {pace.name} applies the templates' {pace.environment} environment; "
+            f"drop --environment {environment} (or TASKER_ENV), or leave out --pace"
+        )
     raw = os.environ.get(GATEWAY_TIMEOUT_ENV)
     try:
-        timeout_s = float(raw) if raw else DEFAULT_TIMEOUT_S
+        timeout_s = float(raw) if raw else pace.timeout_s
     except ValueError:
         timeout_s = 0.0
     if timeout_s <= 0:
         raise UsageError(
             f"{GATEWAY_TIMEOUT_ENV}={raw!r} is not a positive number of seconds; "
-            f"unset it for the default {DEFAULT_TIMEOUT_S:g}"
+            f"unset it for the default {pace.timeout_s:g}"
         )
-    return DemoOptions(args.orders, args.seed, args.concurrency, timeout_s)
+    environment = pace.environment or environment
+    return DemoOptions(args.orders, args.seed, args.concurrency, timeout_s, pace, environment)
 
 
 def demo_files(db: str | Path) -> DemoFiles:
@@ -135,11 +164,13 @@ async def prepared_demo(args: argparse.Namespace) -> AsyncIterator[PreparedDemo]
     options = demo_options(args)
     files = demo_files(args.db)
     scenarios = demo_scenarios(options)
-    async with _engine(args) as engine:
+    async with _engine(args, options.environment) as engine:
         await _forget_a_ledger_of_another_database(engine, LedgerFile(files.ledger))
         tasks = [await _create(engine, scenario, options) for scenario in scenarios]
         attempted = await _payment_attempts_so_far(engine, tasks)
-    with PaymentGateway(seed=options.seed, ledger_path=files.ledger) as gateway:
+    low_high = options.pace.latency_s
+    latency = Latency(*low_high, seed=options.seed) if low_high else None
+    with PaymentGateway(seed=options.seed, ledger_path=files.ledger, latency=latency) as gateway:
         served = Counter(request["token"] for request in gateway.requests())
         for task in tasks:
             if isinstance(task.scenario, OrderScenario):
@@ -152,12 +183,9 @@ async def prepared_demo(args: argparse.Namespace) -> AsyncIterator[PreparedDemo]
             yield PreparedDemo(options, files, gateway, tasks)
 
 
-def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _engine(args: argparse.Namespace, environment: str | None):  # type: ignore[no-untyped-def]
     return open_engine(
-        args.db,
-        templates=args.templates,
-        handlers=args.handlers,
-        environment=getattr(args, "environment", None),
+        args.db, templates=args.templates, handlers=args.handlers, environment=environment
     )
 
 

@@ -51,7 +51,10 @@ def test_every_refusal_says_why_in_one_line() -> None:
     assert why_not("give_up", done, None) == (
         "give up applies to a task blocked by failures; this one is complete"
     )
-    assert "\n" not in str(why_not("retry_step", blocked, step("waiting_for_retry")))
+    assert why_not("retry_step", blocked, step("waiting_for_retry")) is None, "r: retry now"
+    assert why_not("retry_step", blocked, step("in_progress")) == (
+        "process_payment cannot be retried: it is running now (x cancels the task)"
+    )
 
 
 def test_placeholders_left_as_they_were_are_named() -> None:

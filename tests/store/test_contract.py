@@ -115,6 +115,40 @@ async def test_retry_waits_for_its_backoff_then_runs_again(store: Store) -> None
     assert again.attempts == 2
 
 
+async def test_retry_now_brings_a_waiting_retry_forward_audited(store: Store) -> None:
+    made = plan({"only": ()})
+    await store.create_task(made, T0)
+    [claimed] = await store.claim_ready("w", T0, 1, 1000)
+    with pytest.raises(IllegalAction, match="retry-now needs a step waiting for its retry"):
+        await store.step_action(made.task_uuid, "only", "retry_now", T0 + 5, "ann", "now")
+    await store.finish_attempts([failure(claimed, T0 + 10)], T0 + 10, "w")
+    assert await store.claim_ready("w", T0 + 20, 1, 1000) == []  # due at T0 + 110
+    await store.step_action(made.task_uuid, "only", "retry_now", T0 + 20, "ann", "customer waits")
+    task = await store.get_task(made.task_uuid)
+    step = task["steps"][0]
+    assert (step["current_state"], step["next_retry_at"], step["attempts"]) == (
+        "waiting_for_retry",
+        T0 + 20,
+        1,
+    )
+    assert step["error"] is not None, "the attempt's error stays until the next attempt"
+    assert await store.next_ready_at() == T0 + 20
+    audit = await store.step_audit(made.task_uuid, "only")
+    last = audit[-1]
+    assert (last["from_state"], last["to_state"], last["by"], last["reason"]) == (
+        "waiting_for_retry",
+        "waiting_for_retry",
+        "ann",
+        "customer waits",
+    )
+    assert last["metadata"] == {"action": "retry_now", "was_due_at": T0 + 110}
+    assert last["attempt"] == 1
+    [again] = await store.claim_ready("w", T0 + 20, 1, 1000)
+    assert again.attempts == 2 and again.run_count == 2
+    with pytest.raises(IllegalAction, match="is in_progress; retry-now needs a step waiting"):
+        await store.step_action(made.task_uuid, "only", "retry_now", T0 + 21, "ann", "again")
+
+
 async def test_a_lease_renewer_renews_from_a_thread_of_its_own(store: Store) -> None:
     """The worker's lease keeper: its own connection, on its own thread, the same contract."""
     made = plan({"a": (), "b": ()})

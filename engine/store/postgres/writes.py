@@ -214,8 +214,8 @@ async def step_action(
             f"task {short_id(task_uuid)} has no step '{step_name}'; "
             f"its steps: {', '.join(r['name'] for r in names)}"
         )
-    move = moves.step_action_move(row, action, now, by, reason, results)
     try:
+        move = moves.step_action_move(row, action, now, by, reason, results)
         await move_step(tx, row, move, now, by)
     except IllegalTransition:
         needs = moves.STEP_ACTIONS[action][1]

@@ -283,8 +283,8 @@ def _step_action(
         raise StepNotFound(
             f"task {short_id(task_uuid)} has no step '{step_name}'; its steps: {', '.join(names)}"
         )
-    move = moves.step_action_move(row, action, now, by, reason, results)
     try:
+        move = moves.step_action_move(row, action, now, by, reason, results)
         move_step(cx, row, move.to_state, now, by, reason, metadata=move.metadata, **move.columns)
     except IllegalTransition:
         needs = moves.STEP_ACTIONS[action][1]
