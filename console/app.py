@@ -15,7 +15,7 @@ from textual.screen import Screen
 from console.host import WorkerControl
 from console.screens.help import HelpScreen
 from console.screens.main import MainScreen
-from engine.api import default_operator
+from engine.labels import default_operator
 from engine.literal import visible
 
 TOAST_LIMIT = 300  # characters of a toast: a 10 kB error message would cover the screen

@@ -18,9 +18,10 @@ REMOTE_POLL_S = 1.0
 async def console_session(args: argparse.Namespace) -> AsyncIterator[ConsoleApp]:
     """The console app over ``args.db``, with its embedded worker running unless
     ``args.no_worker``; both are closed when the block ends."""
-    from engine.api import database_label, open_engine
+    from engine.api import open_engine
     from engine.cli.errors import UsageError
     from engine.embedded import EmbeddedWorker
+    from engine.labels import database_label
 
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")

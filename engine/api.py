@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,8 +15,9 @@ from engine.handlers.loading import import_handler_modules
 from engine.handlers.registry import HandlerRegistry
 from engine.ids import short_id
 from engine.json_limits import MAX_CONTEXT_BYTES, MAX_RESULT_BYTES, NotStorable, stored_size
+from engine.labels import default_operator
 from engine.states import TaskState
-from engine.store import ClaimedStep, Store, TaskPlan, is_postgres, open_store, sqlite_path
+from engine.store import ClaimedStep, Store, TaskPlan, open_store
 from engine.task_created import TaskCreated, new_task_view
 from engine.task_waits import TaskWaits
 from engine.templates import TaskTemplate, TemplateCatalog
@@ -40,22 +40,6 @@ def _claimed(write: asyncio.Future[tuple[str, bool, list[ClaimedStep]]]) -> list
     if write.cancelled() or write.exception() is not None:
         return []
     return write.result()[2]
-
-
-def database_label(db: str | Path) -> str:
-    """How a database is named on screen: its file name, or its URL without the password."""
-    if is_postgres(str(db)):
-        from engine.store.postgres.store import label_of
-
-        return label_of(str(db))
-    return Path(sqlite_path(str(db))).name
-
-
-def default_operator() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user database entry (containers): still audit something useful
-        return "operator"
 
 
 class Engine:

@@ -16,7 +16,8 @@ from console.app import ConsoleApp
 from console.json_schema import schema_errors
 from console.screens.new_task import NewTaskModal
 from console.showcase import Showcase
-from engine.api import Engine, default_operator
+from engine.api import Engine
+from engine.labels import default_operator
 from tests.console.support import (
     SIZE,
     confirm_with_reason,

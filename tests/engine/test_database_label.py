@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.api import database_label
+from engine.labels import database_label
 
 
 def test_a_file_is_named_by_its_file_name(tmp_path):

@@ -22,7 +22,8 @@ from typing import Any
 from console.app import ConsoleApp
 from console.messages import ActionFailed
 from console.widgets.task_table import TaskTable
-from engine.api import database_label, open_engine
+from engine.api import open_engine
+from engine.labels import database_label
 
 
 def shown(table: TaskTable) -> dict[str, Any]:
