@@ -9,15 +9,14 @@ long) and ``metadata.retry_after_seconds``.
 from __future__ import annotations
 
 import http
-import json
 from typing import Any
 
 from engine.clock import Clock, SystemClock
 from engine.handlers.api_response import as_api_response
 from engine.handlers.http_rules import (
-    BODY_ERROR_KEYS,
     MAX_BODY_TEXT,
     RETRYABLE_STATUSES,
+    body_error,
     http_error_code,
     parse_retry_after,
     request_line,
@@ -109,7 +108,7 @@ class ApiResults:
         """``HTTP <status>: <the body's error>``, else the status's reason phrase (and the
         first line of a text body)."""
         api = as_api_response(response)
-        found = _body_error(api.body)
+        found = body_error(api.body)
         if found:
             return f"HTTP {api.status_code}: {found}"
         try:
@@ -120,15 +119,3 @@ class ApiResults:
         text = lines[0][:200] if lines else ""
         detail = f" ({text})" if text and text != phrase else ""
         return f"HTTP {api.status_code}: {phrase}{detail}"
-
-
-def _body_error(body: Any) -> str | None:
-    if not isinstance(body, dict):
-        return None
-    for key in BODY_ERROR_KEYS:
-        value = body.get(key)
-        if isinstance(value, dict):
-            value = value.get("message") or value.get("detail") or json.dumps(value)
-        if value:
-            return str(value)
-    return None

@@ -70,14 +70,23 @@ def response_body(response: httpx.Response) -> Any:
         return response.text
 
 
+def body_error(body: Any) -> str | None:
+    """The error a JSON body names under one of ``BODY_ERROR_KEYS``, if any."""
+    if not isinstance(body, dict):
+        return None
+    for key in BODY_ERROR_KEYS:
+        value = body.get(key)
+        if isinstance(value, dict):
+            value = value.get("message") or value.get("detail") or json.dumps(value)
+        if value:
+            return str(value)
+    return None
+
+
 def error_text(response: httpx.Response, body: Any) -> str:
-    if isinstance(body, dict):
-        for key in BODY_ERROR_KEYS:
-            value = body.get(key)
-            if isinstance(value, dict):
-                value = value.get("message") or value.get("detail") or json.dumps(value)
-            if value:
-                return str(value)
+    found = body_error(body)
+    if found:
+        return found
     if isinstance(body, str) and body.strip():
         first_line = body.strip().splitlines()[0]
         return first_line[:200]
