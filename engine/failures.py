@@ -69,6 +69,12 @@ class FailedTask:
         }
 
 
+_TASK_FIELDS = (
+    "task_uuid", "task_status", "step_state", "attempts", "max_attempts", "failed_at",
+    "retryable", "outstanding",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class FailureGroup:
     """The tasks whose step failed with one error class and code."""
@@ -136,6 +142,15 @@ class FailureGroup:
             "sample_task": self.sample_task,
             "tasks": [t.to_json() for t in self.tasks],
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FailureGroup:
+        """The group ``to_json`` gave (as the engine or the REST API sends it)."""
+        tasks = tuple(FailedTask(**{k: t[k] for k in _TASK_FIELDS}) for t in data["tasks"])
+        return cls(
+            data["namespace"], data["template"], data["step"], data["error_class"],
+            data["error_code"], tasks, data["sample_message"], data["sample_task"], data["group"],
+        )  # fmt: skip
 
 
 def group_id(key: Sequence[str]) -> str:
