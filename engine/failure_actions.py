@@ -57,10 +57,10 @@ async def _tasks(store: Store, targets: Sequence[Target]) -> dict[str, dict[str,
     return found
 
 
-async def preview(store: Store, action: str, targets: Sequence[Target]) -> dict[str, Any]:
+async def preview(store: Store, action: str, targets: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """``failure_preview.preview`` of the targets as they are now, as JSON."""
-    targets = [Target(*t) for t in targets]
-    return failure_preview.preview(action, targets, await _tasks(store, targets)).to_json()
+    chosen = [Target(*t) for t in targets]
+    return failure_preview.preview(action, chosen, await _tasks(store, chosen)).to_json()
 
 
 @dataclass
@@ -100,7 +100,7 @@ async def act(
     store: Store,
     clock: Clock,
     action: str,
-    targets: Sequence[Target],
+    targets: Sequence[tuple[str, str]],
     reason: str,
     by: str,
     on_progress: Progress | None = None,
@@ -109,15 +109,15 @@ async def act(
     if action not in failure_preview.ACTIONS:
         raise ValueError(f"unknown action '{action}'; use one of retry, give-up, resolve")
     if not reason.strip():
-        raise ValueError("a bulk action needs a reason (--reason TEXT)")
-    targets = [Target(*t) for t in targets]
+        raise ValueError("a bulk action needs a reason: say why, it is audited")
+    chosen = [Target(*t) for t in targets]
     batch = Batch(secrets.token_hex(3), action, reason.strip())
     audited = f"{batch.reason} [batch {batch.batch_id}]"
     closed: set[str] = set()
-    for number, target in enumerate(targets, 1):
+    for number, target in enumerate(chosen, 1):
         await _act_on(store, clock, batch, target, audited, by, closed)
         if on_progress is not None:
-            on_progress(number, len(targets))
+            on_progress(number, len(chosen))
     return batch
 
 
@@ -180,14 +180,16 @@ class FailuresFacade:
         ``include_handled``, the handled ones too), as ``failure_groups`` gives them."""
         return await failure_groups(self.store, include_handled)
 
-    async def failure_preview(self, action: str, targets: Sequence[Target]) -> dict[str, Any]:
+    async def failure_preview(
+        self, action: str, targets: Sequence[tuple[str, str]]
+    ) -> dict[str, Any]:
         """What ``act_on_failures`` would do to these failed steps now (nothing changed)."""
         return await preview(self.store, action, targets)
 
     async def act_on_failures(
         self,
         action: str,
-        targets: Sequence[Target],
+        targets: Sequence[tuple[str, str]],
         reason: str,
         by: str | None = None,
         on_progress: Progress | None = None,
