@@ -99,6 +99,7 @@ class FailuresScreen(Screen[str | None]):
         self.loaded_once = False
         self.busy = False  # a batch is running
         self._cursor: int | None = None
+        self._reading = False
 
     @property
     def host(self) -> ConsoleHost:
@@ -124,28 +125,31 @@ class FailuresScreen(Screen[str | None]):
         self.set_interval(self.host.poll_s, self.poll)
 
     # data in ------------------------------------------------------------------------------
-    @work(exclusive=True, group="failures")
-    async def poll(self) -> None:
-        """Read again when anything changed (the change feed), as the task list does."""
-        try:
-            cursor = await self.host.engine.change_cursor()
-        except Exception:  # the next poll tries again; load() reports problems
-            return
-        if cursor != self._cursor:
-            self._cursor = cursor
-            await self._load()
+    def poll(self) -> None:
+        """Read again when anything changed (the change feed), as the task list does; a read
+        still on its way is left to finish (over HTTP one may take longer than a poll)."""
+        if not self._reading:
+            self.read(check_feed=True)
+
+    def load(self) -> None:
+        self.read(check_feed=False)
 
     @work(exclusive=True, group="failures")
-    async def load(self) -> None:
-        await self._load()
-
-    async def _load(self) -> None:
+    async def read(self, check_feed: bool) -> None:
+        engine = self.host.engine
         handled = self.include_handled
+        self._reading = True
         try:
-            groups = await self.host.engine.failures(include_handled=handled)
-        except Exception as exc:  # a refused read is one line on screen
+            cursor = await engine.change_cursor()
+            if check_feed and cursor == self._cursor:
+                return
+            self._cursor = cursor
+            groups = await engine.failures(include_handled=handled)
+        except Exception as exc:  # a refused read is one line on screen; the next poll retries
             self.post_message(FailuresLoaded([], handled, one_line(exc)))
             return
+        finally:
+            self._reading = False
         self.post_message(FailuresLoaded(groups, handled))
 
     @on(FailuresLoaded)
