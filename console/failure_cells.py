@@ -17,18 +17,17 @@ from console.formatting import age_text, attempts_text, short_uuid, step_state_t
 from engine.literal import literal
 
 MARK = "●"
-SAMPLE_LIMIT = 120  # characters of a sample message in its cell
+SAMPLE_LIMIT = 44  # characters of a sample message in its cell (the pane below shows it whole)
+DETAIL_LIMIT = 2_000  # characters of the sample message in the pane
 
 GROUP_COLUMNS = (
     ("mark", " "),
-    ("template", "namespace/template"),
+    ("template", "template"),
     ("step", "step"),
     ("code", "error code (class)"),
     ("tasks", "tasks"),
-    ("kind", "kind"),
     ("exhausted", "exhausted"),
-    ("oldest", "oldest"),
-    ("newest", "newest"),
+    ("newest", "latest"),
     ("sample", "sample message"),
 )
 TASK_COLUMNS = (
@@ -51,22 +50,44 @@ def group_cells(group: Group, marked: bool, now_ms: int, include_handled: bool) 
     tasks = str(group["count"])
     if include_handled:
         tasks = f"{group['outstanding']}/{group['count']} open"
+    style = {"PERMANENT": "red", "RETRYABLE": "yellow"}.get(group["error_class"], "magenta")
     code = Text.assemble(
-        literal(group["error_code"] or "-", "bold"), (f" ({group['error_class']})", "dim")
+        literal(group["error_code"] or "-", f"bold {style}"), (f" ({group['error_class']})", "dim")
     )
-    kind_style = {"retryable": "yellow", "permanent": "red"}.get(group["retryable"], "magenta")
     return [
         Text(MARK if marked else " ", style="bold cyan"),
-        literal(f"{group['namespace']}/{group['template']}", limit=60),
+        literal(group["template"], limit=40),
         literal(group["step"], limit=40),
         code,
         Text(tasks, style="bold"),
-        Text(group["retryable"], style=kind_style),
         f"{group['exhausted']}/{group['count']}",
-        _age(group["oldest_at"], now_ms),
         _age(group["newest_at"], now_ms),
         literal(group["sample_message"] or "", limit=SAMPLE_LIMIT),
     ]
+
+
+def group_detail(group: Group | None, now_ms: int) -> Text:
+    """The pane under the table: the group under the cursor, its sample message whole."""
+    if group is None:
+        return Text("no failure selected", style="dim")
+    text = Text.assemble(
+        literal(f"{group['namespace']}/{group['template']}", "bold"), " · ",
+        literal(group["step"], "bold"), " · ",
+        literal(group["error_code"] or "-", "bold red"), f" ({group['error_class']})\n",
+    )  # fmt: skip
+    text.append(
+        f"{group['outstanding']} outstanding of {group['count']} · {group['retryable']} · "
+        f"attempts exhausted in {group['exhausted']} · waiting for a retry "
+        f"{group['waiting_for_retry']} · running {group['running']}\n"
+    )
+    text.append(
+        f"first failed {_age(group['oldest_at'], now_ms)} ago, latest "
+        f"{_age(group['newest_at'], now_ms)} ago (task {short_uuid(group['sample_task'])})\n",
+        style="dim",
+    )
+    text.append("sample: ", style="dim")
+    text.append_text(literal(group["sample_message"] or "", multiline=True, limit=DETAIL_LIMIT))
+    return text
 
 
 def task_cells(task: Mapping[str, Any], marked: bool, now_ms: int) -> list[Any]:

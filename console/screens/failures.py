@@ -71,11 +71,18 @@ class BatchDone(Message):
     failed: bool = False
 
 
+class FailureTable(DataTable[Any]):
+    """A table of the view: j/k, home/end as in every list of the console."""
+
+    BINDINGS: ClassVar[list[BindingType]] = LIST_BINDINGS
+
+
 class FailuresScreen(Screen[str | None]):
     DEFAULT_CSS = """
     FailuresScreen #failures-title, FailuresScreen #failures-status { height: 1; padding: 0 1; }
     FailuresScreen DataTable { height: 1fr; border: round $primary-darken-2; }
     FailuresScreen DataTable:focus { border: round $primary; }
+    FailuresScreen #failure-detail { height: 8; padding: 0 1; border: round $primary-darken-2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "app.help", "Help"),
@@ -86,7 +93,6 @@ class FailuresScreen(Screen[str | None]):
         Binding("m", "act('resolve')", "Resolve marked"),
         Binding("h", "toggle_handled", "Handled"),
         Binding("F", "back", "Close", show=False),
-        *LIST_BINDINGS,
     ]
 
     def __init__(self) -> None:
@@ -107,18 +113,22 @@ class FailuresScreen(Screen[str | None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="failures-title")
-        groups: DataTable[Any] = DataTable(id="failure-groups", cursor_type="row")
-        tasks: DataTable[Any] = DataTable(id="failure-tasks", cursor_type="row")
+        groups = FailureTable(id="failure-groups", cursor_type="row")
+        tasks = FailureTable(id="failure-tasks", cursor_type="row")
         for table, columns in ((groups, cells.GROUP_COLUMNS), (tasks, cells.TASK_COLUMNS)):
             for key, label in columns:
                 table.add_column(label, key=key)
         yield groups
         yield tasks
+        yield Static("", id="failure-detail")
         yield Static("", id="failures-status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#failure-tasks").display = False
+        self.query_one("#failure-groups").border_title = "groups · enter: their tasks"
+        self.query_one("#failure-tasks").border_title = "tasks · enter: open the task"
+        self.query_one("#failure-detail").border_title = "group"
         self.query_one("#failures-title", Static).update("failures · loading…")
         self.query_one("#failure-groups").focus()
         self.load()
@@ -195,6 +205,20 @@ class FailuresScreen(Screen[str | None]):
                 for t in listed
             ])  # fmt: skip
 
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        shown = self.group(self.open_group)
+        if shown is None:
+            under = self.under_cursor()
+            shown = self.group(under if isinstance(under, str) else None)
+        detail = cells.group_detail(shown, self.host.now_ms())
+        self.query_one("#failure-detail", Static).update(detail)
+
+    @on(DataTable.RowHighlighted, "#failure-groups")
+    def group_highlighted(self) -> None:
+        self.show_detail()
+
     def group(self, group_id: str | None) -> dict[str, Any] | None:
         return next((g for g in self.groups if g["group"] == group_id), None)
 
@@ -241,8 +265,7 @@ class FailuresScreen(Screen[str | None]):
         cast(DataTable, table).action_cursor_down()  # type: ignore[type-arg]
 
     def action_toggle_handled(self) -> None:
-        self.include_handled = not self.include_handled
-        self.notify("handled failures shown" if self.include_handled else "outstanding only")
+        self.include_handled = not self.include_handled  # the title says which
         self.load()
 
     def action_act(self, action: str) -> None:

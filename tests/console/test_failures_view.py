@@ -81,10 +81,9 @@ async def test_groups_by_cause_then_a_groups_tasks_then_the_task_in_the_main_scr
         assert "3 outstanding in 3 groups" in title(app)
         row = codes.index(f"{DECLINED} (PERMANENT)")
         assert column(app, "groups", "step")[row] == "process_payment"
-        assert column(app, "groups", "template")[row] == "ecommerce/order_processing"
+        assert column(app, "groups", "template")[row] == "order_processing"
         sample = column(app, "groups", "sample")[row]
         assert sample.startswith("card declined by the issuer (token ••••)")  # masked
-        assert column(app, "groups", "kind")[row] == "permanent"
 
         await to_group(pilot, DECLINED)
         await pilot.press("enter")
