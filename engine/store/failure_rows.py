@@ -2,8 +2,9 @@
 
 ``OUTSTANDING_SQL`` reads the steps that carry an error (``steps.error`` is kept while a step is
 in error, waiting for its retry or running that retry, and cleared when it completes or an
-operator resets or resolves it) in the tasks still open. It starts from ``tasks_by_status``:
-open tasks are few beside the finished ones, so it stays cheap at 100k tasks.
+operator resets or resolves it) in the tasks still open that have started. It starts from
+``tasks_by_status``: those tasks are few beside the finished and the new ones, so it stays
+cheap at 100k tasks.
 
 ``LATEST_FAILURE_SQL`` adds the steps whose error has since been handled: each step's latest
 audit row into ``error`` or ``waiting_for_retry`` (its metadata keeps the error), whatever the
@@ -20,13 +21,17 @@ from typing import Any
 
 from engine.states import TERMINAL_TASK_STATES, StepState, TaskState
 
-OPEN_TASK_STATES = tuple(sorted(s.value for s in TaskState if s not in TERMINAL_TASK_STATES))
+# A task still open, past ``pending`` (no step of a pending task has been claimed yet, so none
+# has failed): a backlog of new tasks costs the read nothing.
+OPEN_TASK_STATES = tuple(
+    sorted(s.value for s in TaskState if s not in TERMINAL_TASK_STATES | {TaskState.PENDING})
+)
 FAILED_STEP_STATES = (StepState.ERROR.value, StepState.WAITING_FOR_RETRY.value)
 
 _COLUMNS = (
     "t.task_uuid, t.namespace, t.name AS template, t.version, t.status AS task_status,"
     " t.created_at AS task_created_at, s.name AS step_name, s.state AS step_state,"
-    " s.attempts, s.max_attempts, s.dependencies, s.error"
+    " s.attempts, s.max_attempts, s.error"
 )
 _OPEN = ", ".join(f"'{state}'" for state in OPEN_TASK_STATES)
 _FAILED = ", ".join(f"'{state}'" for state in FAILED_STEP_STATES)
@@ -35,6 +40,10 @@ OUTSTANDING_SQL = (
     f"SELECT {_COLUMNS}, s.finished_at AS failed_at, NULL AS audit_error"
     " FROM tasks t JOIN steps s ON s.task_uuid = t.task_uuid"
     f" WHERE t.status IN ({_OPEN}) AND s.error IS NOT NULL"
+)
+# SQLite's planner, from ANALYZE's few distinct statuses, would scan every task instead.
+SQLITE_OUTSTANDING_SQL = OUTSTANDING_SQL.replace(
+    "FROM tasks t", "FROM tasks t INDEXED BY tasks_by_status"
 )
 
 LATEST_FAILURE_SQL = (
@@ -71,7 +80,6 @@ def failed_step_row(row: Mapping[str, Any]) -> dict[str, Any]:
         "step_state": row["step_state"],
         "attempts": row["attempts"],
         "max_attempts": row["max_attempts"],
-        "dependencies": _json(row["dependencies"]) or [],
         "has_error": row["error"] is not None,
         "error": {
             "error_type": error.get("error_type"),

@@ -6,7 +6,11 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from engine.store.failure_rows import LATEST_FAILURE_SQL, OUTSTANDING_SQL, failed_step_row
+from engine.store.failure_rows import (
+    LATEST_FAILURE_SQL,
+    SQLITE_OUTSTANDING_SQL,
+    failed_step_row,
+)
 
 R = TypeVar("R")
 
@@ -21,5 +25,5 @@ class FailuresMixin:
 
 
 def _failed_steps(cx: sqlite3.Connection, include_handled: bool) -> list[dict[str, Any]]:
-    sql = LATEST_FAILURE_SQL if include_handled else OUTSTANDING_SQL
+    sql = LATEST_FAILURE_SQL if include_handled else SQLITE_OUTSTANDING_SQL
     return [failed_step_row(row) for row in cx.execute(sql)]
