@@ -39,6 +39,7 @@ class Preview:
         tasks = _plural(self.tasks, "task")
         skipped = f"; {self.handled} no longer failed" if self.handled else ""
         if self.action == "give_up":
+            skipped = f"; {self.handled} not blocked (skipped)" if self.handled else ""
             return (
                 f"give up {tasks} ({names} failed); {self.running} running{skipped}; "
                 f"{_plural(self.dependents, 'dependent')} will not run"

@@ -157,7 +157,7 @@ def test_a_preview_counts_running_steps_and_handled_ones_apart() -> None:
     )
     give_up = preview("give_up", targets, tasks)
     assert give_up.text == (
-        "give up 1 task (first failed); 1 running; 2 no longer failed; 1 dependent will not run"
+        "give up 1 task (first failed); 1 running; 2 not blocked (skipped); 1 dependent will not run"
     )
     with pytest.raises(ValueError, match="unknown action"):
         preview("undo", targets, tasks)
