@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from console.app import ConsoleApp
 from console.screens.confirm import ReasonModal
-from console.screens.failures import FAILURES_PALETTE, FailuresScreen
+from console.screens.failures import FAILURES_PALETTE, BatchProgress, FailuresScreen
 from console.screens.help import KEYS
 from console.screens.main import MainScreen
 from console.showcase import Showcase
@@ -107,7 +108,8 @@ async def test_marked_groups_are_retried_as_one_batch_after_a_preview(
     engine: Engine, showcase: Showcase
 ) -> None:
     app = console(engine)
-    async with app.run_test(size=SIZE) as pilot:
+    seen: list[Message] = []
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
         await opened(pilot)
         await to_group(pilot, DECLINED)
         await pilot.press("space")  # marks it; the cursor moves on
@@ -125,6 +127,8 @@ async def test_marked_groups_are_retried_as_one_batch_after_a_preview(
 
         await until(pilot, lambda: "1 done" in str(
             view(app).query_one("#failures-status", Static).render()), "the batch")  # fmt: skip
+        progress = [(m.done, m.total) for m in seen if isinstance(m, BatchProgress)]
+        assert set(progress) == {(1, 1)}  # one failed step: 1 of 1 (seen as it bubbles up)
         audit = await engine.step_audit(declined, "process_payment")
         assert audit[-1]["by"] == OPERATOR and audit[-1]["metadata"]["action"] == "reset"
         assert audit[-1]["reason"].startswith("the customer updated the card [batch ")
