@@ -161,3 +161,24 @@ def test_a_preview_counts_running_steps_and_handled_ones_apart() -> None:
     )
     with pytest.raises(ValueError, match="unknown action"):
         preview("undo", targets, tasks)
+
+
+async def test_a_race_lost_to_another_operator_is_reported_not_fatal(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uuids = [await _made(engine, {"first": ["permanent"]}) for _ in range(2)]
+    await engine.run_until_idle()
+    read = engine.store.get_task
+
+    async def read_then_someone_resolves(uuid: str) -> dict:
+        task = await read(uuid)
+        if uuid == uuids[0]:  # between the batch's look and its write, bob resolves it
+            await engine.store.step_action(uuid, "first", "resolve", 1, "bob", "faster")
+        return task
+
+    monkeypatch.setattr(engine.store, "get_task", read_then_someone_resolves)
+    batch = await engine.act_on_failures("retry", [(u, "first") for u in uuids], "retry both")
+    first, second = batch["outcomes"]
+    assert (first["outcome"], second["outcome"]) == ("lost", "done")
+    assert "reset-step needs a step in error" in first["detail"]
+    assert batch["counts"] == {"lost": 1, "done": 1}
