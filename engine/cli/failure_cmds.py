@@ -28,7 +28,11 @@ ACTION_HELP = {
 
 def register(groups: argparse._SubParsersAction[Any]) -> None:
     p = groups.add_parser(
-        "failures", help="outstanding failed steps grouped by cause; retry, give up, resolve"
+        "failures",
+        help="outstanding failed steps grouped by cause; retry, give up, resolve",
+        description="Without an ACTION: the outstanding failed steps grouped by template, step,"
+        " error class and code. With one: act on the groups (their ids) or filters named, as"
+        " one audited batch, after printing what it will do.",
     )
     p.add_argument("--all", action="store_true", help="handled failures too")
     p.add_argument("--json", action="store_true", help="print the groups as JSON")
