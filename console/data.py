@@ -6,7 +6,7 @@ Two backends satisfy it: the local ``Engine`` (a database file or URL) and ``Rem
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 
@@ -89,4 +89,15 @@ class ConsoleData(Protocol):
     ) -> Task: ...
     async def give_up(
         self, task: str, reason: str | None = None, by: str | None = None
+    ) -> Task: ...
+    # the failures view (engine.failure_actions; over HTTP, tasker serve's console routes)
+    async def failures(self, include_handled: bool = False) -> list[Task]: ...
+    async def failure_preview(self, action: str, targets: Sequence[tuple[str, str]]) -> Task: ...
+    async def act_on_failures(
+        self,
+        action: str,
+        targets: Sequence[tuple[str, str]],
+        reason: str,
+        by: str | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> Task: ...

@@ -21,6 +21,7 @@ from engine.states import TaskState
 WATCHED = 100  # the newest tasks re-read at each poll to find what changed
 LIST_CAP = 500  # the most tasks the list loads over HTTP (each is a full TaskResponse)
 PAGE = 100  # Tasker's largest per_page
+NO_FAILURES_ROUTE = "the failures view is not available over HTTP from this server"
 
 
 class RemoteError(Exception):
@@ -364,3 +365,27 @@ class RemoteEngine:
         raise RemoteError(
             "give up is not in Tasker's REST API: resolve or complete the failed step, or cancel"
         )
+
+    # the failures view: tasker serve's console routes (a Tasker server has none: 404)
+    async def _failures_route(self, method: str, path: str, **options: Any) -> Any:
+        try:
+            return await self._json(method, f"/v1/console/failures{path}", **options)
+        except RemoteError as exc:
+            if "not found" in str(exc).lower() or "404" in str(exc):
+                raise RemoteError(NO_FAILURES_ROUTE) from None
+            raise
+
+    async def failures(self, include_handled: bool = False) -> list[dict[str, Any]]:
+        params = {"all": "true"} if include_handled else {}
+        return list(await self._failures_route("GET", "", params=params))
+
+    async def failure_preview(self, action: str, targets: Any) -> dict[str, Any]:
+        body = {"action": action, "targets": [list(t) for t in targets]}
+        return dict(await self._failures_route("POST", "/preview", json=body))
+
+    async def act_on_failures(
+        self, action: str, targets: Any, reason: str, by: str | None = None, on_progress: Any = None
+    ) -> dict[str, Any]:
+        """One request: the server acts on every target (no progress until it answers)."""
+        body = {"action": action, "targets": [list(t) for t in targets], "reason": reason}
+        return dict(await self._failures_route("POST", "/batch", json={**body, "by": by or "-"}))

@@ -10,6 +10,7 @@ from typing import Any
 
 from engine import identity, plan, shipped
 from engine.clock import Clock, SystemClock
+from engine.failure_actions import FailuresFacade
 from engine.handlers import input_check
 from engine.handlers.loading import import_handler_modules
 from engine.handlers.registry import HandlerRegistry
@@ -42,7 +43,7 @@ def _claimed(write: asyncio.Future[tuple[str, bool, list[ClaimedStep]]]) -> list
     return write.result()[2]
 
 
-class Engine:
+class Engine(FailuresFacade):
     def __init__(
         self,
         store: Store,
