@@ -6,19 +6,14 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from engine.decisions import InvalidOutcome
-from engine.ids import short_id
-from engine.states import TERMINAL_STEP_STATES, TERMINAL_TASK_STATES, IllegalTransition
 from engine.states import StepState as S
 from engine.states import TaskState as T
 from engine.store import moves, new_task_rows
+from engine.store import operator_actions as actions
 from engine.store.base import (
     AttemptResult,
     ClaimedStep,
     Finished,
-    IllegalAction,
-    StepNotFound,
-    TaskNotFound,
     TaskPlan,
 )
 from engine.store.sqlite import attempts
@@ -251,7 +246,7 @@ def _recover_expired(cx: sqlite3.Connection, now: int, by: str) -> int:
 def _task_row(cx: sqlite3.Connection, task_uuid: str) -> sqlite3.Row:
     task = cx.execute("SELECT * FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()
     if task is None:
-        raise TaskNotFound(f"no task {task_uuid}; list tasks with 'tasker task list'")
+        raise actions.no_task(task_uuid)
     return cast(sqlite3.Row, task)
 
 
@@ -265,66 +260,36 @@ def _step_action(
     reason: str,
     results: dict[str, Any] | None,
 ) -> None:
-    task = _task_row(cx, task_uuid)
-    if T(task["status"]) in TERMINAL_TASK_STATES:
-        raise IllegalAction(
-            f"task {short_id(task_uuid)} is {task['status']}; step actions need an unfinished task"
-        )
+    actions.check_task_open(task_uuid, _task_row(cx, task_uuid)["status"])
     row = cx.execute(
         "SELECT * FROM steps WHERE task_uuid = ? AND name = ?", (task_uuid, step_name)
     ).fetchone()
     if row is None:
-        names = [
-            r[0]
-            for r in cx.execute(
-                "SELECT name FROM steps WHERE task_uuid = ? ORDER BY position", (task_uuid,)
-            )
-        ]
-        raise StepNotFound(
-            f"task {short_id(task_uuid)} has no step '{step_name}'; its steps: {', '.join(names)}"
+        names = cx.execute(
+            "SELECT name FROM steps WHERE task_uuid = ? ORDER BY position", (task_uuid,)
         )
-    try:
-        move = moves.step_action_move(row, action, now, by, reason, results)
-        move_step(cx, row, move.to_state, now, by, reason, metadata=move.metadata, **move.columns)
-    except IllegalTransition:
-        needs = moves.STEP_ACTIONS[action][1]
-        raise IllegalAction(
-            f"step '{step_name}' of task {short_id(task_uuid)} is {row['state']}; {needs}"
-        ) from None
-    if action in ("resolve", "complete"):  # a decision or batchable step closed by hand
-        try:
+        raise actions.no_step(task_uuid, step_name, (r[0] for r in names))
+    move = actions.step_move(row, task_uuid, action, now, by, reason, results)
+    move_step(cx, row, move.to_state, now, by, reason, metadata=move.metadata, **move.columns)
+    if actions.closes_creator(action):
+        with actions.outcome_checked():
             close_creators(cx, task_uuid, [(step_name, results)], now, by, strict=True)
-        except InvalidOutcome as exc:
-            raise IllegalAction(str(exc)) from None
-    reevaluate(cx, task_uuid, now, by, f"{action} {step_name}: {reason}")
+    reevaluate(cx, task_uuid, now, by, actions.step_action_reason(action, step_name, reason))
 
 
 def _task_action(
     cx: sqlite3.Connection, task_uuid: str, action: str, now: int, by: str, reason: str
 ) -> None:
-    task = _task_row(cx, task_uuid)
-    state = T(task["status"])
-    short = short_id(task_uuid)
-    if action == "cancel":
-        if state in TERMINAL_TASK_STATES:
-            raise IllegalAction(f"task {short} is {state}; only unfinished tasks can be cancelled")
-        for row in cx.execute("SELECT * FROM steps WHERE task_uuid = ?", (task_uuid,)).fetchall():
-            if row["state"] == S.IN_PROGRESS:
-                cx.execute(
-                    "UPDATE steps SET cancel_requested = 1 WHERE step_uuid = ?",
-                    (row["step_uuid"],),
-                )
-            elif S(row["state"]) not in TERMINAL_STEP_STATES:
-                move_step(cx, row, S.CANCELLED, now, by, reason, ready_at=None)
-        move_task(cx, task_uuid, state, T.CANCELLED, now, by, reason)
-    elif action == "give_up":
-        if state is not T.BLOCKED_BY_FAILURES:
-            raise IllegalAction(
-                f"task {short} is {state}; give-up needs a task that is blocked_by_failures"
-            )
-        move_task(cx, task_uuid, state, T.ERROR, now, by, reason)
-    else:
-        raise ValueError(f"unknown task action {action}")
+    state = T(_task_row(cx, task_uuid)["status"])
+    to_state = actions.task_target(task_uuid, state, action)
+    if to_state is T.CANCELLED:
+        cx.execute(
+            "UPDATE steps SET cancel_requested = 1 WHERE task_uuid = ? AND state = 'in_progress'",
+            (task_uuid,),
+        )
+        steps = cx.execute("SELECT * FROM steps WHERE task_uuid = ?", (task_uuid,)).fetchall()
+        for row in actions.steps_to_cancel(steps):
+            move_step(cx, row, S.CANCELLED, now, by, reason, ready_at=None)
+    move_task(cx, task_uuid, state, to_state, now, by, reason)
     cx.execute("UPDATE steps SET ready_at = NULL WHERE task_uuid = ?", (task_uuid,))
-    # Cancelling moves failed steps to cancelled: none is left in error to count.
-    touch_task(cx, task_uuid, now, failed=0 if action == "cancel" else None)
+    touch_task(cx, task_uuid, now, failed=actions.failed_after(action))
