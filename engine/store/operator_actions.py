@@ -15,13 +15,9 @@ from engine.states import TERMINAL_STEP_STATES, TERMINAL_TASK_STATES, IllegalTra
 from engine.states import StepState as S
 from engine.states import TaskState as T
 from engine.store import moves
-from engine.store.base import IllegalAction, StepNotFound, TaskNotFound
+from engine.store.base import IllegalAction, StepNotFound
 
 RowT = TypeVar("RowT", bound=moves.Row)
-
-
-def no_task(task_uuid: str) -> TaskNotFound:
-    return TaskNotFound(f"no task {task_uuid}; list tasks with 'tasker task list'")
 
 
 def check_task_open(task_uuid: str, status: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.states import StepState as S
 from engine.states import TaskState as T
-from engine.store import moves, new_task_rows
+from engine.store import moves, new_task_rows, views
 from engine.store import operator_actions as actions
 from engine.store.base import ClaimedStep, TaskPlan
 from engine.store.postgres.attempts import claim_ready
@@ -176,7 +176,7 @@ async def recover_expired(tx: Tx, now: int, by: str) -> int:
 async def _locked_task(tx: Tx, task_uuid: str) -> dict[str, Any]:
     task = await tx.one("SELECT * FROM tasks WHERE task_uuid = %s FOR UPDATE", (task_uuid,))
     if task is None:
-        raise actions.no_task(task_uuid)
+        raise views.no_task(task_uuid)
     return task
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from engine.states import StepState as S
 from engine.states import TaskState as T
-from engine.store import moves, new_task_rows
+from engine.store import moves, new_task_rows, views
 from engine.store import operator_actions as actions
 from engine.store.base import (
     AttemptResult,
@@ -246,7 +246,7 @@ def _recover_expired(cx: sqlite3.Connection, now: int, by: str) -> int:
 def _task_row(cx: sqlite3.Connection, task_uuid: str) -> sqlite3.Row:
     task = cx.execute("SELECT * FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()
     if task is None:
-        raise actions.no_task(task_uuid)
+        raise views.no_task(task_uuid)
     return cast(sqlite3.Row, task)
 
 
