@@ -4,24 +4,14 @@ record fast events (the reads behind ``tasker events``: ``engine.store.shared_re
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 from engine.events.delivery import ClaimedEvent, DeliveryReport
 from engine.store import event_rows as sql
+from engine.store.sqlite.calls import StoreCalls
 
-R = TypeVar("R")
 
-
-class EventsMixin:
-    if TYPE_CHECKING:  # provided by SqliteStore
-
-        async def _write(self, fn: Callable[..., R], *args: Any) -> R: ...
-        async def _write_if(
-            self, check: Callable[..., bool], fn: Callable[..., R], *args: Any
-        ) -> R: ...
-        async def _call(self, fn: Callable[..., R], *args: Any) -> R: ...
-
+class EventsMixin(StoreCalls):
     async def claim_events(
         self, worker_id: str, now_ms: int, limit: int, lease_ms: int
     ) -> list[ClaimedEvent]:

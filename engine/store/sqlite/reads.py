@@ -5,23 +5,17 @@ list rows, and the readiness reads run on the loop's thread (the reads both stor
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from collections.abc import Sequence
+from typing import Any, cast
 
 from engine.store import views
 from engine.store.dialect import SQLITE
 from engine.store.shared_reads import SharedReads
+from engine.store.sqlite.calls import StoreCalls
 from engine.store.sqlite.tx import task_status
 
-R = TypeVar("R")
 
-
-class ReadMixin(SharedReads):
-    if TYPE_CHECKING:  # provided by SqliteStore
-
-        async def _call(self, fn: Callable[..., R], *args: Any) -> R: ...
-        async def _read_inline(self, fn: Callable[..., R], *args: Any) -> R: ...
-
+class ReadMixin(SharedReads, StoreCalls):
     _newest_first = SQLITE.newest_first
 
     async def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:

@@ -3,39 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, cast
 
 from engine.states import StepState as S
 from engine.states import TaskState as T
 from engine.store import moves, new_task_rows, views
 from engine.store import operator_actions as actions
-from engine.store.base import (
-    AttemptResult,
-    ClaimedStep,
-    Finished,
-    TaskPlan,
-)
+from engine.store.base import AttemptResult, ClaimedStep, Finished, TaskPlan
 from engine.store.sqlite import attempts
+from engine.store.sqlite.calls import StoreCalls
 from engine.store.sqlite.dynamic import close_creators, save_checkpoint
 from engine.store.sqlite.tx import move_step, move_task, reevaluate, touch_task
 
-R = TypeVar("R")
 
-
-class WriteMixin:
-    if TYPE_CHECKING:  # provided by SqliteStore
-
-        async def _write(self, fn: Callable[..., R], *args: Any) -> R: ...
-        async def _write_if(
-            self, check: Callable[..., bool], fn: Callable[..., R], *args: Any
-        ) -> R: ...
-        async def _call(self, fn: Callable[..., R], *args: Any) -> R: ...
-        async def _write_inline(
-            self, check: Callable[..., bool] | None, fn: Callable[..., R], *args: Any
-        ) -> R: ...
-        def _write_now(self, fn: Callable[..., R], *args: Any) -> R | None: ...
-
+class WriteMixin(StoreCalls):
     async def create_task(self, plan: TaskPlan, now_ms: int) -> tuple[str, bool]:
         return await self._write_inline(None, _create_task, plan, now_ms)
 
