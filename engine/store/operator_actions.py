@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from engine.decisions import InvalidOutcome
@@ -28,38 +29,49 @@ def check_task_open(task_uuid: str, status: str) -> None:
         )
 
 
-def no_step(task_uuid: str, step_name: str, names: Iterable[str]) -> StepNotFound:
+@dataclass(frozen=True)
+class StepAction:
+    """An operator's action on one step, as the Store's ``step_action`` receives it."""
+
+    task_uuid: str
+    step_name: str
+    action: str  # reset, resolve, complete or retry_now (moves.STEP_ACTIONS)
+    now: int
+    by: str
+    reason: str
+    results: dict[str, Any] | None  # complete's results (a creator's outcome among them)
+
+    @property
+    def closes_creator(self) -> bool:
+        """Resolving or completing a decision or batchable step by hand closes it as a
+        creator, as finishing an attempt does."""
+        return self.action in ("resolve", "complete")
+
+    @property
+    def reevaluation_reason(self) -> str:
+        return f"{self.action} {self.step_name}: {self.reason}"
+
+
+def no_step(act: StepAction, names: Iterable[str]) -> StepNotFound:
     """The error for a step name the task does not have, listing the ones it has."""
     return StepNotFound(
-        f"task {short_id(task_uuid)} has no step '{step_name}'; its steps: {', '.join(names)}"
+        f"task {short_id(act.task_uuid)} has no step '{act.step_name}'; "
+        f"its steps: {', '.join(names)}"
     )
 
 
-def step_move(
-    row: moves.Row,
-    task_uuid: str,
-    action: str,
-    now: int,
-    by: str,
-    reason: str,
-    results: dict[str, Any] | None,
-) -> moves.Move:
-    """The move ``action`` makes of the step ``row``, checked against the transition table:
+def step_move(row: moves.Row, act: StepAction) -> moves.Move:
+    """The move the action makes of the step ``row``, checked against the transition table:
     IllegalAction, saying what the action needs, when the step's state does not allow it."""
     try:
-        move = moves.step_action_move(row, action, now, by, reason, results)
+        move = moves.step_action_move(row, act.action, act.now, act.by, act.reason, act.results)
         check_step(row["name"], moves.step_state(row["state"]), move.to_state)
     except IllegalTransition:
-        needs = moves.STEP_ACTIONS[action][1]
+        needs = moves.STEP_ACTIONS[act.action][1]
         raise IllegalAction(
-            f"step '{row['name']}' of task {short_id(task_uuid)} is {row['state']}; {needs}"
+            f"step '{act.step_name}' of task {short_id(act.task_uuid)} is {row['state']}; {needs}"
         ) from None
     return move
-
-
-def closes_creator(action: str) -> bool:
-    """Resolving or completing a decision or batchable step by hand closes it as a creator."""
-    return action in ("resolve", "complete")
 
 
 @contextmanager
@@ -70,11 +82,6 @@ def outcome_checked() -> Iterator[None]:
         yield
     except InvalidOutcome as exc:
         raise IllegalAction(str(exc)) from None
-
-
-def step_action_reason(action: str, step_name: str, reason: str) -> str:
-    """The reason the re-evaluation after a step action gives."""
-    return f"{action} {step_name}: {reason}"
 
 
 def task_target(task_uuid: str, status: str, action: str) -> T:

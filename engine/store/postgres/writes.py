@@ -15,6 +15,7 @@ from engine.states import TaskState as T
 from engine.store import moves, new_task_rows, views
 from engine.store import operator_actions as actions
 from engine.store.base import ClaimedStep, TaskPlan
+from engine.store.dialect import POSTGRES
 from engine.store.postgres.attempts import claim_ready
 from engine.store.postgres.dynamic import close_creators
 from engine.store.postgres.tx import (
@@ -26,21 +27,13 @@ from engine.store.postgres.tx import (
     touch_task,
 )
 
+_TEMPLATE_INSERT = POSTGRES.sql(new_task_rows.TEMPLATE_INSERT)
+_CONTEXT_INSERT = POSTGRES.sql(new_task_rows.CONTEXT_INSERT)
+_CREATED_TRANSITION_INSERT = POSTGRES.sql(new_task_rows.CREATED_TRANSITION_INSERT)
+
 
 async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
-    await tx.run(
-        "INSERT INTO templates (template_id, namespace, name, version, definition, source_path,"
-        " first_used_at) VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (template_id) DO NOTHING",
-        (
-            plan.template_id,
-            plan.namespace,
-            plan.name,
-            plan.version,
-            plan.template_definition,
-            plan.source_path,
-            now,
-        ),
-    )
+    await tx.run(_TEMPLATE_INSERT, new_task_rows.template_row(plan, now))
     inserted = await tx.one(
         "INSERT INTO tasks (task_uuid, template_id, namespace, name, version, status,"
         " initiator, source_system, reason, identity_hash, idempotency_key, total_steps,"
@@ -54,16 +47,9 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
         )
         assert row is not None  # the conflicting task committed before ON CONFLICT returned
         return row["task_uuid"], False
-    await tx.run(
-        "INSERT INTO task_contexts (task_uuid, context) VALUES (%s,%s)",
-        (plan.task_uuid, plan.context_json),
-    )
+    await tx.run(_CONTEXT_INSERT, new_task_rows.context_row(plan))
     by = new_task_rows.created_by(plan)
-    await tx.run(
-        'INSERT INTO task_transitions (task_uuid, from_state, to_state, at, "by", reason)'
-        " VALUES (%s,%s,%s,%s,%s,%s)",
-        new_task_rows.created_transition(plan, now),
-    )
+    await tx.run(_CREATED_TRANSITION_INSERT, new_task_rows.created_transition(plan, now))
     # The first re-evaluation, worked out from the plan: the steps go in ready as it says.
     first = moves.created_readiness(plan, now)
     steps = [
@@ -180,32 +166,24 @@ async def _locked_task(tx: Tx, task_uuid: str) -> dict[str, Any]:
     return task
 
 
-async def step_action(
-    tx: Tx,
-    task_uuid: str,
-    step_name: str,
-    action: str,
-    now: int,
-    by: str,
-    reason: str,
-    results: dict[str, Any] | None,
-) -> None:
+async def step_action(tx: Tx, act: actions.StepAction) -> None:
+    task_uuid = act.task_uuid
     actions.check_task_open(task_uuid, (await _locked_task(tx, task_uuid))["status"])
     row = await tx.one(
-        "SELECT * FROM steps WHERE task_uuid = %s AND name = %s", (task_uuid, step_name)
+        "SELECT * FROM steps WHERE task_uuid = %s AND name = %s", (task_uuid, act.step_name)
     )
     if row is None:
         names = await tx.all(
             "SELECT name FROM steps WHERE task_uuid = %s ORDER BY position", (task_uuid,)
         )
-        raise actions.no_step(task_uuid, step_name, (r["name"] for r in names))
-    await move_step(
-        tx, row, actions.step_move(row, task_uuid, action, now, by, reason, results), now, by
-    )
-    if actions.closes_creator(action):
+        raise actions.no_step(act, (r["name"] for r in names))
+    await move_step(tx, row, actions.step_move(row, act), act.now, act.by)
+    if act.closes_creator:
         with actions.outcome_checked():
-            await close_creators(tx, task_uuid, [(step_name, results)], now, by, strict=True)
-    await reevaluate(tx, task_uuid, now, by, actions.step_action_reason(action, step_name, reason))
+            await close_creators(
+                tx, task_uuid, [(act.step_name, act.results)], act.now, act.by, strict=True
+            )
+    await reevaluate(tx, task_uuid, act.now, act.by, act.reevaluation_reason)
 
 
 async def task_action(tx: Tx, task_uuid: str, action: str, now: int, by: str, reason: str) -> None:

@@ -91,7 +91,8 @@ class WriteMixin(StoreCalls):
         reason: str,
         results: dict[str, Any] | None = None,
     ) -> None:
-        await self._write(_step_action, task_uuid, step_name, action, now_ms, by, reason, results)
+        act = actions.StepAction(task_uuid, step_name, action, now_ms, by, reason, results)
+        await self._write(_step_action, act)
 
     async def task_action(
         self, task_uuid: str, action: str, now_ms: int, by: str, reason: str
@@ -119,19 +120,7 @@ def _create_and_claim(
 
 
 def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str, bool]:
-    cx.execute(
-        "INSERT OR IGNORE INTO templates (template_id, namespace, name, version, definition,"
-        " source_path, first_used_at) VALUES (?,?,?,?,?,?,?)",
-        (
-            plan.template_id,
-            plan.namespace,
-            plan.name,
-            plan.version,
-            plan.template_definition,
-            plan.source_path,
-            now,
-        ),
-    )
+    cx.execute(new_task_rows.TEMPLATE_INSERT, new_task_rows.template_row(plan, now))
     inserted = cx.execute(
         "INSERT INTO tasks (task_uuid, template_id, namespace, name, version, status,"
         " initiator, source_system, reason, identity_hash, idempotency_key, total_steps,"
@@ -145,16 +134,9 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
             "SELECT task_uuid FROM tasks WHERE identity_hash = ?", (plan.identity_hash,)
         ).fetchone()
         return row[0], False
-    cx.execute(
-        "INSERT INTO task_contexts (task_uuid, context) VALUES (?,?)",
-        (plan.task_uuid, plan.context_json),
-    )
+    cx.execute(new_task_rows.CONTEXT_INSERT, new_task_rows.context_row(plan))
     by = new_task_rows.created_by(plan)
-    cx.execute(
-        "INSERT INTO task_transitions (task_uuid, from_state, to_state, at, by, reason)"
-        " VALUES (?,?,?,?,?,?)",
-        new_task_rows.created_transition(plan, now),
-    )
+    cx.execute(new_task_rows.CREATED_TRANSITION_INSERT, new_task_rows.created_transition(plan, now))
     # The first re-evaluation, worked out from the plan: the steps go in ready as it says.
     first = moves.created_readiness(plan, now)
     cx.executemany(
@@ -231,31 +213,27 @@ def _task_row(cx: sqlite3.Connection, task_uuid: str) -> sqlite3.Row:
     return cast(sqlite3.Row, task)
 
 
-def _step_action(
-    cx: sqlite3.Connection,
-    task_uuid: str,
-    step_name: str,
-    action: str,
-    now: int,
-    by: str,
-    reason: str,
-    results: dict[str, Any] | None,
-) -> None:
+def _step_action(cx: sqlite3.Connection, act: actions.StepAction) -> None:
+    task_uuid = act.task_uuid
     actions.check_task_open(task_uuid, _task_row(cx, task_uuid)["status"])
     row = cx.execute(
-        "SELECT * FROM steps WHERE task_uuid = ? AND name = ?", (task_uuid, step_name)
+        "SELECT * FROM steps WHERE task_uuid = ? AND name = ?", (task_uuid, act.step_name)
     ).fetchone()
     if row is None:
         names = cx.execute(
             "SELECT name FROM steps WHERE task_uuid = ? ORDER BY position", (task_uuid,)
         )
-        raise actions.no_step(task_uuid, step_name, (r[0] for r in names))
-    move = actions.step_move(row, task_uuid, action, now, by, reason, results)
-    move_step(cx, row, move.to_state, now, by, reason, metadata=move.metadata, **move.columns)
-    if actions.closes_creator(action):
+        raise actions.no_step(act, (r[0] for r in names))
+    move = actions.step_move(row, act)
+    move_step(
+        cx, row, move.to_state, act.now, act.by, act.reason, metadata=move.metadata, **move.columns
+    )
+    if act.closes_creator:
         with actions.outcome_checked():
-            close_creators(cx, task_uuid, [(step_name, results)], now, by, strict=True)
-    reevaluate(cx, task_uuid, now, by, actions.step_action_reason(action, step_name, reason))
+            close_creators(
+                cx, task_uuid, [(act.step_name, act.results)], act.now, act.by, strict=True
+            )
+    reevaluate(cx, task_uuid, act.now, act.by, act.reevaluation_reason)
 
 
 def _task_action(
