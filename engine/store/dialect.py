@@ -28,15 +28,6 @@ class Dialect:
         """A shared statement in this dialect's placeholder style (no ``?`` in its literals)."""
         return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
 
-    def ddl_words(self) -> dict[str, str]:
-        return {
-            "id": self.id,
-            "ms": self.ms,
-            "serial": self.serial,
-            "newest_first": self.newest_first,
-            "change_feed": self.change_feed,
-        }
-
 
 SQLITE = Dialect(
     name="sqlite",

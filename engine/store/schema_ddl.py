@@ -8,6 +8,7 @@ versions after them: a new version's DDL and migration go there, once per backen
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from string import Template
 
 from engine.store.dialect import Dialect
@@ -183,5 +184,5 @@ _VERSIONS: tuple[str, ...] = (
 
 def versions_1_to_5(dialect: Dialect) -> list[str]:
     """Migrations 1 to 5 in ``dialect``: item N - 1 takes a database from version N - 1 to N."""
-    words = dialect.ddl_words()
+    words = asdict(dialect)  # $id, $ms, ... are the dialect's fields
     return [Template(script).substitute(words) for script in _VERSIONS]
