@@ -57,7 +57,8 @@ class SharedReads:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY {self._newest_first} LIMIT ? OFFSET ?"
-        return [self._list_view(r) for r in await self._rows(sql, (*params, limit, offset))]
+        view = self._list_view
+        return [view(r) for r in await self._rows(sql, (*params, limit, offset))]
 
     async def step_audit(self, task_uuid: str, step_name: str) -> list[dict[str, Any]]:
         return [
