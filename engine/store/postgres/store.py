@@ -21,6 +21,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from engine.store.base import AttemptResult, ClaimedStep, Finished, StoreError, TaskPlan
+from engine.store.operator_actions import StepAction
 from engine.store.postgres import attempts as postgres_attempts
 from engine.store.postgres import dynamic as postgres_dynamic
 from engine.store.postgres import events as postgres_events
@@ -215,9 +216,8 @@ class PostgresStore(
         reason: str,
         results: dict[str, Any] | None = None,
     ) -> None:
-        await self._write(
-            postgres_writes.step_action, task_uuid, step_name, action, now_ms, by, reason, results
-        )
+        act = StepAction(task_uuid, step_name, action, now_ms, by, reason, results)
+        await self._write(postgres_writes.step_action, act)
 
     async def task_action(
         self, task_uuid: str, action: str, now_ms: int, by: str, reason: str
