@@ -127,6 +127,17 @@ def step_view(step: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def grid_step(step: dict[str, Any]) -> dict[str, Any]:
+    """A step of a TaskResponse or a StepResponse as a grid cell's step (the API does not say
+    which template step a clone came from: each step is its own column)."""
+    error = step.get("error") or {}
+    return {
+        "name": step["name"], "template_step": step["name"],
+        "current_state": step["current_state"], "attempts": step.get("attempts") or 0,
+        "error_code": error.get("error_code"), "error_type": error.get("error_type"),
+    }  # fmt: skip
+
+
 def audit_row(record: dict[str, Any]) -> dict[str, Any]:
     """A StepAuditResponse as the engine's audit row."""
     return {
@@ -242,6 +253,22 @@ class RemoteEngine:
                 rows.append(list_row(await self._json("GET", f"/v1/tasks/{uuid}")))
             except RemoteError:
                 continue  # gone meanwhile: left out, as the engine leaves unknown uuids out
+        return rows
+
+    async def task_grid(self, namespace: str, name: str, limit: int = 40) -> list[dict[str, Any]]:
+        """The grid's rows from the task list's pages (a TaskResponse carries its steps'
+        states); only a task with a failed step costs one more request, for its error codes."""
+        found = await self._newest(LIST_CAP, namespace=namespace)
+        rows = []
+        for task in [t for t in found if t["name"] == name][:limit]:
+            steps = task.get("steps") or []
+            if any(s["current_state"] == "error" for s in steps):
+                steps = await self._json("GET", f"/v1/tasks/{task['task_uuid']}/workflow_steps")
+            rows.append({
+                "task_uuid": task["task_uuid"], "status": task["status"],
+                "created_at": ms(task["created_at"]),
+                "steps": [grid_step(s) for s in steps],
+            })  # fmt: skip
         return rows
 
     async def task_counts(self) -> dict[str, int]:

@@ -29,6 +29,11 @@ KEYS = (
     ("c", "complete the selected step with results (JSON editor)"),
     ("x", "cancel the task"),
     ("g", "give up on a task blocked by failures"),
+    (
+        "G",
+        "grid: the template's newest tasks × their steps, failures counted per step"
+        " (t / T: next / previous template; enter: open the task)",
+    ),
     ("v", "reveal / mask sensitive context values"),
     ("space", "pause / resume the embedded worker"),
     ("s", "sort the task list by the next column"),

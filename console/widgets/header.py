@@ -1,5 +1,6 @@
 """The header line: which database, what the embedded worker does, how many tasks per state,
-and, for as long as secrets are revealed, a sign saying so."""
+tasks completed and failed per 10 s (``console.throughput``), and, for as long as secrets are
+revealed, a sign saying so."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 from console.formatting import task_look
+from console.throughput import sparkline
+
+Activity = tuple[list[int], list[int]]  # tasks completed, tasks failed per 10 s, oldest first
 
 ORDER = (
     "pending",
@@ -24,10 +28,28 @@ ORDER = (
 REVEALED_SIGN = " SECRETS SHOWN · v hides "
 
 
+def activity_text(activity: Activity) -> Text:
+    """`` │ per 10s ✓ ▁▃█ ✗   ▁`` with both lines on one scale, so their heights compare."""
+    completed, failed = activity
+    peak = max([*completed, *failed, 1])
+    text = Text(" │ per 10s ", style="dim")
+    text.append("✓", style="green")
+    text.append(sparkline(completed, peak), style="green on grey11")
+    text.append(" ✗", style="bold red")
+    text.append(sparkline(failed, peak), style="bold red on grey11")
+    return text
+
+
 def header_text(
-    db: str, worker: str, counts: dict[str, int], revealed: bool = False, loading: bool = False
+    db: str,
+    worker: str,
+    counts: dict[str, int],
+    revealed: bool = False,
+    loading: bool = False,
+    activity: Activity | None = None,
 ) -> Text:
-    """``tasker.db │ embedded worker running 2/4 │ ✓ 12 complete  ✗ 1 blocked_by_failures …``"""
+    """``tasker.db │ embedded worker running 2/4 │ ✓ 12 complete  ✗ 1 blocked_by_failures …
+    │ per 10s ✓▁▃█ ✗  ▁``"""
     text = Text()
     if revealed:
         text.append(REVEALED_SIGN, style="bold white on red")
@@ -45,6 +67,8 @@ def header_text(
         text.append("  loading tasks…", style="dim")
     elif not any(counts.values()):
         text.append("  no tasks yet: press n to create one", style="dim")
+    if activity is not None and not loading:
+        text.append(activity_text(activity))
     return text
 
 
@@ -56,6 +80,7 @@ class ConsoleHeader(Static):
         counts: dict[str, int],
         revealed: bool = False,
         loading: bool = False,
+        activity: Activity | None = None,
     ) -> None:
         """``loading``: the first read has not answered yet, so "no tasks yet" would be a guess."""
-        self.update(header_text(db, worker, counts, revealed, loading))
+        self.update(header_text(db, worker, counts, revealed, loading, activity))
