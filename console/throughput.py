@@ -1,4 +1,4 @@
-"""The header's sparkline: tasks completed and tasks failed per 10 s over the last 3 minutes.
+"""The header's sparkline: tasks completed and tasks failed per 10 s over the last 2 minutes.
 
 Pure and cheap: it is fed the task list rows the console reads anyway (the whole list once,
 then only the rows the change feed names), remembers each task's last status, and counts a
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 BUCKET_MS = 10_000
-BUCKETS = 18  # 3 minutes
+BUCKETS = 12  # 2 minutes
 BARS = " ▁▂▃▄▅▆▇█"
 COMPLETED = frozenset({"complete"})
 FAILED = frozenset({"blocked_by_failures", "error"})

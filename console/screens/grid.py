@@ -53,12 +53,19 @@ def template_choices(templates: Any) -> list[tuple[str, str, list[str]]]:
 
 
 def legend_text(title: str, grid: Grid | None) -> Text:
+    """The template and what is shown on one line, the glyphs of the cells on the next."""
     text = Text()
     text.append(f" {visible(title)} ", style="bold reverse")
     if grid is not None:
-        text.append(f"  newest {len(grid.rows)} tasks × {len(grid.columns)} steps  ", style="dim")
+        text.append(f"  newest {len(grid.rows)} tasks × {len(grid.columns)} steps", style="dim")
+        text.append("   ✗n/N: failed in n of the N tasks", style="dim")
+    text.append("\n")
     for state, (glyph, style) in STEP_STATE_LOOK.items():
-        text.append(f" {glyph} {state}", style=FAILED_CELL if state == "error" else style)
+        if state == "enqueued":
+            continue  # drawn as pending
+        text.append(" ")
+        text.append(f"{glyph} {state}", style=FAILED_CELL if state == "error" else style)
+    text.append("  ✓2: two clones", style="dim")
     return text
 
 
@@ -95,13 +102,26 @@ def cell_description(row_uuid: str, column: str, cell: GridCell) -> Text:
     return text
 
 
+class GridTable(DataTable[Text]):
+    """The grid's table: ``enter`` opens the task under the cursor, and the footer says so."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Open task"),
+    ]
+
+
 class GridScreen(Screen[str | None]):
     """Dismissed with the uuid of the task to open, or None."""
+
+    DEFAULT_CSS = """
+    GridScreen #grid-legend { height: auto; background: $panel; }
+    GridScreen #grid { height: 1fr; }
+    GridScreen #grid-cell { height: auto; max-height: 2; }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "app.help", "Help"),
         Binding("escape,q", "close", "Back"),
-        Binding("enter", "open_task", "Open task"),
         Binding("t", "next_template", "Next template"),
         Binding("T", "next_template(-1)", "Previous template", show=False),
     ]
@@ -120,7 +140,7 @@ class GridScreen(Screen[str | None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="grid-legend")
-        yield DataTable(id="grid", cursor_type="cell", header_height=2, zebra_stripes=False)
+        yield GridTable(id="grid", cursor_type="cell", header_height=2)
         yield Static(id="grid-cell")
         yield Footer()
 
@@ -131,7 +151,7 @@ class GridScreen(Screen[str | None]):
             self.chosen = next(
                 (n for n, (ns, name, _) in enumerate(self.choices) if (ns, name) == wanted), 0
             )
-        self.query_one(DataTable).focus()
+        self.query_one(GridTable).focus()
         self.show_legend()
         self.reload()
         self.set_interval(self.console_app.poll_s, self.reload)
@@ -175,7 +195,7 @@ class GridScreen(Screen[str | None]):
         self.show_legend()
 
     def show_grid(self, grid: Grid) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(GridTable)
         row, column = table.cursor_coordinate
         table.clear(columns=True)
         table.add_column(Text("task\n"), key=TASK_COLUMN)
@@ -203,7 +223,7 @@ class GridScreen(Screen[str | None]):
 
     def cursor_cell(self) -> tuple[str, str, GridCell] | None:
         """(task uuid, column, cell) under the cursor, or None on the task column."""
-        table = self.query_one(DataTable)
+        table = self.query_one(GridTable)
         grid = self.grid
         row, column = table.cursor_coordinate
         if grid is None or not 0 <= row < len(grid.rows) or not 1 <= column <= len(grid.columns):
@@ -217,11 +237,8 @@ class GridScreen(Screen[str | None]):
             self.query_one("#grid-cell", Static).update(cell_description(*under))
 
     @on(DataTable.CellSelected)
-    def cell_selected(self) -> None:
-        self.action_open_task()
-
-    def action_open_task(self) -> None:
-        table = self.query_one(DataTable)
+    def open_task(self) -> None:
+        table = self.query_one(GridTable)
         if self.grid is None or not self.grid.rows:
             self.notify("no task here to open")
             return
@@ -236,6 +253,6 @@ class GridScreen(Screen[str | None]):
             return
         self.chosen = (self.chosen + step) % len(self.choices)
         self.grid, self.shown = None, None
-        self.query_one(DataTable).clear(columns=True)
+        self.query_one(GridTable).clear(columns=True)
         self.show_legend()
         self.reload()

@@ -29,14 +29,15 @@ REVEALED_SIGN = " SECRETS SHOWN · v hides "
 
 
 def activity_text(activity: Activity) -> Text:
-    """`` │ per 10s ✓ ▁▃█ ✗   ▁`` with both lines on one scale, so their heights compare."""
+    """`` ✓▁▃█ ✗  ▁ /10s │`` with both lines on one scale, so their heights compare."""
     completed, failed = activity
     peak = max([*completed, *failed, 1])
-    text = Text(" │ per 10s ", style="dim")
+    text = Text(" ")
     text.append("✓", style="green")
     text.append(sparkline(completed, peak), style="green on grey11")
     text.append(" ✗", style="bold red")
     text.append(sparkline(failed, peak), style="bold red on grey11")
+    text.append(" /10s │", style="dim")
     return text
 
 
@@ -48,8 +49,7 @@ def header_text(
     loading: bool = False,
     activity: Activity | None = None,
 ) -> Text:
-    """``tasker.db │ embedded worker running 2/4 │ ✓ 12 complete  ✗ 1 blocked_by_failures …
-    │ per 10s ✓▁▃█ ✗  ▁``"""
+    """``tasker.db │ embedded worker running 2/4 │ ✓▁▃█ ✗  ▁ /10s │  ✓ 12 complete  ✗ 1 …``"""
     text = Text()
     if revealed:
         text.append(REVEALED_SIGN, style="bold white on red")
@@ -59,6 +59,8 @@ def header_text(
     text.append("│ ", style="dim")
     text.append(worker, style="yellow" if "paused" in worker else "")
     text.append(" │", style="dim")
+    if activity is not None and not loading:  # before the counts: they may run off the edge
+        text.append(activity_text(activity))
     for state in (*ORDER, *sorted(set(counts) - set(ORDER))):
         if counts.get(state):
             glyph, style = task_look(state)
@@ -67,8 +69,6 @@ def header_text(
         text.append("  loading tasks…", style="dim")
     elif not any(counts.values()):
         text.append("  no tasks yet: press n to create one", style="dim")
-    if activity is not None and not loading:
-        text.append(activity_text(activity))
     return text
 
 

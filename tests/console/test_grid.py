@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.text import Text
@@ -13,7 +14,16 @@ from console.screens.grid import GridScreen
 from console.screens.help import KEYS, HelpScreen
 from console.showcase import Showcase
 from engine.api import Engine
-from tests.console.support import SIZE, console, main_screen, select_task, steps, tasks, until
+from tests.console.support import (
+    SIZE,
+    console,
+    header_text,
+    main_screen,
+    select_task,
+    steps,
+    tasks,
+    until,
+)
 
 
 def step(name: str, state: str, template_step: str | None = None, code: str | None = None):
@@ -139,11 +149,38 @@ async def test_g_is_in_the_help_footer_and_palette(engine: Engine) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
-        from console.screens.help import KEYS
-
         assert any(key == "G" and "grid" in what for key, what in KEYS)
         await pilot.press("escape")
         main = main_screen(app)
         assert "grid" in {b.binding.action for b in main.active_bindings.values() if b.binding.show}
         titles = [c.title for c in app.get_system_commands(main)]
         assert "Grid of recent tasks" in titles
+
+
+def activity(app: Any) -> tuple[str, str]:
+    """The header's two sparklines: tasks completed, tasks failed, per 10 s."""
+    found = re.search(r"✓(.{12}) ✗(.{12}) /10s", header_text(app))
+    assert found, f"no sparkline in {header_text(app)!r}"
+    return found.group(1), found.group(2)
+
+
+async def test_the_header_counts_completions_and_failures_per_10_s(
+    engine: Engine, showcase: Showcase
+) -> None:
+    app = console(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await select_task(pilot, showcase.tasks["declined"])
+        completed, failed = activity(app)
+        assert completed.strip(), "the showcase's last checkouts completed within 2 minutes"
+        assert failed[-1] == " "
+        for token in ("tok_test_declined", "tok_visa_4242"):
+            await engine.create_task(
+                "order_processing", "ecommerce",
+                {"customer_email": "new@example.com", "payment_token": token,
+                 "items": [{"sku": "S", "name": "n", "quantity": 1, "unit_price": 1.0}]},
+            )  # fmt: skip
+        await engine.run_until_idle()
+        await until(pilot, lambda: activity(app)[1][-1] != " ", "a failure in the last 10 s")
+        assert activity(app)[0][-1] != " ", "and a completion"
+        shown = [bar != " " for bar in activity(app)[0][:-1]]
+        assert shown == [bar != " " for bar in completed[:-1]], "earlier buckets keep their events"
