@@ -81,6 +81,15 @@ class Grid:
         """How many of the rows failed in this column."""
         return sum(1 for row in self.rows if row.cells[column].failed)
 
+    def first_failure(self) -> tuple[int, int]:
+        """(row, column) of the newest task's first failed cell, counting the task column as
+        column 0, so a table's cursor starts there; (0, 1) when nothing failed."""
+        for row, task in enumerate(self.rows):
+            for column, cell in enumerate(task.cells):
+                if cell.failed:
+                    return row, column + 1
+        return 0, 1
+
     def column_count_text(self, column: int) -> str:
         """``✗12/40``: failed in 12 of the 40 tasks shown."""
         return f"✗{self.failures(column)}/{len(self.rows)}"

@@ -196,7 +196,7 @@ class GridScreen(Screen[str | None]):
 
     def show_grid(self, grid: Grid) -> None:
         table = self.query_one(GridTable)
-        row, column = table.cursor_coordinate
+        row, column = table.cursor_coordinate if table.row_count else grid.first_failure()
         table.clear(columns=True)
         table.add_column(Text("task\n"), key=TASK_COLUMN)
         for n, name in enumerate(grid.columns):

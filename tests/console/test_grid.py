@@ -52,6 +52,8 @@ def test_clones_fold_into_their_template_step_and_failures_are_counted() -> None
     assert second.cells[2].state == NOT_CREATED  # never created: a branch not taken
     assert [grid.column_count_text(n) for n in range(3)] == ["✗0/2", "✗1/2", "✗0/2"]
     assert folded_state(["complete", "waiting_for_retry", "in_progress"]) == "waiting_for_retry"
+    assert grid.first_failure() == (0, 2)
+    assert build_grid(rows[1:], ["split", "work"]).first_failure() == (0, 1)
     assert rows_that_fit(48) == 40 and rows_that_fit(3) == 5
 
 
@@ -85,6 +87,8 @@ async def test_g_shows_the_selected_tasks_template_and_enter_opens_a_task(
         failed = grid.grid.failures(payment)
         assert failed >= 1 and grid.grid.column_count_text(payment) == f"✗{failed}/{len(checkouts)}"
         table = grid.query_one(DataTable)
+        newest_failure = next(r for r in grid.grid.rows if r.cells[payment].failed)
+        assert table.cursor_coordinate == (grid.grid.rows.index(newest_failure), payment + 1)
         label = table.ordered_columns[table.get_column_index("step:process_payment")].label
         assert isinstance(label, Text) and f"✗{failed}/{len(checkouts)}" in label.plain
 
