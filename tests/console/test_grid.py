@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Static
 
 from console.formatting import NOT_CREATED
 from console.grid_model import build_grid, folded_state, rows_that_fit
-from console.screens.grid import GridScreen
+from console.screens.grid import GridScreen, cell_description
 from console.screens.help import KEYS, HelpScreen
 from console.showcase import Showcase
 from engine.api import Engine
@@ -188,3 +188,51 @@ async def test_the_header_counts_completions_and_failures_per_10_s(
         assert activity(app)[0][-1] != " ", "and a completion"
         shown = [bar != " " for bar in activity(app)[0][:-1]]
         assert shown == [bar != " " for bar in completed[:-1]], "earlier buckets keep their events"
+
+
+async def test_a_batchs_clones_fold_into_their_worker_steps_column(fresh_engine: Engine) -> None:
+    batch = await fresh_engine.create_task("csv_import", "inventory", {"batch_size": 30})
+    approval = await fresh_engine.create_task(
+        "conditional_approval",
+        "approvals",
+        {"request_id": "EXP-7", "amount": 2500, "requester": "ada", "purpose": "desk"},
+    )
+    await fresh_engine.run_until_idle()
+    app = console(fresh_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(GridScreen(await fresh_engine.get_task(batch.task["task_uuid"])))
+        await until(pilot, lambda: isinstance(app.screen, GridScreen), "the grid")
+        grid = grid_screen(app)
+        await until(pilot, lambda: grid.grid is not None, "the grid's rows")
+        assert grid.grid is not None
+        assert "process_csv_batch" in grid.grid.columns
+        assert not any(c.startswith("process_csv_batch_") for c in grid.grid.columns)
+        cell = grid.grid.rows[0].cells[grid.grid.columns.index("process_csv_batch")]
+        assert len(cell.steps) == 4 and cell.state == "complete"
+        table = grid.query_one(DataTable)
+        shown = table.get_cell(batch.task["task_uuid"], "step:process_csv_batch")
+        assert shown.plain.strip() == "✓4"
+        table.move_cursor(column=grid.grid.columns.index("process_csv_batch") + 1)
+        await until(pilot, lambda: "4 steps: 4 complete" in text_of(grid, "#grid-cell"), "clones")
+
+        for _ in grid.choices:  # t until the approvals' template, never round twice
+            if "approvals/conditional_approval" in text_of(grid, "#grid-legend"):
+                break
+            await pilot.press("t")
+        await until(pilot, lambda: grid.grid is not None, "the approval's grid")
+        assert grid.grid is not None
+        [row] = grid.grid.rows
+        assert row.task_uuid == approval.task["task_uuid"]
+        states = dict(zip(grid.grid.columns, (c.state for c in row.cells), strict=True))
+        assert states["manager_approval"] == "complete"
+        assert states["auto_approve"] == NOT_CREATED, "a branch the decision did not take"
+
+
+def test_task_data_in_a_cell_is_shown_literally() -> None:
+    hostile = step("charge", "error", code="[bold]X[/bold]\x1b[2J")
+    grid = build_grid(
+        [{"task_uuid": "0" * 36, "status": "error", "created_at": 0, "steps": [hostile]}],
+        ["charge"],
+    )
+    text = cell_description("0" * 36, "charge", grid.rows[0].cells[0]).plain
+    assert "[bold]X[/bold]" in text and "\x1b" not in text
