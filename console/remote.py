@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from console.remote_grid import grid_step
 from engine.states import TaskState
 
 WATCHED = 100  # the newest tasks re-read at each poll to find what changed
@@ -125,17 +126,6 @@ def step_view(step: dict[str, Any]) -> dict[str, Any]:
         "inputs": None,
         "checkpoint": None,
     }
-
-
-def grid_step(step: dict[str, Any]) -> dict[str, Any]:
-    """A step of a TaskResponse or a StepResponse as a grid cell's step (the API does not say
-    which template step a clone came from: each step is its own column)."""
-    error = step.get("error") or {}
-    return {
-        "name": step["name"], "template_step": step["name"],
-        "current_state": step["current_state"], "attempts": step.get("attempts") or 0,
-        "error_code": error.get("error_code"), "error_type": error.get("error_type"),
-    }  # fmt: skip
 
 
 def audit_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -258,9 +248,16 @@ class RemoteEngine:
     async def task_grid(self, namespace: str, name: str, limit: int = 40) -> list[dict[str, Any]]:
         """The grid's rows from the task list's pages (a TaskResponse carries its steps'
         states); only a task with a failed step costs one more request, for its error codes."""
-        found = await self._newest(LIST_CAP, namespace=namespace)
+        found: list[dict[str, Any]] = []
+        page = 1
+        while len(found) < limit and page <= LIST_CAP // PAGE:  # newest first, page by page
+            body = await self._page(page, PAGE, namespace=namespace)
+            found += [t for t in body["tasks"] if t["name"] == name]
+            if not body["pagination"]["has_next"]:
+                break
+            page += 1
         rows = []
-        for task in [t for t in found if t["name"] == name][:limit]:
+        for task in found[:limit]:
             steps = task.get("steps") or []
             if any(s["current_state"] == "error" for s in steps):
                 steps = await self._json("GET", f"/v1/tasks/{task['task_uuid']}/workflow_steps")

@@ -27,7 +27,6 @@ from console.screens.cursors import apply_cursor_blink
 from console.screens.main_actions import OperatorActions, one_line
 from console.screens.main_navigation import NAVIGATION_BINDINGS, Navigation
 from console.step_order import first_step_needing_attention, steps_in_order
-from console.throughput import Throughput
 from console.widgets.dag_view import DagView
 from console.widgets.header import ConsoleHeader
 from console.widgets.step_detail import StepDetail, published_events, step_detail_renderable
@@ -69,7 +68,6 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
         self.reveal = False
         self.pending_select: str | None = None
         self.last_counts: dict[str, int] = {}
-        self.throughput = Throughput()  # the header's completions and failures per 10 s
         self.watched: dict[tuple[str, str], dict[str, Any]] = {}
         self.loaded_once = False  # until the first read, "no tasks" would be a guess
         self._refreshing = False
@@ -147,7 +145,7 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
         table = self.query_one(TaskTable)
         table.show(message.rows, self.console_app.now_ms(), message.complete)
         self.loaded_once = True
-        self.throughput.observe(message.rows, self.console_app.now_ms())
+        self.query_one(ConsoleHeader).throughput.observe(message.rows, self.console_app.now_ms())
         self.show_header(message.counts)
         self.show_list_title()
         if self.pending_select and table.has_row(self.pending_select):
@@ -188,7 +186,7 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
             counts,
             self.reveal,
             loading=not self.loaded_once,
-            activity=self.throughput.series(self.console_app.now_ms()),
+            now_ms=self.console_app.now_ms(),
         )
 
     @work(exclusive=True, group="task")
@@ -290,6 +288,7 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
     def tick(self) -> None:
         self.query_one(StepsTable).tick(self.console_app.now_ms())
         self.query_one(TaskTable).refresh_ages(self.console_app.now_ms())
+        self.query_one(ConsoleHeader).tick(self.console_app.now_ms())
 
     # selection and navigation --------------------------------------------------------------
     @on(DataTable.RowHighlighted, "#tasks")

@@ -4,11 +4,13 @@ revealed, a sign saying so."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.widgets import Static
 
 from console.formatting import task_look
-from console.throughput import sparkline
+from console.throughput import Throughput, sparkline
 
 Activity = tuple[list[int], list[int]]  # tasks completed, tasks failed per 10 s, oldest first
 
@@ -73,6 +75,14 @@ def header_text(
 
 
 class ConsoleHeader(Static):
+    """The header; it keeps the completions and failures seen in the list rows it is fed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.throughput = Throughput()
+        self._shown: tuple[Any, ...] | None = None
+        self._bucket: int | None = None
+
     def show(
         self,
         db: str,
@@ -80,7 +90,18 @@ class ConsoleHeader(Static):
         counts: dict[str, int],
         revealed: bool = False,
         loading: bool = False,
-        activity: Activity | None = None,
+        now_ms: int | None = None,
     ) -> None:
-        """``loading``: the first read has not answered yet, so "no tasks yet" would be a guess."""
+        """``loading``: the first read has not answered yet, so "no tasks yet" would be a guess.
+        ``now_ms``: draw the completions and failures per 10 s up to then."""
+        self._shown = (db, worker, counts, revealed, loading)
+        activity = None
+        if now_ms is not None:
+            activity = self.throughput.series(now_ms)
+            self._bucket = now_ms // self.throughput.bucket_ms
         self.update(header_text(db, worker, counts, revealed, loading, activity))
+
+    def tick(self, now_ms: int) -> None:
+        """Slide the per-10 s line on when a new 10 s begins, changes or not."""
+        if self._shown is not None and self._bucket not in (None, now_ms // self.throughput.bucket_ms):
+            self.show(*self._shown, now_ms=now_ms)

@@ -188,6 +188,13 @@ async def test_the_header_counts_completions_and_failures_per_10_s(
         assert activity(app)[0][-1] != " ", "and a completion"
         shown = [bar != " " for bar in activity(app)[0][:-1]]
         assert shown == [bar != " " for bar in completed[:-1]], "earlier buckets keep their events"
+        now = [bar != " " for bar in activity(app)[0]]
+        engine.clock.advance(10_000)  # type: ignore[attr-defined]  # the showcase's FakeClock
+        await until(
+            pilot,
+            lambda: [bar != " " for bar in activity(app)[0]] == [*now[1:], False],
+            "the line sliding on by 10 s with nothing new",
+        )
 
 
 async def test_a_batchs_clones_fold_into_their_worker_steps_column(fresh_engine: Engine) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from textual.app import App, ComposeResult
+
 from console.throughput import Throughput, bucket_counts, sparkline
+from console.widgets.header import ConsoleHeader
 
 NOW = 1_000_000
 
@@ -51,3 +54,19 @@ def test_the_first_list_gives_the_line_its_past_and_old_events_drop_out() -> Non
     seen.observe([], later)
     assert seen.series(later) == ([0, 0, 0], [0, 0, 0])
     assert seen.completions == [] and seen.failures == []
+
+
+async def test_the_header_slides_its_line_on_each_new_10_s_with_nothing_new() -> None:
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ConsoleHeader()
+
+    async with One().run_test(size=(150, 3)) as pilot:
+        header = pilot.app.query_one(ConsoleHeader)
+        header.throughput.observe([row("a", "complete", NOW - 1_000, NOW - 1_000)], NOW)
+        header.show("t.db", "observing", {"complete": 1}, now_ms=NOW)
+        assert "█ ✗" in str(header.render())
+        header.tick(NOW + 5_000)  # the same 10 s: nothing to redraw
+        assert "█ ✗" in str(header.render())
+        header.tick(NOW + 10_000)
+        assert "█  ✗" in str(header.render()), "the bar moved one place left"
