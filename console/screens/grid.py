@@ -197,6 +197,9 @@ class GridScreen(Screen[str | None]):
     def show_grid(self, grid: Grid) -> None:
         table = self.query_one(GridTable)
         row, column = table.cursor_coordinate if table.row_count else grid.first_failure()
+        if table.row_count:  # the cursor stays on its task when newer tasks come in above it
+            under = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            row = next((n for n, r in enumerate(grid.rows) if r.task_uuid == under), row)
         table.clear(columns=True)
         table.add_column(Text("task\n"), key=TASK_COLUMN)
         for n, name in enumerate(grid.columns):

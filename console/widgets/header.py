@@ -103,5 +103,8 @@ class ConsoleHeader(Static):
 
     def tick(self, now_ms: int) -> None:
         """Slide the per-10 s line on when a new 10 s begins, changes or not."""
-        if self._shown is not None and self._bucket not in (None, now_ms // self.throughput.bucket_ms):
+        if self._shown is not None and self._bucket not in (
+            None,
+            now_ms // self.throughput.bucket_ms,
+        ):
             self.show(*self._shown, now_ms=now_ms)

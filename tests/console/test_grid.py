@@ -122,6 +122,8 @@ async def test_the_grid_refreshes_live_changes_template_with_t_and_closes_with_e
         await until(pilot, lambda: grid.grid is not None, "the grid's rows")
         assert grid.grid is not None
         before = len(grid.grid.rows)
+        table = grid.query_one(DataTable)
+        table.move_cursor(row=table.get_row_index(showcase.tasks["complete"]))
         made = await engine.create_task(
             "order_processing", "ecommerce",
             {"customer_email": "new@example.com", "payment_token": "tok_visa_4242",
@@ -133,6 +135,8 @@ async def test_the_grid_refreshes_live_changes_template_with_t_and_closes_with_e
             "the new task on top",
         )
         assert grid.grid is not None and len(grid.grid.rows) == before + 1
+        under = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        assert under == showcase.tasks["complete"], "the cursor stays on its task"
         legend = text_of(grid, "#grid-legend")
         await pilot.press("t")
         await until(pilot, lambda: text_of(grid, "#grid-legend") != legend, "another template")
