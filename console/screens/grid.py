@@ -133,6 +133,7 @@ class GridScreen(Screen[str | None]):
         self.chosen = 0
         self.grid: Grid | None = None
         self.shown: list[dict[str, Any]] | None = None
+        self.loading = False  # a slow read (over HTTP) is let finish, not restarted each poll
 
     @property
     def console_app(self) -> ConsoleHost:
@@ -154,7 +155,7 @@ class GridScreen(Screen[str | None]):
         self.query_one(GridTable).focus()
         self.show_legend()
         self.reload()
-        self.set_interval(self.console_app.poll_s, self.reload)
+        self.set_interval(self.console_app.poll_s, self.poll)
 
     @property
     def key(self) -> tuple[str, str] | None:
@@ -168,17 +169,25 @@ class GridScreen(Screen[str | None]):
         title = f"grid · {key[0]}/{key[1]}" if key else "grid · no templates"
         self.query_one("#grid-legend", Static).update(legend_text(title, self.grid))
 
+    def poll(self) -> None:
+        if not self.loading:
+            self.reload()
+
     @work(exclusive=True, group="grid")
     async def reload(self) -> None:
         key = self.key
         if key is None:
             return
         limit = rows_that_fit(self.size.height or 48)
+        self.loading = True
         try:
             tasks = await self.console_app.engine.task_grid(key[0], key[1], limit)
-        except Exception as exc:  # a locked database, or a server without the read
-            self.post_message(GridUnavailable(" ".join(str(exc).split()) or type(exc).__name__))
+        except Exception as exc:  # a locked database, or a server that cannot be reached
+            text = visible(" ".join(str(exc).split()) or type(exc).__name__, limit=200)
+            self.post_message(GridUnavailable(f"could not read the grid: {text}"))
             return
+        finally:
+            self.loading = False
         self.post_message(GridLoaded(key, tasks))
 
     @on(GridUnavailable)

@@ -6,9 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from textual.widgets import Static
 
 from console.remote import RemoteEngine
+from console.screens.grid import GridScreen
 from engine.api import open_engine
+from tests.console.support import SIZE, console, until
 from tests.serve.support import run_tasker, serving
 from tests.serve.test_contract import checkout
 
@@ -36,3 +39,25 @@ async def test_the_remote_grid_reads_what_the_local_one_does(tmp_path: Path) -> 
     assert everything == local
     declined = [s for t in everything for s in t["steps"] if s["current_state"] == "error"]
     assert [s["error_code"] for s in declined] == ["PAYMENT_DECLINED"]
+
+
+async def test_a_server_gone_away_is_one_line_in_the_grid(tmp_path: Path) -> None:
+    db = tmp_path / "tasker.db"
+    with serving(db, log=tmp_path / "serve.log") as base:
+        remote = RemoteEngine(base)
+        await remote.open()
+    app = console(remote)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            app.push_screen(GridScreen(None))
+            await until(
+                pilot,
+                lambda: isinstance(app.screen, GridScreen) and bool(app.screen.query("#grid-cell")),
+                "the grid",
+            )
+            cell = app.screen.query_one("#grid-cell", Static)
+            await until(pilot, lambda: "could not read the grid" in str(cell.render()), "why")
+            assert f"cannot reach {base}" in str(cell.render())
+            assert len(str(cell.render()).splitlines()) == 1
+    finally:
+        await remote.close()
