@@ -57,7 +57,8 @@ def legend_text(title: str, grid: Grid | None) -> Text:
     text = Text()
     text.append(f" {visible(title)} ", style="bold reverse")
     if grid is not None:
-        text.append(f"  newest {len(grid.rows)} tasks × {len(grid.columns)} steps", style="dim")
+        tasks = "task" if len(grid.rows) == 1 else "tasks"
+        text.append(f"  newest {len(grid.rows)} {tasks} × {len(grid.columns)} steps", style="dim")
         text.append("   ✗n/N: failed in n of the N tasks", style="dim")
     text.append("\n")
     for state, (glyph, style) in STEP_STATE_LOOK.items():

@@ -236,6 +236,7 @@ async def test_a_batchs_clones_fold_into_their_worker_steps_column(fresh_engine:
         await until(pilot, lambda: grid.grid is not None, "the approval's grid")
         assert grid.grid is not None
         [row] = grid.grid.rows
+        assert "newest 1 task × " in text_of(grid, "#grid-legend")
         assert row.task_uuid == approval.task["task_uuid"]
         states = dict(zip(grid.grid.columns, (c.state for c in row.cells), strict=True))
         assert states["manager_approval"] == "complete"
