@@ -134,7 +134,7 @@ class GridScreen(Screen[str | None]):
         self.chosen = 0
         self.grid: Grid | None = None
         self.shown: list[dict[str, Any]] | None = None
-        self.loading = False  # a slow read (over HTTP) is let finish, not restarted each poll
+        self._reading = False  # a slow read (over HTTP) is let finish, not restarted each poll
 
     @property
     def console_app(self) -> ConsoleHost:
@@ -171,7 +171,7 @@ class GridScreen(Screen[str | None]):
         self.query_one("#grid-legend", Static).update(legend_text(title, self.grid))
 
     def poll(self) -> None:
-        if not self.loading:
+        if not self._reading:
             self.reload()
 
     @work(exclusive=True, group="grid")
@@ -180,7 +180,7 @@ class GridScreen(Screen[str | None]):
         if key is None:
             return
         limit = rows_that_fit(self.size.height or 48)
-        self.loading = True
+        self._reading = True
         try:
             tasks = await self.console_app.engine.task_grid(key[0], key[1], limit)
         except Exception as exc:  # a locked database, or a server that cannot be reached
@@ -188,7 +188,7 @@ class GridScreen(Screen[str | None]):
             self.post_message(GridUnavailable(f"could not read the grid: {text}"))
             return
         finally:
-            self.loading = False
+            self._reading = False
         self.post_message(GridLoaded(key, tasks))
 
     @on(GridUnavailable)
