@@ -80,7 +80,7 @@ class ConsoleHeader(Static):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.throughput = Throughput()
-        self._shown: tuple[Any, ...] | None = None
+        self._shown: tuple[str, str, dict[str, int], bool, bool] | None = None
         self._bucket: int | None = None
 
     def show(
