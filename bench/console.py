@@ -14,6 +14,8 @@ millisecond, nine in ten complete):
   grouped by cause, each group's sample masked) with one task in a hundred blocked by a failed
   step (``FAILED_EVERY``, four error codes); ``failures_all_ms``: the same with the handled
   ones (``h``), which reads the whole audit trail.
+- ``list_query_ms`` / ``grid_query_ms`` / ``counts_ms`` / ``changes_ms``: the Engine calls
+  alone (the grid's: the newest 40 tasks of a template with their steps, one read).
 
 Goals (DESIGN and issue): refresh under 50 ms at 10k tasks, first screen under 1 s at 100k.
 Run ``python -m bench.console`` (builds the databases in a temporary folder).
@@ -45,6 +47,7 @@ from engine.api import Engine, open_engine
 SIZE = (150, 44)
 CHANGED = 20  # tasks a busy worker moves between two polls (0.25 s)
 REPEATS = 5
+GRID_ROWS = 40  # the grid's (G) newest tasks of a template, with their steps
 SCREEN_RUNS = 3  # first-screen figures are the median of this many openings
 GOALS = {"refresh_ms_10k": 50.0, "first_screen_s_100k": 1.0}
 FAILED_EVERY = 100  # one task in this many is blocked by a failed step (all of them pending)
@@ -128,8 +131,11 @@ def imports_s() -> float:
 
 async def _queries(engine: Engine) -> dict[str, float]:
     cursor = await engine.change_cursor()
+    [newest] = await engine.list_tasks(limit=1)
+    template = (newest["namespace"], newest["name"])
     return {
         "list_query_ms": await _median_ms(lambda: engine.list_tasks(limit=LIST_LIMIT)),
+        "grid_query_ms": await _median_ms(lambda: engine.task_grid(*template, GRID_ROWS)),
         "counts_ms": await _median_ms(engine.task_counts),
         "changes_ms": await _median_ms(lambda: engine.changes_since(cursor)),
         "failures_ms": await _median_ms(engine.failures),
@@ -236,6 +242,7 @@ def table(results: dict[str, Any]) -> str:
         ("  of which database", "ms", "refresh_db_ms"),
         ("  of which UI loop", "ms", "refresh_ui_ms"),
         ("list query (10,000 rows)", "ms", "list_query_ms"),
+        ("grid query (newest 40)", "ms", "grid_query_ms"),
         ("counts per state", "ms", "counts_ms"),
         ("change feed (nothing new)", "ms", "changes_ms"),
         ("failures view (1% failed)", "ms", "failures_ms"),

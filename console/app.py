@@ -34,6 +34,7 @@ PALETTE = (
     ("cancel_task", "Cancel task", "Cancel the task and its unfinished steps"),
     ("give_up", "Give up", "Close a task blocked by failures as error"),
     ("app.failures", "Failures view", "Outstanding failed steps grouped by cause; bulk actions"),
+    ("grid", "Grid of recent tasks", "The newest tasks of a template × their steps"),
     ("toggle_reveal", "Reveal / mask secrets", "Show or hide sensitive context values"),
     ("toggle_worker", "Pause / resume worker", "Pause or resume the embedded worker"),
 )

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from console.remote_grid import grid_step
 from engine.states import TaskState
 
 WATCHED = 100  # the newest tasks re-read at each poll to find what changed
@@ -243,6 +244,29 @@ class RemoteEngine:
                 rows.append(list_row(await self._json("GET", f"/v1/tasks/{uuid}")))
             except RemoteError:
                 continue  # gone meanwhile: left out, as the engine leaves unknown uuids out
+        return rows
+
+    async def task_grid(self, namespace: str, name: str, limit: int = 40) -> list[dict[str, Any]]:
+        """The grid's rows from the task list's pages (a TaskResponse carries its steps'
+        states); only a task with a failed step costs one more request, for its error codes."""
+        found: list[dict[str, Any]] = []
+        page = 1
+        while len(found) < limit and page <= LIST_CAP // PAGE:  # newest first, page by page
+            body = await self._page(page, PAGE, namespace=namespace)
+            found += [t for t in body["tasks"] if t["name"] == name]
+            if not body["pagination"]["has_next"]:
+                break
+            page += 1
+        rows = []
+        for task in found[:limit]:
+            steps = task.get("steps") or []
+            if any(s["current_state"] == "error" for s in steps):
+                steps = await self._json("GET", f"/v1/tasks/{task['task_uuid']}/workflow_steps")
+            rows.append({
+                "task_uuid": task["task_uuid"], "status": task["status"],
+                "created_at": ms(task["created_at"]),
+                "steps": [grid_step(s) for s in steps],
+            })  # fmt: skip
         return rows
 
     async def task_counts(self) -> dict[str, int]:

@@ -255,6 +255,10 @@ class Engine(FailuresFacade):
     async def task_counts(self) -> dict[str, int]:
         return await self.store.task_counts()
 
+    async def task_grid(self, namespace: str, name: str, limit: int = 40) -> list[dict[str, Any]]:
+        """The newest tasks of a template with their steps' states (``Store.task_grid``)."""
+        return await self.store.task_grid(namespace, name, limit)
+
     async def step_audit(self, uuid_or_prefix: str, step_name: str) -> list[dict[str, Any]]:
         task = await self.get_task(uuid_or_prefix)
         names = [s["name"] for s in task["steps"]]

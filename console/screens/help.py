@@ -34,6 +34,11 @@ KEYS = (
     ("F: space", "mark / unmark the group or task under the cursor"),
     ("F: R / g / m", "retry / give up / resolve all marked: preview, then one reason"),
     ("F: h", "show / hide handled failures (resolved, retried, given up)"),
+    (
+        "G",
+        "grid: the template's newest tasks × their steps, failures counted per step"
+        " (t / T: next / previous template; enter: open the task)",
+    ),
     ("v", "reveal / mask sensitive context values"),
     ("space", "pause / resume the embedded worker"),
     ("s", "sort the task list by the next column"),

@@ -26,6 +26,7 @@ from engine.store.postgres import attempts as postgres_attempts
 from engine.store.postgres import dynamic as postgres_dynamic
 from engine.store.postgres import events as postgres_events
 from engine.store.postgres import failures as postgres_failures
+from engine.store.postgres import grid as postgres_grid
 from engine.store.postgres import reads as postgres_reads
 from engine.store.postgres import schema as postgres_schema
 from engine.store.postgres import writes as postgres_writes
@@ -63,7 +64,10 @@ def friendly(label: str, exc: psycopg.Error) -> StoreError:
 
 
 class PostgresStore(
-    postgres_reads.ReadMixin, postgres_events.EventsMixin, postgres_failures.FailuresMixin
+    postgres_reads.ReadMixin,
+    postgres_events.EventsMixin,
+    postgres_failures.FailuresMixin,
+    postgres_grid.GridMixin,
 ):
     """The store for one database shared by many hosts."""
 
