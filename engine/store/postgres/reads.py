@@ -7,7 +7,11 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from engine.store import views
 from engine.store.base import AmbiguousPrefix, StoreError, TaskNotFound
+from engine.store.postgres.search import search_tasks
 from engine.store.postgres.tx import Tx
+
+if TYPE_CHECKING:
+    from engine.search_query import SearchQuery
 
 R = TypeVar("R")
 
@@ -37,6 +41,9 @@ class ReadMixin:
 
     async def task_summaries(self, task_uuids: list[str]) -> list[dict[str, Any]]:
         return await self._read(_task_summaries, list(task_uuids))
+
+    async def search_tasks(self, query: SearchQuery, limit: int) -> dict[str, Any]:
+        return await self._read(search_tasks, query, limit)
 
     async def step_audit(self, task_uuid: str, step_name: str) -> list[dict[str, Any]]:
         return await self._read(_step_audit, task_uuid, step_name)

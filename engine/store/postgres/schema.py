@@ -8,14 +8,20 @@ advisory lock, so workers starting together upgrade a database once.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
 from psycopg import errors
 
 from engine.store.base import StoreError
+from engine.store.postgres.search import upgrade_to_6
 
-MIGRATIONS: list[str] = [
+# A migration is SQL, or a function of the connection for one that must compute its rows (the
+# search index masks secrets).
+Migration = str | Callable[[psycopg.AsyncConnection[Any]], Awaitable[None]]
+
+MIGRATIONS: list[Migration] = [
     # 1: templates in use, tasks, steps, dependency edges, append-only transitions.
     # Ids sort bytewise (COLLATE "C") so a uuid prefix is an index range scan.
     """
@@ -178,6 +184,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX domain_event_deliveries_by_event ON domain_event_deliveries(event_id, id);
     """,
+    # 6: the search index (engine/store/postgres/search.py), built for the tasks already there.
+    upgrade_to_6,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -223,7 +231,11 @@ async def migrate(conn: psycopg.AsyncConnection[Any], schema: str, label: str) -
         version = 0 if row is None else _version_of(row)
         _refuse_newer(version, label)
         for number in range(version, SCHEMA_VERSION):
-            await conn.execute(MIGRATIONS[number])
+            migration = MIGRATIONS[number]
+            if callable(migration):
+                await migration(conn)
+            else:
+                await conn.execute(migration)
         await conn.execute("UPDATE tasker_schema SET version = %s", (SCHEMA_VERSION,))
     return before, SCHEMA_VERSION
 

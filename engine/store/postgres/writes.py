@@ -23,6 +23,7 @@ from engine.store.base import (
     TaskNotFound,
     TaskPlan,
 )
+from engine.store.postgres import search
 from engine.store.postgres.attempts import claim_ready
 from engine.store.postgres.dynamic import close_creators
 from engine.store.postgres.tx import (
@@ -66,6 +67,7 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
         "INSERT INTO task_contexts (task_uuid, context) VALUES (%s,%s)",
         (plan.task_uuid, plan.context_json),
     )
+    await search.index_context(tx, plan.task_uuid, plan.context)
     by = new_task_rows.created_by(plan)
     await tx.run(
         'INSERT INTO task_transitions (task_uuid, from_state, to_state, at, "by", reason)'

@@ -8,7 +8,11 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from engine.store import views
 from engine.store.base import AmbiguousPrefix, StoreError, TaskNotFound
+from engine.store.sqlite.search import search_tasks
 from engine.store.sqlite.tx import task_status
+
+if TYPE_CHECKING:
+    from engine.search_query import SearchQuery
 
 TASK_LIST_COLUMNS = views.TASK_LIST_COLUMNS
 
@@ -43,6 +47,9 @@ class ReadMixin:
 
     async def task_summaries(self, task_uuids: list[str]) -> list[dict[str, Any]]:
         return await self._call(_task_summaries, list(task_uuids))
+
+    async def search_tasks(self, query: SearchQuery, limit: int) -> dict[str, Any]:
+        return await self._call(search_tasks, query, limit)
 
     async def step_audit(self, task_uuid: str, step_name: str) -> list[dict[str, Any]]:
         return await self._call(_step_audit, task_uuid, step_name)

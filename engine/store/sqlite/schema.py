@@ -6,7 +6,16 @@ store can reuse the same shape.
 
 from __future__ import annotations
 
-MIGRATIONS: list[str] = [
+import sqlite3
+from collections.abc import Callable
+
+from engine.store.sqlite.search import upgrade_to_6
+
+# A migration is a script of statements, or a function of the connection for one that must
+# compute its rows (the search index masks secrets).
+Migration = str | Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[Migration] = [
     # 1: templates in use, tasks, steps, dependency edges, append-only transitions.
     """
     CREATE TABLE templates (
@@ -170,6 +179,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX domain_event_deliveries_by_event ON domain_event_deliveries(event_id, id);
     """,
+    # 6: the search index (engine/store/sqlite/search.py), built for the tasks already there.
+    upgrade_to_6,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,7 +21,7 @@ from engine.store.base import (
     TaskNotFound,
     TaskPlan,
 )
-from engine.store.sqlite import attempts
+from engine.store.sqlite import attempts, search
 from engine.store.sqlite.dynamic import close_creators, save_checkpoint
 from engine.store.sqlite.tx import move_step, move_task, reevaluate, touch_task
 
@@ -173,6 +173,7 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
         "INSERT INTO task_contexts (task_uuid, context) VALUES (?,?)",
         (plan.task_uuid, plan.context_json),
     )
+    search.index_context(cx, plan.task_uuid, plan.context)
     by = new_task_rows.created_by(plan)
     cx.execute(
         "INSERT INTO task_transitions (task_uuid, from_state, to_state, at, by, reason)"

@@ -1,0 +1,198 @@
+"""Task search on PostgreSQL: the same index as SQLite's (``engine/store/sqlite/search.py``),
+kept in step in the same transactions, and the same query over it.
+
+Finding a word anywhere in a value is an ``ILIKE '%word%'``; a trigram GIN index (the
+``pg_trgm`` extension) serves it when the extension is installed or may be installed by the
+upgrade. Without it the search scans the values, and ``note`` says so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+import psycopg
+
+from engine import search_query as sq
+from engine.masking import secret_values
+from engine.store import views
+
+
+class Tx(Protocol):
+    """What the index needs of a transaction (``engine.store.postgres.tx.Tx``)."""
+
+    conn: psycopg.AsyncConnection[Any]
+
+    async def run(self, sql: Any, params: Any = None) -> None: ...
+    async def one(self, sql: str, params: Any = None) -> dict[str, Any] | None: ...
+    async def all(self, sql: str, params: Any = None) -> list[dict[str, Any]]: ...
+
+
+class _Upgrade:
+    """The upgrade's connection as a ``Tx``."""
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self.conn = conn
+
+    async def run(self, sql: Any, params: Any = None) -> None:
+        await self.conn.execute(sql, params)
+
+    async def one(self, sql: str, params: Any = None) -> dict[str, Any] | None:
+        rows = await self.all(sql, params)
+        return rows[0] if rows else None
+
+    async def all(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        cur = await self.conn.execute(sql, params)
+        return list(await cur.fetchall())
+
+
+NO_TRIGRAM_NOTE = "no pg_trgm index on this database: search scans every value (slow)"
+TRIGRAM_INDEX = "search_terms_by_trigram"
+
+SEARCH_TABLES = """
+CREATE TABLE search_terms (
+    id        BIGSERIAL PRIMARY KEY,
+    task_uuid TEXT COLLATE "C" NOT NULL REFERENCES tasks(task_uuid),
+    step_uuid TEXT COLLATE "C",    -- NULL: a context value; else the step whose error it is
+    field     TEXT NOT NULL,       -- ctx.PATH, code, step, error_type or error
+    value     TEXT NOT NULL
+);
+CREATE INDEX search_terms_by_task ON search_terms(task_uuid);
+CREATE INDEX search_terms_by_step ON search_terms(step_uuid) WHERE step_uuid IS NOT NULL;
+CREATE INDEX search_terms_by_field ON search_terms(field, value);
+"""
+_INSERT = "INSERT INTO search_terms (task_uuid, step_uuid, field, value) VALUES (%s,%s,%s,%s)"
+
+
+async def upgrade_to_6(conn: psycopg.AsyncConnection[Any]) -> None:
+    """Schema 6: the search index, built for the tasks already there (inside the upgrade's
+    transaction); the trigram index when pg_trgm is there or may be created."""
+    await conn.execute(SEARCH_TABLES)
+    trigram = await _trigram_schema(conn)
+    if trigram is not None:
+        await conn.execute(
+            f"CREATE INDEX {TRIGRAM_INDEX} ON search_terms"
+            f' USING gin (value "{trigram}".gin_trgm_ops)'
+        )
+    tx = _Upgrade(conn)
+    for row in await tx.all("SELECT task_uuid, context FROM task_contexts"):
+        await index_context(tx, row["task_uuid"], json.loads(row["context"]))
+    failing = await tx.all(
+        "SELECT task_uuid, step_uuid, name, error FROM steps WHERE error IS NOT NULL"
+    )
+    await index_errors(
+        tx, [(r["task_uuid"], r["step_uuid"], r["name"], r["error"]) for r in failing]
+    )
+
+
+async def _trigram_schema(conn: psycopg.AsyncConnection[Any]) -> str | None:
+    """The schema pg_trgm is installed in, installing it if this role may (None: not there)."""
+    try:
+        async with conn.transaction():  # a savepoint: a refusal leaves the upgrade going
+            await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+    except psycopg.Error:
+        pass
+    cur = await conn.execute(
+        "SELECT extnamespace::regnamespace::text AS s FROM pg_extension WHERE extname = 'pg_trgm'"
+    )
+    row = await cur.fetchone()
+    return None if row is None else str(row["s"] if isinstance(row, dict) else row[0])
+
+
+# keeping it in step --------------------------------------------------------------------------
+async def index_context(tx: Tx, task_uuid: str, context: Any) -> None:
+    """Index a new task's context (the values an operator may see)."""
+    rows = [(task_uuid, None, f, v) for f, v in sq.context_terms(context)]
+    if rows:
+        async with tx.conn.cursor() as cur:
+            await cur.executemany(_INSERT, rows)
+
+
+async def index_errors(tx: Tx, items: Iterable[tuple[str, str, str, str | None]]) -> None:
+    """Replace the indexed error of each (task_uuid, step_uuid, step_name, error JSON or None)."""
+    items = list(items)
+    if not items:
+        return
+    await tx.run(
+        "DELETE FROM search_terms WHERE step_uuid = ANY(%s)", ([item[1] for item in items],)
+    )
+    failing = [item for item in items if item[3]]
+    if not failing:
+        return
+    contexts = await tx.all(
+        "SELECT task_uuid, context FROM task_contexts WHERE task_uuid = ANY(%s)",
+        (sorted({item[0] for item in failing}),),
+    )
+    secrets = {r["task_uuid"]: secret_values(json.loads(r["context"])) for r in contexts}
+    rows = [
+        (task_uuid, step_uuid, field, value)
+        for task_uuid, step_uuid, name, error in failing
+        for field, value in sq.error_terms(
+            name, json.loads(error or "null"), secrets.get(task_uuid, ())
+        )
+    ]
+    if rows:
+        async with tx.conn.cursor() as cur:
+            await cur.executemany(_INSERT, rows)
+
+
+# the query ----------------------------------------------------------------------------------
+async def search_tasks(tx: Tx, query: sq.SearchQuery, limit: int) -> dict[str, Any]:
+    """As ``Store.search_tasks``."""
+    where, params = _where(query)
+    total = await tx.one(f"SELECT count(*) AS n FROM tasks t WHERE {where}", params)
+    rows = await tx.all(
+        f"SELECT {views.TASK_LIST_COLUMNS} FROM tasks t WHERE {where}"
+        " ORDER BY t.created_at DESC, t.task_uuid DESC LIMIT %s",
+        (*params, limit),
+    )
+    found = [views.task_view(r) for r in rows]
+    terms: dict[str, list[tuple[str, str]]] = {}
+    for r in await tx.all(
+        "SELECT task_uuid, field, value FROM search_terms WHERE task_uuid = ANY(%s)",
+        ([row["task_uuid"] for row in found],),
+    ):
+        terms.setdefault(r["task_uuid"], []).append((r["field"], r["value"]))
+    for row in found:
+        row["matched"] = sq.matched_fields(query, row, terms.get(row["task_uuid"], []))
+    indexed = await tx.one("SELECT to_regclass(%s) IS NOT NULL AS ok", (TRIGRAM_INDEX,))
+    note = None if indexed and indexed["ok"] else NO_TRIGRAM_NOTE
+    return {"total": int(total["n"]) if total else 0, "tasks": found, "note": note}
+
+
+def _where(query: sq.SearchQuery) -> tuple[str, list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    for term in query.terms:
+        if term.kind == "state":
+            where.append("t.status LIKE %s")
+            params.append(_like(term.value, "", "%"))
+        elif term.kind in ("code", "step"):
+            where.append(
+                "t.task_uuid IN (SELECT task_uuid FROM search_terms WHERE field = %s"
+                " AND value = %s)"
+            )
+            params += [term.field, term.value]
+        elif term.kind == "ctx":
+            where.append(
+                "t.task_uuid IN (SELECT task_uuid FROM search_terms WHERE field = %s"
+                " AND value ILIKE %s)"
+            )
+            params += [term.field, _like(term.value, "%", "%")]
+        else:
+            contains = _like(term.value, "%", "%")
+            where.append(
+                "(t.status LIKE %s OR t.task_uuid LIKE %s"
+                " OR (t.namespace || '/' || t.name || '@' || t.version) ILIKE %s"
+                " OR COALESCE(t.initiator, '') ILIKE %s"
+                " OR t.task_uuid IN (SELECT task_uuid FROM search_terms WHERE value ILIKE %s))"
+            )
+            prefix = _like(term.value, "", "%")
+            params += [prefix, prefix, contains, contains, contains]
+    return " AND ".join(where) or "TRUE", params
+
+
+def _like(value: str, before: str, after: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{before}{escaped}{after}"
