@@ -4,7 +4,8 @@ A query is words separated by spaces; a task matches when every word does::
 
     code:GATEWAY_TIMEOUT       a step's current error carries this code (any case)
     step:process_payment       a step of this name has a current error
-    state:blocked              the task's state starts with this (``blocked``, ``waiting``)
+    state:blocked              the task's state starts with this (``blocked``, ``waiting``);
+    blocked                    the same: a bare word of 4 letters or more that starts a state
     ctx.customer.email:a@b.c   the context value at this dotted path contains this text
     alice@example.com          free text: a context value, an error code or message, the
                                task's id, name or initiator, or the start of its state
@@ -31,6 +32,7 @@ from engine.states import TaskState
 Kind = Literal["word", "code", "step", "state", "ctx"]
 CONTEXT_PREFIX = "ctx."
 MAX_TERMS = 16
+STATE_WORD_CHARS = 4  # shorter bare words ("co", "pen") are free text, states included
 MAX_VALUE_CHARS = 500  # an indexed value is cut here: a search never needs more
 _FIELD_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
@@ -99,6 +101,8 @@ def _term(word: str, free: bool) -> Term:
     if not word:
         raise SearchQueryError('empty quotes ""; put the words to find between them')
     field, colon, value = word.partition(":")
+    if not free and not colon and _is_state_word(word):
+        return Term("state", word.lower())
     if free or not colon or not _FIELD_WORD.fullmatch(field) or value.startswith("//"):
         return Term("word", word.lower())  # a URL (https://…) is free text too
     name = field.lower()
@@ -121,6 +125,13 @@ def _term(word: str, free: bool) -> Term:
         f"unknown field '{field}:'; use code:, step:, state: or ctx.KEY: "
         '(quote a word with a colon: "a:b")'
     )
+
+
+def _is_state_word(word: str) -> bool:
+    """A bare word of STATE_WORD_CHARS or more that starts a state's name is a state:
+    ``blocked``, ``waiting``, ``error`` (quoted, it is free text)."""
+    prefix = word.lower()
+    return len(prefix) >= STATE_WORD_CHARS and any(s.value.startswith(prefix) for s in TaskState)
 
 
 def _example(name: str) -> str:

@@ -28,6 +28,14 @@ def test_fields_states_context_paths_and_free_words() -> None:
     assert not parse("   ")
 
 
+def test_a_bare_state_word_is_a_state_and_quoted_it_is_text() -> None:
+    assert parse("Blocked waiting error").terms == (
+        Term("state", "blocked"), Term("state", "waiting"), Term("state", "error")
+    )  # fmt: skip
+    assert parse('"error"').terms == (Term("word", "error"),)
+    assert parse("co").terms == (Term("word", "co"),)  # too short to be taken for a state
+
+
 def test_quotes_keep_spaces_and_make_a_colon_free_text() -> None:
     assert parse('"card declined"').terms == (Term("word", "card declined"),)
     assert parse('"timeout: 30s"').terms == (Term("word", "timeout: 30s"),)
@@ -94,6 +102,7 @@ def test_the_matched_fields_follow_the_query_order() -> None:
     assert matched_fields(parse("code:PAYMENT_DECLINED alice"), row, terms) == (
         "code, ctx.customer.email"
     )
-    assert matched_fields(parse("declined"), row, terms) == "code"  # the first value found
+    assert matched_fields(parse("clined"), row, terms) == "code"  # the first value found
     assert matched_fields(parse("blocked checkout"), row, terms) == "state, name"
+    assert matched_fields(parse('"declined"'), row, terms) == "code"
     assert matched_fields(parse("0191"), row, terms) == "id"
