@@ -8,7 +8,7 @@ A query is words separated by spaces; a task matches when every word does::
     blocked                    the same: a bare word of 4 letters or more that starts a state
     ctx.customer.email:a@b.c   the context value at this dotted path contains this text
     alice@example.com          free text: a context value, an error code or message, the
-                               task's id, name or initiator, or the start of its state
+                               task's initiator or template name, or the start of its id
 
 Double quotes keep spaces (``"card declined"``, ``ctx.note:"two words"``) and make a word
 with a colon free text (``"timeout: 30s"``). Matching is case-insensitive; ``code:`` and
@@ -34,6 +34,7 @@ CONTEXT_PREFIX = "ctx."
 MAX_TERMS = 16
 STATE_WORD_CHARS = 4  # shorter bare words ("co", "pen") are free text, states included
 MAX_VALUE_CHARS = 500  # an indexed value is cut here: a search never needs more
+_ID_START = re.compile(r"[0-9a-f][0-9a-f-]*")
 _FIELD_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 
@@ -168,8 +169,6 @@ def task_text_matches(term: Term, row: dict[str, Any]) -> str | None:
         return "state" if status.startswith(term.value) else None
     if term.kind != "word":
         return None
-    if status.startswith(term.value):
-        return "state"
     if str(row.get("task_uuid") or "").startswith(term.value):
         return "id"
     label = f"{row.get('namespace')}/{row.get('name')}@{row.get('version')}".lower()
@@ -181,6 +180,19 @@ def task_text_matches(term: Term, row: dict[str, Any]) -> str | None:
 
 
 # what the index holds -------------------------------------------------------------------------
+def task_terms(context: Any, initiator: str | None) -> list[tuple[str, str]]:
+    """What the index holds of a new task: its context (``context_terms``), its initiator."""
+    terms = context_terms(context)
+    if initiator:
+        terms.append(("initiator", masked_text(initiator)[:MAX_VALUE_CHARS]))
+    return terms
+
+
+def looks_like_id(word: str) -> bool:
+    """Whether a free word may be the start of a task id (hex digits and dashes)."""
+    return _ID_START.fullmatch(word) is not None
+
+
 def context_terms(context: Any) -> list[tuple[str, str]]:
     """(``ctx.PATH``, text) for every leaf value of a context an operator may see: lists add no
     path part (``ctx.items.sku``), values under secret-naming keys are left out, card numbers

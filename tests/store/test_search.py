@@ -107,6 +107,8 @@ async def test_bare_state_words_names_and_short_words(store: Store) -> None:
     assert uuids(await search(store, "pending")) == {task}
     assert (await search(store, "pending"))["tasks"][0]["matched"] == "state"
     assert uuids(await search(store, "by_hand")) == {task}  # the template's name
+    assert (await search(store, task[:8]))["tasks"][0]["matched"] == "id"
+    assert (await search(store, "tests"))["tasks"][0]["matched"] == "initiator"
     assert uuids(await search(store, "io")) == {task}  # shorter than a trigram: scanned
     assert (await search(store, "blocked"))["total"] == 0
 

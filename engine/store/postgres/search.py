@@ -76,8 +76,11 @@ async def upgrade_to_6(conn: psycopg.AsyncConnection[Any]) -> None:
             f' USING gin (value "{trigram}".gin_trgm_ops)'
         )
     tx = _Upgrade(conn)
-    for row in await tx.all("SELECT task_uuid, context FROM task_contexts"):
-        await index_context(tx, row["task_uuid"], json.loads(row["context"]))
+    for row in await tx.all(
+        "SELECT c.task_uuid, c.context, t.initiator FROM task_contexts c"
+        " JOIN tasks t ON t.task_uuid = c.task_uuid"
+    ):
+        await index_task(tx, row["task_uuid"], json.loads(row["context"]), row["initiator"])
     failing = await tx.all(
         "SELECT task_uuid, step_uuid, name, error FROM steps WHERE error IS NOT NULL"
     )
@@ -101,9 +104,9 @@ async def _trigram_schema(conn: psycopg.AsyncConnection[Any]) -> str | None:
 
 
 # keeping it in step --------------------------------------------------------------------------
-async def index_context(tx: Tx, task_uuid: str, context: Any) -> None:
-    """Index a new task's context (the values an operator may see)."""
-    rows = [(task_uuid, None, f, v) for f, v in sq.context_terms(context)]
+async def index_task(tx: Tx, task_uuid: str, context: Any, initiator: str | None) -> None:
+    """Index a new task's context and initiator (the values an operator may see)."""
+    rows = [(task_uuid, None, f, v) for f, v in sq.task_terms(context, initiator)]
     if rows:
         async with tx.conn.cursor() as cur:
             await cur.executemany(_INSERT, rows)
@@ -167,7 +170,7 @@ def _where(query: sq.SearchQuery) -> tuple[str, list[Any]]:
     for term in query.terms:
         if term.kind == "state":
             where.append("t.status LIKE %s")
-            params.append(_like(term.value, "", "%"))
+            params.append(_like(term.value, "", "%"))  # a few distinct values: cheap
         elif term.kind in ("code", "step"):
             where.append(
                 "t.task_uuid IN (SELECT task_uuid FROM search_terms WHERE field = %s"
@@ -182,15 +185,19 @@ def _where(query: sq.SearchQuery) -> tuple[str, list[Any]]:
             params += [term.field, _like(term.value, "%", "%")]
         else:
             contains = _like(term.value, "%", "%")
-            where.append(
-                "(t.status LIKE %s OR t.task_uuid LIKE %s"
-                " OR (t.namespace || '/' || t.name || '@' || t.version) ILIKE %s"
-                " OR COALESCE(t.initiator, '') ILIKE %s"
-                " OR t.task_uuid IN (SELECT task_uuid FROM search_terms WHERE value ILIKE %s))"
-            )
-            prefix = _like(term.value, "", "%")
-            params += [prefix, prefix, contains, contains, contains]
+            sources = ["SELECT task_uuid FROM search_terms WHERE value ILIKE %s", _BY_TEMPLATE]
+            params += [contains, contains]
+            if sq.looks_like_id(term.value):
+                sources.append("SELECT task_uuid FROM tasks WHERE task_uuid LIKE %s")
+                params.append(_like(term.value, "", "%"))  # COLLATE "C": an index range
+            where.append(f"t.task_uuid IN ({' UNION '.join(sources)})")
     return " AND ".join(where) or "TRUE", params
+
+
+_BY_TEMPLATE = (  # the tasks of templates whose label holds the word (templates are few)
+    "SELECT task_uuid FROM tasks WHERE (namespace, name, version) IN (SELECT namespace, name,"
+    " version FROM templates WHERE (namespace || '/' || name || '@' || version) ILIKE %s)"
+)
 
 
 def _like(value: str, before: str, after: str) -> str:

@@ -67,7 +67,7 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
         "INSERT INTO task_contexts (task_uuid, context) VALUES (%s,%s)",
         (plan.task_uuid, plan.context_json),
     )
-    await search.index_context(tx, plan.task_uuid, plan.context)
+    await search.index_task(tx, plan.task_uuid, plan.context, plan.initiator)
     by = new_task_rows.created_by(plan)
     await tx.run(
         'INSERT INTO task_transitions (task_uuid, from_state, to_state, at, "by", reason)'

@@ -62,8 +62,11 @@ def upgrade_to_6(cx: sqlite3.Connection) -> None:
     except sqlite3.OperationalError:  # no fts5 module, or no trigram tokenizer (< 3.34)
         cx.execute("ROLLBACK TO fts")
         cx.execute("RELEASE fts")
-    for task_uuid, context in cx.execute("SELECT task_uuid, context FROM task_contexts"):
-        index_context(cx, task_uuid, json.loads(context))
+    tasks = cx.execute(
+        "SELECT task_uuid, context, initiator FROM task_contexts JOIN tasks USING (task_uuid)"
+    )
+    for task_uuid, context, initiator in tasks.fetchall():
+        index_task(cx, task_uuid, json.loads(context), initiator)
     failing = cx.execute(
         "SELECT task_uuid, step_uuid, name, error FROM steps WHERE error IS NOT NULL"
     ).fetchall()
@@ -76,9 +79,9 @@ def has_fts(cx: sqlite3.Connection) -> bool:
 
 
 # keeping it in step --------------------------------------------------------------------------
-def index_context(cx: sqlite3.Connection, task_uuid: str, context: Any) -> None:
-    """Index a new task's context (the values an operator may see)."""
-    rows = [(task_uuid, None, f, v) for f, v in sq.context_terms(context)]
+def index_task(cx: sqlite3.Connection, task_uuid: str, context: Any, initiator: str | None) -> None:
+    """Index a new task's context and initiator (the values an operator may see)."""
+    rows = [(task_uuid, None, f, v) for f, v in sq.task_terms(context, initiator)]
     if rows:
         cx.executemany(_INSERT, rows)
 
@@ -147,8 +150,8 @@ def _where(query: sq.SearchQuery, fts: bool) -> tuple[str, list[Any]]:
     params: list[Any] = []
     for term in query.terms:
         if term.kind == "state":
-            where.append("t.status LIKE ? ESCAPE '\\'")
-            params.append(_like_prefix(term.value))
+            where.append("t.status >= ? AND t.status < ?")
+            params += [term.value, term.value + ID_END]
         elif term.kind in ("code", "step"):
             where.append(
                 "t.task_uuid IN (SELECT task_uuid FROM search_terms WHERE field = ? AND value = ?)"
@@ -163,15 +166,21 @@ def _where(query: sq.SearchQuery, fts: bool) -> tuple[str, list[Any]]:
             params += [term.field, *values]
         else:
             contains, values = _contains(term.value, fts)
-            where.append(
-                "(t.status LIKE ? ESCAPE '\\' OR t.task_uuid LIKE ? ESCAPE '\\'"
-                " OR instr(lower(t.namespace || '/' || t.name || '@' || t.version), ?) > 0"
-                " OR instr(lower(COALESCE(t.initiator, '')), ?) > 0"
-                f" OR t.task_uuid IN (SELECT task_uuid FROM search_terms WHERE {contains}))"
-            )
-            prefix = _like_prefix(term.value)
-            params += [prefix, prefix, term.value, term.value, *values]
+            sources = [f"SELECT task_uuid FROM search_terms WHERE {contains}", _BY_TEMPLATE]
+            params += [*values, term.value]
+            if sq.looks_like_id(term.value):
+                sources.append(_BY_ID)
+                params += [term.value, term.value + ID_END]
+            where.append(f"t.task_uuid IN ({' UNION '.join(sources)})")
     return " AND ".join(where) or "1", params
+
+
+ID_END = "\U0010ffff"  # after every character: a text starting with w is in [w, w + ID_END)
+_BY_TEMPLATE = (  # the tasks of templates whose label holds the word (templates are few)
+    "SELECT task_uuid FROM tasks WHERE (namespace, name, version) IN (SELECT namespace, name,"
+    " version FROM templates WHERE instr(lower(namespace || '/' || name || '@' || version), ?))"
+)
+_BY_ID = "SELECT task_uuid FROM tasks WHERE task_uuid >= ? AND task_uuid < ?"
 
 
 def _contains(value: str, fts: bool) -> tuple[str, list[Any]]:
@@ -180,7 +189,3 @@ def _contains(value: str, fts: bool) -> tuple[str, list[Any]]:
         phrase = '"' + value.replace('"', '""') + '"'
         return "id IN (SELECT rowid FROM search_text WHERE search_text MATCH ?)", [phrase]
     return "instr(lower(value), ?) > 0", [value]
-
-
-def _like_prefix(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

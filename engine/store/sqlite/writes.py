@@ -173,7 +173,7 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
         "INSERT INTO task_contexts (task_uuid, context) VALUES (?,?)",
         (plan.task_uuid, plan.context_json),
     )
-    search.index_context(cx, plan.task_uuid, plan.context)
+    search.index_task(cx, plan.task_uuid, plan.context, plan.initiator)
     by = new_task_rows.created_by(plan)
     cx.execute(
         "INSERT INTO task_transitions (task_uuid, from_state, to_state, at, by, reason)"
