@@ -32,7 +32,9 @@ class TaskSearch:
     """The search half of the filter box: what it found, and what to say about it."""
 
     if TYPE_CHECKING:
-        console_app: ConsoleHost
+
+        @property
+        def console_app(self) -> ConsoleHost: ...
 
         def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
         def show_list_title(self) -> None: ...
