@@ -22,7 +22,7 @@ message are masked (``engine.masking``), so a secret cannot be found by its cont
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -152,16 +152,6 @@ def state_matches(term: Term, status: str) -> bool:
     return status.startswith(term.value)
 
 
-def value_matches(term: Term, field: str, value: str) -> bool:
-    """Whether one indexed (field, value) of a task satisfies ``term`` (any case)."""
-    field, value = field.lower(), value.lower()
-    if term.kind in ("code", "step"):
-        return field == term.field and value == term.value
-    if term.kind == "ctx":
-        return field == term.field and term.value in value
-    return term.kind == "word" and term.value in value
-
-
 def task_text_matches(term: Term, row: dict[str, Any]) -> str | None:
     """Which of the task's own columns a free word or state term matches (None: none)."""
     status = str(row.get("status") or "")
@@ -242,17 +232,21 @@ def error_terms(
     return out
 
 
-def matched_fields(query: SearchQuery, row: dict[str, Any], terms: list[tuple[str, str]]) -> str:
+def matched_fields(
+    query: SearchQuery, row: dict[str, Any], word_fields: Mapping[Term, Mapping[str, str]]
+) -> str:
     """Which fields of a matching task matched the query, in the query's order: ``code``,
-    ``ctx.customer.email``, ``error``, ``state``, ``name`` … (each once)."""
+    ``ctx.customer.email``, ``error``, ``state``, ``name`` … (each once). ``word_fields``:
+    for each free word, the field of each task's first indexed value holding it."""
     found: dict[str, None] = {}
     for term in query.terms:
-        own = task_text_matches(term, row)
-        if own is not None:
-            found[own] = None
+        if term.kind == "state":
+            found["state"] = None
             continue
-        for field, value in terms:
-            if value_matches(term, field, value):
-                found[field] = None
-                break
+        if term.kind != "word":
+            found[term.field] = None
+            continue
+        field = task_text_matches(term, row) or word_fields.get(term, {}).get(row["task_uuid"])
+        if field:
+            found[field] = None
     return ", ".join(found)

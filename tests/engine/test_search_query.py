@@ -97,12 +97,12 @@ def test_an_error_adds_its_step_code_class_and_masked_message() -> None:
 def test_the_matched_fields_follow_the_query_order() -> None:
     row = {"task_uuid": "0191abcd", "namespace": "shop", "name": "checkout", "version": "1",
            "status": "blocked_by_failures", "initiator": "web"}  # fmt: skip
-    terms = [("ctx.customer.email", "alice@example.com"), ("code", "payment_declined"),
-             ("error", "card declined")]  # fmt: skip
-    assert matched_fields(parse("code:PAYMENT_DECLINED alice"), row, terms) == (
+    alice, clined = parse("alice").terms[0], parse("clined").terms[0]
+    words = {alice: {"0191abcd": "ctx.customer.email"}, clined: {"0191abcd": "code"}}
+    assert matched_fields(parse("code:PAYMENT_DECLINED alice"), row, words) == (
         "code, ctx.customer.email"
     )
-    assert matched_fields(parse("clined"), row, terms) == "code"  # the first value found
-    assert matched_fields(parse("blocked checkout"), row, terms) == "state, name"
-    assert matched_fields(parse('"declined"'), row, terms) == "code"
-    assert matched_fields(parse("0191"), row, terms) == "id"
+    assert matched_fields(parse("clined"), row, words) == "code"
+    assert matched_fields(parse("blocked checkout"), row, words) == "state, name"
+    assert matched_fields(parse("0191 web"), row, words) == "id, initiator"
+    assert matched_fields(parse("ctx.a.b:x step:s"), row, words) == "ctx.a.b, step"

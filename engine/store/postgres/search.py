@@ -151,17 +151,23 @@ async def search_tasks(tx: Tx, query: sq.SearchQuery, limit: int) -> dict[str, A
         (*params, limit),
     )
     found = [views.task_view(r) for r in rows]
-    terms: dict[str, list[tuple[str, str]]] = {}
-    for r in await tx.all(
-        "SELECT task_uuid, field, value FROM search_terms WHERE task_uuid = ANY(%s)",
-        ([row["task_uuid"] for row in found],),
-    ):
-        terms.setdefault(r["task_uuid"], []).append((r["field"], r["value"]))
+    uuids = [row["task_uuid"] for row in found]
+    words = {t: await _word_fields(tx, t, uuids) for t in query.terms if t.kind == "word"}
     for row in found:
-        row["matched"] = sq.matched_fields(query, row, terms.get(row["task_uuid"], []))
+        row["matched"] = sq.matched_fields(query, row, words)
     indexed = await tx.one("SELECT to_regclass(%s) IS NOT NULL AS ok", (TRIGRAM_INDEX,))
     note = None if indexed and indexed["ok"] else NO_TRIGRAM_NOTE
     return {"total": int(total["n"]) if total else 0, "tasks": found, "note": note}
+
+
+async def _word_fields(tx: Tx, term: sq.Term, task_uuids: list[str]) -> dict[str, str]:
+    """For each task, the field of its first indexed value holding the free word."""
+    rows = await tx.all(
+        "SELECT DISTINCT ON (task_uuid) task_uuid, field FROM search_terms"
+        " WHERE task_uuid = ANY(%s) AND value ILIKE %s ORDER BY task_uuid, id",
+        (task_uuids, _like(term.value, "%", "%")),
+    )
+    return {r["task_uuid"]: r["field"] for r in rows}
 
 
 def _where(query: sq.SearchQuery) -> tuple[str, list[Any]]:

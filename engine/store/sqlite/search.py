@@ -121,31 +121,38 @@ def search_tasks(cx: sqlite3.Connection, query: sq.SearchQuery, limit: int) -> d
     """``{"total", "tasks", "note"}``: how many tasks match, the newest ``limit`` of them as
     list rows each with ``matched`` (the fields that matched), and a note on how it searched."""
     fts = has_fts(cx)
-    where, params = _where(query, fts)
+    where, params = _where(cx, query, fts)
     total = cx.execute(f"SELECT count(*) FROM tasks t WHERE {where}", params).fetchone()[0]
     sql = (
         f"SELECT {views.TASK_LIST_COLUMNS} FROM tasks t WHERE {where}"
         " ORDER BY t.created_at DESC LIMIT ?"
     )
     rows = [views.task_list_view(r) for r in cx.execute(sql, (*params, limit))]
-    terms = _terms_of(cx, [row["task_uuid"] for row in rows])
+    uuids = [row["task_uuid"] for row in rows]
+    words = {t: _word_fields(cx, t, uuids, fts) for t in query.terms if t.kind == "word"}
     for row in rows:
-        row["matched"] = sq.matched_fields(query, row, terms.get(row["task_uuid"], []))
+        row["matched"] = sq.matched_fields(query, row, words)
     return {"total": total, "tasks": rows, "note": None if fts else NO_FTS_NOTE}
 
 
-def _terms_of(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, list[tuple[str, str]]]:
-    found: dict[str, list[tuple[str, str]]] = {}
+def _word_fields(
+    cx: sqlite3.Connection, term: sq.Term, task_uuids: list[str], fts: bool
+) -> dict[str, str]:
+    """For each task, the field of its first indexed value holding the free word."""
+    contains, values = _contains(term.value, fts)
+    found: dict[str, str] = {}
     for start in range(0, len(task_uuids), CHUNK):
         chunk = task_uuids[start : start + CHUNK]
         marks = ",".join("?" * len(chunk))
-        sql = f"SELECT task_uuid, field, value FROM search_terms WHERE task_uuid IN ({marks})"
-        for task_uuid, field, value in cx.execute(sql, chunk):
-            found.setdefault(task_uuid, []).append((field, value))
+        sql = (
+            f"SELECT task_uuid, field FROM search_terms WHERE task_uuid IN ({marks})"
+            f" AND {contains} ORDER BY id DESC"  # the first value last: it wins below
+        )
+        found.update(cx.execute(sql, (*chunk, *values)).fetchall())
     return found
 
 
-def _where(query: sq.SearchQuery, fts: bool) -> tuple[str, list[Any]]:
+def _where(cx: sqlite3.Connection, query: sq.SearchQuery, fts: bool) -> tuple[str, list[Any]]:
     where: list[str] = []
     params: list[Any] = []
     for term in query.terms:
@@ -166,8 +173,11 @@ def _where(query: sq.SearchQuery, fts: bool) -> tuple[str, list[Any]]:
             params += [term.field, *values]
         else:
             contains, values = _contains(term.value, fts)
-            sources = [f"SELECT task_uuid FROM search_terms WHERE {contains}", _BY_TEMPLATE]
-            params += [*values, term.value]
+            sources = [f"SELECT task_uuid FROM search_terms WHERE {contains}"]
+            params += values
+            for template in _templates_holding(cx, term.value):
+                sources.append(_BY_TEMPLATE)
+                params += template
             if sq.looks_like_id(term.value):
                 sources.append(_BY_ID)
                 params += [term.value, term.value + ID_END]
@@ -175,11 +185,18 @@ def _where(query: sq.SearchQuery, fts: bool) -> tuple[str, list[Any]]:
     return " AND ".join(where) or "1", params
 
 
+def _templates_holding(cx: sqlite3.Connection, word: str) -> list[tuple[str, str, str]]:
+    """The (namespace, name, version) of each template whose label holds ``word``."""
+    rows = cx.execute(
+        "SELECT DISTINCT namespace, name, version FROM templates"
+        " WHERE instr(lower(namespace || '/' || name || '@' || version), ?)",
+        (word,),
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
 ID_END = "\U0010ffff"  # after every character: a text starting with w is in [w, w + ID_END)
-_BY_TEMPLATE = (  # the tasks of templates whose label holds the word (templates are few)
-    "SELECT task_uuid FROM tasks WHERE (namespace, name, version) IN (SELECT namespace, name,"
-    " version FROM templates WHERE instr(lower(namespace || '/' || name || '@' || version), ?))"
-)
+_BY_TEMPLATE = "SELECT task_uuid FROM tasks WHERE namespace = ? AND name = ? AND version = ?"
 _BY_ID = "SELECT task_uuid FROM tasks WHERE task_uuid >= ? AND task_uuid < ?"
 
 
