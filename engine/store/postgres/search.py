@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 import psycopg
+from psycopg import sql as pgsql
 
 from engine import search_query as sq
 from engine.masking import secret_values
@@ -71,9 +72,9 @@ async def upgrade_to_6(conn: psycopg.AsyncConnection[Any]) -> None:
     await conn.execute(SEARCH_TABLES)
     trigram = await _trigram_schema(conn)
     if trigram is not None:
+        create = "CREATE INDEX {} ON search_terms USING gin (value {}.gin_trgm_ops)"
         await conn.execute(
-            f"CREATE INDEX {TRIGRAM_INDEX} ON search_terms"
-            f' USING gin (value "{trigram}".gin_trgm_ops)'
+            pgsql.SQL(create).format(pgsql.Identifier(TRIGRAM_INDEX), pgsql.Identifier(trigram))
         )
     tx = _Upgrade(conn)
     for row in await tx.all(
