@@ -3,13 +3,21 @@ messages, states, what matched, the count, and secrets that cannot be found."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
 
 from engine import lifecycle, retry
 from engine.outcomes import ErrorType, Outcome, StepError
 from engine.search_query import parse
-from engine.store import Store
+from engine.store import Store, is_postgres, open_store
 from engine.store.base import AttemptResult, ClaimedStep
+from engine.store.postgres import search as pg_search
+from engine.store.sqlite import search as sqlite_search
+from engine.store.sqlite.search import NO_FTS_NOTE
 from tests.store.support import T0, plan
 
 STEPS = {"reserve": (), "process_payment": ("reserve",)}
@@ -124,3 +132,41 @@ async def test_secrets_cannot_be_found_by_their_contents(store: Store) -> None:
     assert (await search(store, '"4242 4242"'))["total"] == 0
     assert (await search(store, "ctx.note:4242"))["total"] == 1  # its last four show, as here
     assert (await search(store, "gateway refused"))["total"] == 1  # the rest of it is found
+
+
+async def test_a_changed_context_is_indexed_in_place_of_the_old(db: str | Path) -> None:
+    """``reindex_task`` (for a writer that changes a context): the old values are gone."""
+    opened = await open_store(str(db))
+    try:
+        task = await order(opened, "old@example.com")
+        await fail_payment(opened, "PAYMENT_DECLINED", "declined")
+        context = {"customer": {"email": "new@example.com"}}
+        if is_postgres(str(db)):
+            async with await psycopg.AsyncConnection.connect(str(db), row_factory=dict_row) as conn:
+                await pg_search.reindex_task(pg_search._Upgrade(conn), task, context, "tests")
+                await conn.commit()
+        else:
+            with sqlite3.connect(str(db)) as cx:
+                sqlite_search.reindex_task(cx, task, context, "tests")
+        assert (await search(opened, "old@example.com"))["total"] == 0
+        assert uuids(await search(opened, "new@example.com")) == {task}
+        assert uuids(await search(opened, "code:PAYMENT_DECLINED")) == {task}  # errors stay
+    finally:
+        await opened.close()
+
+
+async def test_without_fts5_the_search_scans_and_says_so(tmp_path: Path) -> None:
+    """A database whose SQLite lacks FTS5 (its upgrade made no search_text): same answers."""
+    path = tmp_path / "nofts.db"
+    opened = await open_store(str(path))
+    try:
+        task = await order(opened, "plain@example.com")
+        with sqlite3.connect(path) as cx:
+            for trigger in ("search_terms_added", "search_terms_removed"):
+                cx.execute(f"DROP TRIGGER {trigger}")
+            cx.execute("DROP TABLE search_text")
+        found = await search(opened, "plain@example")
+        assert uuids(found) == {task} and found["note"] == NO_FTS_NOTE
+        assert found["tasks"][0]["matched"] == "ctx.customer.email"
+    finally:
+        await opened.close()

@@ -113,6 +113,14 @@ async def index_task(tx: Tx, task_uuid: str, context: Any, initiator: str | None
             await cur.executemany(_INSERT, rows)
 
 
+async def reindex_task(tx: Tx, task_uuid: str, context: Any, initiator: str | None) -> None:
+    """Index a task's changed context (and initiator) in place of what was indexed of it."""
+    await tx.run(
+        "DELETE FROM search_terms WHERE task_uuid = %s AND step_uuid IS NULL", (task_uuid,)
+    )
+    await index_task(tx, task_uuid, context, initiator)
+
+
 async def index_errors(tx: Tx, items: Iterable[tuple[str, str, str, str | None]]) -> None:
     """Replace the indexed error of each (task_uuid, step_uuid, step_name, error JSON or None)."""
     items = list(items)

@@ -86,6 +86,14 @@ def index_task(cx: sqlite3.Connection, task_uuid: str, context: Any, initiator: 
         cx.executemany(_INSERT, rows)
 
 
+def reindex_task(
+    cx: sqlite3.Connection, task_uuid: str, context: Any, initiator: str | None
+) -> None:
+    """Index a task's changed context (and initiator) in place of what was indexed of it."""
+    cx.execute("DELETE FROM search_terms WHERE task_uuid = ? AND step_uuid IS NULL", (task_uuid,))
+    index_task(cx, task_uuid, context, initiator)
+
+
 def index_errors(cx: sqlite3.Connection, items: Iterable[tuple[str, str, str, str | None]]) -> None:
     """Replace the indexed error of each (task_uuid, step_uuid, step_name, error JSON or None)."""
     items = list(items)
