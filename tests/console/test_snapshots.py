@@ -64,7 +64,6 @@ class TestTaskList:
         run = opened(None, "slash", *"state:blocked", "enter")
         assert snap_compare(app, terminal_size=SIZE, run_before=run)
 
-
     def test_searched_by_error_code(self, snap_compare, showcase: Showcase):
         """The operator types /code:PAYMENT_DECLINED: each row says it matched by code."""
 
