@@ -152,7 +152,7 @@ async def index_errors(tx: Tx, items: Iterable[tuple[str, str, str, str | None]]
 # the query ----------------------------------------------------------------------------------
 async def search_tasks(tx: Tx, query: sq.SearchQuery, limit: int) -> dict[str, Any]:
     """As ``Store.search_tasks``."""
-    where, params = _where(query)
+    where, params = await _where(tx, query)
     total = await tx.one(f"SELECT count(*) AS n FROM tasks t WHERE {where}", params)
     rows = await tx.all(
         f"SELECT {views.TASK_LIST_COLUMNS} FROM tasks t WHERE {where}"
@@ -179,7 +179,7 @@ async def _word_fields(tx: Tx, term: sq.Term, task_uuids: list[str]) -> dict[str
     return {r["task_uuid"]: r["field"] for r in rows}
 
 
-def _where(query: sq.SearchQuery) -> tuple[str, list[Any]]:
+async def _where(tx: Tx, query: sq.SearchQuery) -> tuple[str, list[Any]]:
     where: list[str] = []
     params: list[Any] = []
     for term in query.terms:
@@ -200,8 +200,11 @@ def _where(query: sq.SearchQuery) -> tuple[str, list[Any]]:
             params += [term.field, _like(term.value, "%", "%")]
         else:
             contains = _like(term.value, "%", "%")
-            sources = ["SELECT task_uuid FROM search_terms WHERE value ILIKE %s", _BY_TEMPLATE]
-            params += [contains, contains]
+            sources = ["SELECT task_uuid FROM search_terms WHERE value ILIKE %s"]
+            params.append(contains)
+            for template in await tx.all(_TEMPLATES_HOLDING, (contains,)):
+                sources.append(_BY_TEMPLATE)  # templates are few: each one an index lookup
+                params += [template["namespace"], template["name"], template["version"]]
             if sq.looks_like_id(term.value):
                 sources.append("SELECT task_uuid FROM tasks WHERE task_uuid LIKE %s")
                 params.append(_like(term.value, "", "%"))  # COLLATE "C": an index range
@@ -209,10 +212,11 @@ def _where(query: sq.SearchQuery) -> tuple[str, list[Any]]:
     return " AND ".join(where) or "TRUE", params
 
 
-_BY_TEMPLATE = (  # the tasks of templates whose label holds the word (templates are few)
-    "SELECT task_uuid FROM tasks WHERE (namespace, name, version) IN (SELECT namespace, name,"
-    " version FROM templates WHERE (namespace || '/' || name || '@' || version) ILIKE %s)"
+_TEMPLATES_HOLDING = (
+    "SELECT DISTINCT namespace, name, version FROM templates"
+    " WHERE (namespace || '/' || name || '@' || version) ILIKE %s"
 )
+_BY_TEMPLATE = "SELECT task_uuid FROM tasks WHERE namespace = %s AND name = %s AND version = %s"
 
 
 def _like(value: str, before: str, after: str) -> str:
