@@ -24,7 +24,7 @@ TOAST_LIMIT = 300  # characters of a toast: a 10 kB error message would cover th
 
 # (action on the main screen, palette title, what it does)
 PALETTE = (
-    ("filter", "Filter tasks", "Filter the task list by text or state:NAME"),
+    ("filter", "Search tasks", "Find tasks by context value, code:, step:, state:, ctx.KEY:"),
     ("sort", "Sort tasks", "Sort the task list by the next column"),
     ("new_task", "New task", "Create a task from a template with a JSON context"),
     ("retry_step", "Retry step", "Reset the selected failed step, or run a waiting retry now"),

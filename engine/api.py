@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from engine import identity, plan, shipped
+from engine import identity, plan, search_query, shipped
 from engine.clock import Clock, SystemClock
 from engine.failure_actions import FailuresFacade
 from engine.handlers import input_check
@@ -251,6 +251,13 @@ class Engine(FailuresFacade):
     async def task_summaries(self, task_uuids: list[str]) -> list[dict[str, Any]]:
         """The list rows (as ``list_tasks`` gives them) of these tasks, in one read."""
         return await self.store.task_summaries(task_uuids)
+
+    async def search_tasks(self, query: str, limit: int = 1000) -> dict[str, Any]:
+        """``Store.search_tasks`` for a query in ``engine.search_query``'s language."""
+        try:
+            return await self.store.search_tasks(search_query.parse(query), limit)
+        except search_query.SearchQueryError as exc:
+            raise EngineError(f"search: {exc}") from None
 
     async def task_counts(self) -> dict[str, int]:
         return await self.store.task_counts()

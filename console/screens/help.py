@@ -16,7 +16,7 @@ from console.formatting import STEP_STATE_LOOK, TASK_STATE_LOOK
 from console.widgets.step_detail import SCROLL_BINDINGS
 
 KEYS = (
-    ("/", "filter tasks by text; state:NAME or a bare state word (blocked, waiting) by state"),
+    ("/", "search: words in context values, errors, ids, names; code: step: state: ctx.KEY:"),
     ("enter", "in the filter: keep it; on a task: its steps; on a step: its detail"),
     ("tab / shift+tab", "next / previous pane (tasks, steps, graph, step)"),
     ("j / k, ↓ / ↑", "next / previous row in every list; scroll the step pane and this help"),

@@ -13,6 +13,7 @@ from engine.lifecycle import Decision
 
 if TYPE_CHECKING:
     from engine.events.routing import RoutedEvent
+    from engine.search_query import SearchQuery
 from engine.states import TaskState
 
 
@@ -226,6 +227,16 @@ class Store(Protocol):
     ) -> list[dict[str, Any]]: ...
     async def task_summaries(self, task_uuids: list[str]) -> list[dict[str, Any]]:
         """The ``list_tasks`` rows of these tasks (unknown uuids are left out), in no order."""
+        ...
+
+    async def search_tasks(self, query: SearchQuery, limit: int) -> dict[str, Any]:
+        """The tasks matching ``query`` (``engine.search_query``), read through the search
+        index: ``{"total": how many match, "tasks": the newest ``limit`` as ``list_tasks``
+        rows, each with ``matched`` (the fields that matched, as "code, ctx.email"), "note":
+        None, or one line on how the search had to work (no full-text index)}``. The index
+        holds what an operator may see: no value under a secret-naming key, masked secrets
+        and card numbers; it follows every write of a context or a step's error in the same
+        transaction."""
         ...
 
     async def step_audit(self, task_uuid: str, step_name: str) -> list[dict[str, Any]]: ...

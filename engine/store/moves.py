@@ -137,6 +137,14 @@ def task_completed_at(to_state: TaskState, now: int) -> int | None:
     return now if to_state in (TaskState.COMPLETE, TaskState.RESOLVED_MANUALLY) else None
 
 
+def had_error(row: Row) -> bool:
+    """Whether a step row read before a move carried an error (True when it was not read)."""
+    try:
+        return row["error"] is not None
+    except (KeyError, IndexError):
+        return True
+
+
 def claim_columns(row: Row, worker_id: str, now: int, lease_ms: int) -> dict[str, Any]:
     """A claim counts an attempt, takes the lease and takes the step off the ready list."""
     return {

@@ -65,6 +65,19 @@ class TestTaskList:
         run = opened(None, "slash", *"state:blocked", "enter")
         assert snap_compare(app, terminal_size=SIZE, run_before=run)
 
+    def test_searched_by_error_code(self, snap_compare, showcase: Showcase):
+        """The operator types /code:PAYMENT_DECLINED: each row says it matched by code."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await loaded(pilot)
+            await pilot.press("slash", *"code:PAYMENT_DECLINED", "enter")
+            table = pilot.app.screen_stack[0].query_one(TaskTable)
+            await until(pilot, lambda: table.hits is not None and table.row_count == 2, "hits")
+            await settled(pilot)
+
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
 
 class TestTaskDetail:
     def test_blocked_by_a_permanent_error(self, snap_compare, showcase: Showcase):

@@ -9,8 +9,12 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from engine.store import views
 from engine.store.dialect import POSTGRES
+from engine.store.postgres.search import search_tasks
 from engine.store.postgres.tx import Tx
 from engine.store.shared_reads import SharedReads
+
+if TYPE_CHECKING:
+    from engine.search_query import SearchQuery
 
 R = TypeVar("R")
 
@@ -44,6 +48,9 @@ class ReadMixin(SharedReads):
             (list(task_uuids),),
         )
         return [views.task_view(r) for r in rows]
+
+    async def search_tasks(self, query: SearchQuery, limit: int) -> dict[str, Any]:
+        return await self._read(search_tasks, query, limit)
 
     async def next_ready_at(self) -> int | None:
         sql = "SELECT MIN(ready_at) AS v FROM steps WHERE ready_at IS NOT NULL"

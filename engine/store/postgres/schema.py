@@ -9,6 +9,7 @@ advisory lock, so workers starting together upgrade a database once.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
@@ -17,10 +18,17 @@ from psycopg import errors
 from engine.store import schema_ddl
 from engine.store.base import StoreError
 from engine.store.dialect import POSTGRES
+from engine.store.postgres.search import upgrade_to_6
 
-MIGRATIONS: list[str] = [
+# A migration is SQL, or a function of the connection for one that must compute its rows (the
+# search index masks secrets).
+Migration = str | Callable[[psycopg.AsyncConnection[Any]], Awaitable[None]]
+
+MIGRATIONS: list[Migration] = [
     *schema_ddl.versions_1_to_5(POSTGRES),
-    # 6 on: a new version's PostgreSQL DDL, a script of its own (SQLite's: sqlite/schema.py)
+    # 6 on: each version a script (or a function) of its own, as in sqlite/schema.py
+    # 6: the search index (engine/store/postgres/search.py), built for the tasks already there.
+    upgrade_to_6,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -66,7 +74,11 @@ async def migrate(conn: psycopg.AsyncConnection[Any], schema: str, label: str) -
         version = 0 if row is None else _version_of(row)
         _refuse_newer(version, label)
         for number in range(version, SCHEMA_VERSION):
-            await conn.execute(MIGRATIONS[number])
+            migration = MIGRATIONS[number]
+            if callable(migration):
+                await migration(conn)
+            else:
+                await conn.execute(migration)
         await conn.execute("UPDATE tasker_schema SET version = %s", (SCHEMA_VERSION,))
     return before, SCHEMA_VERSION
 

@@ -16,6 +16,7 @@ from engine.store import moves, new_task_rows, views
 from engine.store import operator_actions as actions
 from engine.store.base import ClaimedStep, TaskPlan
 from engine.store.dialect import POSTGRES
+from engine.store.postgres import search
 from engine.store.postgres.attempts import claim_ready
 from engine.store.postgres.dynamic import close_creators
 from engine.store.postgres.tx import (
@@ -48,6 +49,7 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
         assert row is not None  # the conflicting task committed before ON CONFLICT returned
         return row["task_uuid"], False
     await tx.run(_CONTEXT_INSERT, new_task_rows.context_row(plan))
+    await search.index_task(tx, plan.task_uuid, plan.context, plan.initiator)
     by = new_task_rows.created_by(plan)
     await tx.run(_CREATED_TRANSITION_INSERT, new_task_rows.created_transition(plan, now))
     # The first re-evaluation, worked out from the plan: the steps go in ready as it says.

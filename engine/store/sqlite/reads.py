@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from engine.store import views
 from engine.store.dialect import SQLITE
 from engine.store.shared_reads import SharedReads
 from engine.store.sqlite.calls import StoreCalls
+from engine.store.sqlite.search import search_tasks
 from engine.store.sqlite.tx import task_status
+
+if TYPE_CHECKING:
+    from engine.search_query import SearchQuery
 
 
 class ReadMixin(SharedReads, StoreCalls):
@@ -37,6 +41,9 @@ class ReadMixin(SharedReads, StoreCalls):
 
     async def task_summaries(self, task_uuids: list[str]) -> list[dict[str, Any]]:
         return await self._call(_task_summaries, list(task_uuids))
+
+    async def search_tasks(self, query: SearchQuery, limit: int) -> dict[str, Any]:
+        return await self._call(search_tasks, query, limit)
 
     async def next_ready_at(self) -> int | None:
         return await self._read_inline(_next_ready_at)

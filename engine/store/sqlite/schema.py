@@ -6,12 +6,22 @@ words (TEXT ids, INTEGER epoch-ms times, JSON as TEXT).
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+
 from engine.store import schema_ddl
 from engine.store.dialect import SQLITE
+from engine.store.sqlite.search import upgrade_to_6
 
-MIGRATIONS: list[str] = [
+# A migration is a script of statements, or a function of the connection for one that must
+# compute its rows (the search index masks secrets).
+Migration = str | Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[Migration] = [
     *schema_ddl.versions_1_to_5(SQLITE),
-    # 6 on: a new version's SQLite DDL, a script of its own (PostgreSQL's: postgres/schema.py)
+    # 6 on: each version a script (or a function) of its own, as in postgres/schema.py
+    # 6: the search index (engine/store/sqlite/search.py), built for the tasks already there.
+    upgrade_to_6,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -134,7 +134,11 @@ def _migrate(cx: sqlite3.Connection, path: str) -> None:
     try:
         version = cx.execute("PRAGMA user_version").fetchone()[0]
         for number in range(version, SCHEMA_VERSION):
-            for statement in _statements(MIGRATIONS[number]):
+            migration = MIGRATIONS[number]
+            if callable(migration):
+                migration(cx)
+                continue
+            for statement in _statements(migration):
                 cx.execute(statement)
         cx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         cx.execute("COMMIT")

@@ -10,7 +10,7 @@ from engine.states import TaskState as T
 from engine.store import moves, new_task_rows, views
 from engine.store import operator_actions as actions
 from engine.store.base import AttemptResult, ClaimedStep, Finished, TaskPlan
-from engine.store.sqlite import attempts
+from engine.store.sqlite import attempts, search
 from engine.store.sqlite.calls import StoreCalls
 from engine.store.sqlite.dynamic import close_creators, save_checkpoint
 from engine.store.sqlite.tx import move_step, move_task, reevaluate, touch_task
@@ -135,6 +135,7 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
         ).fetchone()
         return row[0], False
     cx.execute(new_task_rows.CONTEXT_INSERT, new_task_rows.context_row(plan))
+    search.index_task(cx, plan.task_uuid, plan.context, plan.initiator)
     by = new_task_rows.created_by(plan)
     cx.execute(new_task_rows.CREATED_TRANSITION_INSERT, new_task_rows.created_transition(plan, now))
     # The first re-evaluation, worked out from the plan: the steps go in ready as it says.
