@@ -79,6 +79,7 @@ def step_row(row: Row) -> readiness.StepRow:
         row["failure_strategy"],
         row["template_step"],
         row["inputs"],
+        row["unmet_dependencies"],
     )
 
 
@@ -99,6 +100,7 @@ def readiness_row(
     failure_strategy: str | None,
     batch: str | None,
     inputs: str | None,
+    unmet: int | None = None,
 ) -> readiness.StepRow:
     """What readiness needs of a stored step, from its column values as stored."""
     return readiness.StepRow(
@@ -111,6 +113,7 @@ def readiness_row(
         failure_strategy == "isolate",
         batch,
         None if batch is None else parallelism(inputs),
+        unmet,
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 from psycopg import errors
 
+from engine.store import unmet_schema
 from engine.store.base import StoreError
 
 MIGRATIONS: list[str] = [
@@ -178,6 +179,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX domain_event_deliveries_by_event ON domain_event_deliveries(event_id, id);
     """,
+    # 6: each step's count of unmet dependencies and a task's steps by state (see the module).
+    unmet_schema.postgres_migration(),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,6 +6,8 @@ store can reuse the same shape.
 
 from __future__ import annotations
 
+from engine.store import unmet_schema
+
 MIGRATIONS: list[str] = [
     # 1: templates in use, tasks, steps, dependency edges, append-only transitions.
     """
@@ -170,6 +172,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX domain_event_deliveries_by_event ON domain_event_deliveries(event_id, id);
     """,
+    # 6: each step's count of unmet dependencies and a task's steps by state (see the module).
+    unmet_schema.sqlite_migration(),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,34 @@
+"""Schema version 6, for both backends: each step's count of unmet dependencies, and an index
+of a task's steps by state, so a finished step's task is re-evaluated from what changed
+(``engine.incremental``) instead of from all of its steps.
+
+Each function returns the migration's SQL; the backends' ``MIGRATIONS`` lists append it.
+"""
+
+from __future__ import annotations
+
+_SATISFIED = "('complete', 'resolved_manually')"
+
+
+def sqlite_migration() -> str:
+    """The SQLite upgrade: the column, counted for the steps there are, and the index."""
+    return f"""
+    ALTER TABLE steps ADD COLUMN unmet_dependencies INTEGER NOT NULL DEFAULT 0;
+    UPDATE steps SET unmet_dependencies = json_array_length(steps.dependencies) - (
+        SELECT COUNT(*) FROM json_each(steps.dependencies) AS d
+        JOIN steps AS parent ON parent.task_uuid = steps.task_uuid AND parent.name = d.value
+        WHERE parent.state IN {_SATISFIED});
+    CREATE INDEX steps_by_task_state ON steps(task_uuid, state, unmet_dependencies);
+    """
+
+
+def postgres_migration() -> str:
+    """The PostgreSQL upgrade: the same column, count and index."""
+    return f"""
+    ALTER TABLE steps ADD COLUMN unmet_dependencies INTEGER NOT NULL DEFAULT 0;
+    UPDATE steps SET unmet_dependencies = json_array_length(steps.dependencies::json) - (
+        SELECT COUNT(*) FROM json_array_elements_text(steps.dependencies::json) AS d(name)
+        JOIN steps AS parent ON parent.task_uuid = steps.task_uuid AND parent.name = d.name
+        WHERE parent.state IN {_SATISFIED});
+    CREATE INDEX steps_by_task_state ON steps(task_uuid, state, unmet_dependencies);
+    """
