@@ -5,7 +5,7 @@ only the dependents of a completed step can become runnable (each step keeps a c
 unmet dependencies, decremented as they complete), the task's counters move by what finished,
 and its state needs three yes/no questions the store answers from an index. Anything else (a
 step in error, a cancel, an operator's action, steps created by an outcome, a batch clone held
-back by its batch's parallelism) is re-evaluated whole by ``engine.readiness``, which also
+back by its batch's parallelism when no clone of it finished) is re-evaluated whole by ``engine.readiness``, which also
 writes the counts back, so the two ways always agree.
 """
 
@@ -23,7 +23,9 @@ class Question:
     """What ``task_state_after`` may ask the store about a task's other steps."""
 
     IN_PROGRESS = "in_progress"  # is a step of it running?
-    RUNNABLE = "runnable"  # is a step of it pending with every dependency met?
+    READY = "ready"  # is a step of it pending and on the ready list?
+    HELD = "held"  # is a step of it pending with every dependency met but held back (a clone
+    # waiting for a free place in its batch's parallelism)?
     WAITING_FOR_RETRY = "waiting_for_retry"  # is a step of it waiting for a retry?
 
 
@@ -44,7 +46,7 @@ def task_state_after(
     decides it, from its counters and ``has(question)`` (asked only as far as needed)."""
     if completed_steps >= total_steps:
         return TaskState.COMPLETE
-    if has(Question.RUNNABLE) or has(Question.IN_PROGRESS):
+    if has(Question.READY) or has(Question.IN_PROGRESS) or has(Question.HELD):
         return TaskState.STEPS_IN_PROCESS
     if has(Question.WAITING_FOR_RETRY):
         return TaskState.WAITING_FOR_RETRY
@@ -54,3 +56,8 @@ def task_state_after(
 def released(state: str, unmet: int, ready_at: int | None) -> bool:
     """Does a dependent whose count just went down become runnable now?"""
     return state == StepState.PENDING and unmet == 0 and ready_at is None
+
+
+def places(parallelism: int, out: int) -> int:
+    """How many held clones of a batch a finished clone lets go: its free places."""
+    return max(parallelism - out, 0)

@@ -18,7 +18,7 @@ def sqlite_migration() -> str:
         SELECT COUNT(*) FROM json_each(steps.dependencies) AS d
         JOIN steps AS parent ON parent.task_uuid = steps.task_uuid AND parent.name = d.value
         WHERE parent.state IN {_SATISFIED});
-    CREATE INDEX steps_by_task_state ON steps(task_uuid, state, unmet_dependencies);
+    CREATE INDEX steps_by_task_state ON steps(task_uuid, state, ready_at);
     """
 
 
@@ -30,5 +30,5 @@ def postgres_migration() -> str:
         SELECT COUNT(*) FROM json_array_elements_text(steps.dependencies::json) AS d(name)
         JOIN steps AS parent ON parent.task_uuid = steps.task_uuid AND parent.name = d.name
         WHERE parent.state IN {_SATISFIED});
-    CREATE INDEX steps_by_task_state ON steps(task_uuid, state, unmet_dependencies);
+    CREATE INDEX steps_by_task_state ON steps(task_uuid, state, ready_at);
     """

@@ -104,11 +104,13 @@ def claim_ready(
 
 def claimed_steps(claims: list[Claim]) -> list[ClaimedStep]:
     """What the handlers of just-claimed steps need: the context and every ancestor's results."""
+    parsed: dict[int, dict[str, Any]] = {}  # one parse of each ancestor's results per task
     return [
         moves.claimed_step(
             row,
             {"context": row["task_context"], "template_id": row["task_template_id"]},
             ancestors,
+            parsed.setdefault(id(ancestors), {}),
         )
         for row, ancestors in claims
     ]
@@ -177,7 +179,7 @@ def finish_attempts(
         finished.setdefault(row["task_uuid"], []).append(
             (row, move.to_state, result.decision.next_retry_at_ms)
         )
-        if expansion_rows.closes_creator(result.decision):
+        if row["template_step"] is None and expansion_rows.closes_creator(result.decision):
             creators.setdefault(row["task_uuid"], []).append((row["name"], result.decision.results))
     stored_moves.write(cx)
     if outbox:

@@ -2,15 +2,15 @@
 
 Inside the transaction that stored the attempts' results: a completed step decrements its
 dependents' counts of unmet dependencies (through ``step_edges``) and those reaching zero go on
-the ready list; a step waiting for a retry goes on it at its retry time; the task's counters
-move by what finished and its state is answered from the ``steps_by_task_state`` index. Rows
-read and written grow with the steps that changed, not with the task.
+the ready list; a step waiting for a retry goes on it at its retry time; a completed clone of a
+batch with a parallelism lets the next held clones go; the task's counters move by what
+finished and its state is answered from the ``steps_by_task_state`` index. Rows read and
+written grow with the steps that changed, not with the task.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
 from engine import incremental
 from engine.incremental import Question
@@ -26,15 +26,32 @@ _DECREMENT = (
     " (SELECT to_step FROM step_edges WHERE from_step = ?)"
     " RETURNING step_uuid, state, unmet_dependencies, ready_at, template_step, inputs"
 )
-_ASK = {  # each answered by the (task_uuid, state, unmet_dependencies) index alone
+_HELD = (  # pending, every dependency met, not on the ready list (the task is not parked)
+    "SELECT step_uuid FROM steps WHERE task_uuid = ? AND state = 'pending' AND ready_at IS NULL"
+    " AND unmet_dependencies = 0"
+)
+_ASK = {  # each answered from the (task_uuid, state, ready_at) index
     Question.IN_PROGRESS: "SELECT 1 FROM steps WHERE task_uuid = ? AND state = 'in_progress'",
-    Question.RUNNABLE: (
-        "SELECT 1 FROM steps WHERE task_uuid = ? AND state = 'pending' AND unmet_dependencies = 0"
+    Question.READY: (
+        "SELECT 1 FROM steps WHERE task_uuid = ? AND state = 'pending' AND ready_at IS NOT NULL"
     ),
+    Question.HELD: _HELD,
     Question.WAITING_FOR_RETRY: (
         "SELECT 1 FROM steps WHERE task_uuid = ? AND state = 'waiting_for_retry'"
     ),
 }
+_OUT = "".join(  # a batch's clones running, waiting for a retry or on the ready list: one
+    # range of the index each (an OR of them would read all of the task's steps)
+    f"{'+' if n else 'SELECT '}(SELECT COUNT(*) FROM steps WHERE task_uuid = ?1 AND {where}"
+    " AND template_step = ?2)"
+    for n, where in enumerate(
+        (
+            "state = 'in_progress'",
+            "state = 'waiting_for_retry'",
+            "state = 'pending' AND ready_at IS NOT NULL",
+        )
+    )
+)
 
 
 def reevaluate_finished(
@@ -54,7 +71,7 @@ def reevaluate_finished(
         task = tasks.get(task_uuid)
         steps = finished.get(task_uuid, [])
         state = None
-        if task is not None and _qualifies(task, steps):
+        if task is not None and steps and _qualifies(task, steps):
             state = _reevaluate_one(cx, task, steps, now, by, reason)
         if state is None:
             left[task_uuid] = reason
@@ -76,19 +93,13 @@ def _task_counters(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, s
 
 
 def _qualifies(task: sqlite3.Row, steps: list[Finish]) -> bool:
-    return (
-        bool(steps)
-        and incremental.qualifies(
-            T(task["status"]), task["failed_steps"], (to for _, to, _ in steps)
-        )
-        and not any(_capped_clone(row["template_step"], row["inputs"]) for row, _, _ in steps)
-    )
+    moved_to = (to_state for _, to_state, _ in steps)
+    return incremental.qualifies(T(task["status"]), task["failed_steps"], moved_to)
 
 
-def _capped_clone(template_step: str | None, inputs: str | None) -> bool:
-    """A clone of a batch with a parallelism: its finish may release another clone, which a
-    whole re-evaluation decides."""
-    return template_step is not None and moves.parallelism(inputs) is not None
+def _parallelism(row: sqlite3.Row) -> int | None:
+    """A clone's batch parallelism (None: not a clone, or not capped)."""
+    return None if row["template_step"] is None else moves.parallelism(row["inputs"])
 
 
 def _reevaluate_one(
@@ -98,26 +109,33 @@ def _reevaluate_one(
     the counts, which a whole re-evaluation rewrites) when it needs a whole re-evaluation."""
     ready: list[tuple[int | None, str]] = []
     completed, released = 0, False
+    batches: dict[str, int] = {}  # the batches a capped clone of which completed
     for row, to_state, retry_at in steps:
         if to_state is S.WAITING_FOR_RETRY:
             ready.append((retry_at if retry_at is not None else now, row["step_uuid"]))
             continue
         completed += 1
+        capped = _parallelism(row)
+        if capped is not None:
+            batches[row["template_step"]] = capped
         for dependent in cx.execute(_DECREMENT, (row["step_uuid"],)).fetchall():
-            if incremental.released(*_released_columns(dependent)):
-                if _capped_clone(dependent["template_step"], dependent["inputs"]):
-                    return None
+            state, unmet, ready_at = dependent[1:4]
+            if incremental.released(state, unmet, ready_at):
+                if _parallelism(dependent) is not None:
+                    return None  # a capped batch's first clones: the batch is counted whole
                 ready.append((now, dependent["step_uuid"]))
                 released = True
     if ready:
         cx.executemany("UPDATE steps SET ready_at = ? WHERE step_uuid = ?", ready)
     task_uuid = task["task_uuid"]
+    for batch, parallelism in batches.items():
+        released |= _let_clones_go(cx, task_uuid, batch, parallelism, now)
     done = task["completed_steps"] + completed
 
     def has(question: str) -> bool:
-        if question == Question.RUNNABLE and released:
+        if question == Question.READY and released:
             return True
-        return cx.execute(_ASK[question], (task_uuid,)).fetchone() is not None
+        return cx.execute(_ASK[question] + " LIMIT 1", (task_uuid,)).fetchone() is not None
 
     state = incremental.task_state_after(task["total_steps"], done, has)
     if state is not T.STEPS_IN_PROCESS:
@@ -128,5 +146,18 @@ def _reevaluate_one(
     return state
 
 
-def _released_columns(row: sqlite3.Row) -> tuple[Any, int, int | None]:
-    return row["state"], row["unmet_dependencies"], row["ready_at"]
+def _let_clones_go(
+    cx: sqlite3.Connection, task_uuid: str, batch: str, parallelism: int, now: int
+) -> bool:
+    """Put the next held clones of ``batch`` on the ready list, as many as it has free places
+    (first made first, as a whole re-evaluation would: a batch's clones are inserted in
+    position order, and the index keeps equal entries in rowid order); whether any went."""
+    out = cx.execute(_OUT, (task_uuid, batch)).fetchone()[0]
+    free = incremental.places(parallelism, out)
+    if not free:
+        return False
+    held = cx.execute(
+        _HELD + " AND template_step = ? ORDER BY rowid LIMIT ?", (task_uuid, batch, free)
+    ).fetchall()
+    cx.executemany("UPDATE steps SET ready_at = ? WHERE step_uuid = ?", [(now, r[0]) for r in held])
+    return bool(held)
