@@ -8,28 +8,27 @@ it. The ``*_count`` statements alone (re)count every step's unmet dependencies.
 
 from __future__ import annotations
 
-_SATISFIED = "('complete', 'resolved_manually')"
 _INDEX = "CREATE INDEX steps_by_task_state ON steps(task_uuid, state, ready_at);"
 _COLUMN = "ALTER TABLE steps ADD COLUMN unmet_dependencies INTEGER NOT NULL DEFAULT 0;"
 
 
 def sqlite_count() -> str:
     """Count every SQLite step's dependencies that are not complete or resolved."""
-    return f"""
+    return """
     UPDATE steps SET unmet_dependencies = json_array_length(steps.dependencies) - (
         SELECT COUNT(*) FROM json_each(steps.dependencies) AS d
         JOIN steps AS parent ON parent.task_uuid = steps.task_uuid AND parent.name = d.value
-        WHERE parent.state IN {_SATISFIED});
+        WHERE parent.state IN ('complete', 'resolved_manually'));
     """
 
 
 def postgres_count() -> str:
     """The same count on PostgreSQL."""
-    return f"""
+    return """
     UPDATE steps SET unmet_dependencies = json_array_length(steps.dependencies::json) - (
         SELECT COUNT(*) FROM json_array_elements_text(steps.dependencies::json) AS d(name)
         JOIN steps AS parent ON parent.task_uuid = steps.task_uuid AND parent.name = d.name
-        WHERE parent.state IN {_SATISFIED});
+        WHERE parent.state IN ('complete', 'resolved_manually'));
     """
 
 

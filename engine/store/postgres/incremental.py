@@ -29,17 +29,14 @@ _DECREMENT = (
     " RETURNING s.step_uuid, s.task_uuid, s.state, s.unmet_dependencies, s.ready_at,"
     " s.template_step, s.inputs"
 )
-_HELD = (
-    "s.task_uuid = u.task_uuid AND s.state = 'pending' AND s.ready_at IS NULL"
-    " AND s.unmet_dependencies = 0"
-)
 _QUESTIONS = (
     "SELECT u.task_uuid,"
     " EXISTS (SELECT 1 FROM steps s WHERE s.task_uuid = u.task_uuid"
     " AND s.state = 'in_progress') AS in_progress,"
     " EXISTS (SELECT 1 FROM steps s WHERE s.task_uuid = u.task_uuid AND s.state = 'pending'"
     " AND s.ready_at IS NOT NULL) AS ready,"
-    f" EXISTS (SELECT 1 FROM steps s WHERE {_HELD}) AS held,"
+    " EXISTS (SELECT 1 FROM steps s WHERE s.task_uuid = u.task_uuid AND s.state = 'pending'"
+    " AND s.ready_at IS NULL AND s.unmet_dependencies = 0) AS held,"
     " EXISTS (SELECT 1 FROM steps s WHERE s.task_uuid = u.task_uuid"
     " AND s.state = 'waiting_for_retry') AS waiting_for_retry"
     " FROM unnest(%s::text[]) AS u(task_uuid)"
@@ -53,7 +50,9 @@ _OUT = (
 )
 _LET_GO = (
     "WITH held AS (SELECT s.step_uuid FROM steps s, (SELECT %(task)s::text AS task_uuid) u"
-    f" WHERE {_HELD} AND s.template_step = %(batch)s ORDER BY s.position LIMIT %(free)s)"
+    " WHERE s.task_uuid = u.task_uuid AND s.state = 'pending' AND s.ready_at IS NULL"
+    " AND s.unmet_dependencies = 0 AND s.template_step = %(batch)s"
+    " ORDER BY s.position LIMIT %(free)s)"
     " UPDATE steps SET ready_at = %(now)s FROM held WHERE steps.step_uuid = held.step_uuid"
     " RETURNING steps.step_uuid"
 )

@@ -40,17 +40,13 @@ _ASK = {  # each answered from the (task_uuid, state, ready_at) index
         "SELECT 1 FROM steps WHERE task_uuid = ? AND state = 'waiting_for_retry'"
     ),
 }
-_OUT = "".join(  # a batch's clones running, waiting for a retry or on the ready list: one
-    # range of the index each (an OR of them would read all of the task's steps)
-    f"{'+' if n else 'SELECT '}(SELECT COUNT(*) FROM steps WHERE task_uuid = ?1 AND {where}"
+_OUT = (  # a batch's clones running, waiting for a retry or on the ready list: one range of
+    # the index each (an OR of them would read all of the task's steps)
+    "SELECT (SELECT COUNT(*) FROM steps WHERE task_uuid = ?1 AND state = 'in_progress'"
+    " AND template_step = ?2) + (SELECT COUNT(*) FROM steps WHERE task_uuid = ?1"
+    " AND state = 'waiting_for_retry' AND template_step = ?2) + (SELECT COUNT(*) FROM steps"
+    " WHERE task_uuid = ?1 AND state = 'pending' AND ready_at IS NOT NULL"
     " AND template_step = ?2)"
-    for n, where in enumerate(
-        (
-            "state = 'in_progress'",
-            "state = 'waiting_for_retry'",
-            "state = 'pending' AND ready_at IS NOT NULL",
-        )
-    )
 )
 
 
