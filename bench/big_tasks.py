@@ -94,18 +94,26 @@ async def _run_tasks(db: Path, templates: Path, name: str, contexts: list[dict[s
     return max(float(last - first) / 1000, 1e-3)
 
 
-def one_task_against_chains(tmp: Path, steps: int) -> dict[str, float]:
-    """Steps per second as one wide task and as ``steps / 5`` chains, and their ratio."""
+def one_task_against_chains(tmp: Path, steps: int, rounds: int = 3) -> dict[str, float]:
+    """Steps per second as one wide task and as ``steps / 5`` chains, run back to back in each
+    of ``rounds`` rounds: the medians, and the median of the rounds' own ratios (a loaded
+    machine drifts between runs; a round pairs figures taken seconds apart)."""
     (tmp / f"wide{steps}.yaml").write_text(wide_yaml(steps))
-    one = asyncio.run(_run_tasks(tmp / f"one{steps}.db", tmp, f"wide{steps}", [{}]))
     contexts = [{"n": n} for n in range(steps // 5)]
-    chains = asyncio.run(_run_tasks(tmp / f"chains{steps}.db", tmp, "chain5", contexts))
-    one_rate, chain_rate = steps / one, steps // 5 * 5 / chains
+    one_rates, chain_rates, ratios = [], [], []
+    for n in range(rounds):
+        one = asyncio.run(_run_tasks(tmp / f"one{steps}_{n}.db", tmp, f"wide{steps}", [{}]))
+        chains = asyncio.run(_run_tasks(tmp / f"chains{steps}_{n}.db", tmp, "chain5", contexts))
+        one_rates.append(steps / one)
+        chain_rates.append(steps // 5 * 5 / chains)
+        ratios.append(one_rates[-1] / chain_rates[-1])
     return {
         "steps": steps,
-        "one_task_steps_per_s": one_rate,
-        "chains_steps_per_s": chain_rate,
-        "one_to_chains": one_rate / chain_rate,
+        "one_task_steps_per_s": statistics.median(one_rates),
+        "chains_steps_per_s": statistics.median(chain_rates),
+        "one_to_chains": statistics.median(ratios),
+        "one_to_chains_min": min(ratios),
+        "one_to_chains_max": max(ratios),
     }
 
 
@@ -163,14 +171,16 @@ def measure(
 def markdown(big: dict[str, Any]) -> list[str]:
     """The rows of ``bench/results.md`` for big tasks."""
     lines = [
-        "| big tasks (one worker, concurrency 32) | one task | as 5-step chains | one / chains |",
+        "| big tasks (one worker, concurrency 32; medians of 3 rounds) | one task |"
+        " as 5-step chains | one / chains (rounds) |",
         "|---|---|---|---|",
     ]
     for row in big["one_task"]:
         lines.append(
             f"| {row['steps']:,} no-op steps (a root, parallel steps, a join) | "
             f"{row['one_task_steps_per_s']:.0f} steps/s | {row['chains_steps_per_s']:.0f} steps/s"
-            f" | {row['one_to_chains']:.2f}× |"
+            f" | {row['one_to_chains']:.2f}× ({row['one_to_chains_min']:.2f}–"
+            f"{row['one_to_chains_max']:.2f}×) |"
         )
     batch, template = big["batch"], big["template"]
     return [

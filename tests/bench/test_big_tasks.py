@@ -30,13 +30,13 @@ def test_past_the_values_limit_a_big_template_has_no_root_and_still_loads(tmp_pa
 
 def test_small_runs_of_every_figure_complete_and_are_reported(tmp_path: Path) -> None:
     big: dict[str, Any] = {
-        "one_task": [big_tasks.one_task_against_chains(tmp_path, 20)],
+        "one_task": [big_tasks.one_task_against_chains(tmp_path, 20, rounds=2)],
         "batch": big_tasks.clone_batch(tmp_path, 12),
         "template": big_tasks.template_times(tmp_path, 30, runs=1),
     }
     row = big["one_task"][0]
     assert row["steps"] == 20 and row["one_task_steps_per_s"] > 0
-    assert row["one_to_chains"] == row["one_task_steps_per_s"] / row["chains_steps_per_s"]
+    assert row["one_to_chains_min"] <= row["one_to_chains"] <= row["one_to_chains_max"]
     assert big["batch"]["clones"] == 12 and big["batch"]["steps_per_s"] > 0
     table = report.markdown({**_results(), "big": big})
     assert "| 20 no-op steps (a root, parallel steps, a join) |" in table
