@@ -16,11 +16,13 @@ from typing import Any
 
 import httpx
 
+from console.remote_grid import grid_step
 from engine.states import TaskState
 
 WATCHED = 100  # the newest tasks re-read at each poll to find what changed
 LIST_CAP = 500  # the most tasks the list loads over HTTP (each is a full TaskResponse)
 PAGE = 100  # Tasker's largest per_page
+NO_FAILURES_ROUTE = "the failures view is not available over HTTP from this server"
 
 
 class RemoteError(Exception):
@@ -244,6 +246,29 @@ class RemoteEngine:
                 continue  # gone meanwhile: left out, as the engine leaves unknown uuids out
         return rows
 
+    async def task_grid(self, namespace: str, name: str, limit: int = 40) -> list[dict[str, Any]]:
+        """The grid's rows from the task list's pages (a TaskResponse carries its steps'
+        states); only a task with a failed step costs one more request, for its error codes."""
+        found: list[dict[str, Any]] = []
+        page = 1
+        while len(found) < limit and page <= LIST_CAP // PAGE:  # newest first, page by page
+            body = await self._page(page, PAGE, namespace=namespace)
+            found += [t for t in body["tasks"] if t["name"] == name]
+            if not body["pagination"]["has_next"]:
+                break
+            page += 1
+        rows = []
+        for task in found[:limit]:
+            steps = task.get("steps") or []
+            if any(s["current_state"] == "error" for s in steps):
+                steps = await self._json("GET", f"/v1/tasks/{task['task_uuid']}/workflow_steps")
+            rows.append({
+                "task_uuid": task["task_uuid"], "status": task["status"],
+                "created_at": ms(task["created_at"]),
+                "steps": [grid_step(s) for s in steps],
+            })  # fmt: skip
+        return rows
+
     async def task_counts(self) -> dict[str, int]:
         counts = {}
         for state in TaskState:
@@ -364,3 +389,27 @@ class RemoteEngine:
         raise RemoteError(
             "give up is not in Tasker's REST API: resolve or complete the failed step, or cancel"
         )
+
+    # the failures view: tasker serve's console routes (a Tasker server has none: 404)
+    async def _failures_route(self, method: str, path: str, **options: Any) -> Any:
+        try:
+            return await self._json(method, f"/v1/console/failures{path}", **options)
+        except RemoteError as exc:
+            if "not found" in str(exc).lower() or "404" in str(exc):
+                raise RemoteError(NO_FAILURES_ROUTE) from None
+            raise
+
+    async def failures(self, include_handled: bool = False) -> list[dict[str, Any]]:
+        params = {"all": "true"} if include_handled else {}
+        return list(await self._failures_route("GET", "", params=params))
+
+    async def failure_preview(self, action: str, targets: Any) -> dict[str, Any]:
+        body = {"action": action, "targets": [list(t) for t in targets]}
+        return dict(await self._failures_route("POST", "/preview", json=body))
+
+    async def act_on_failures(
+        self, action: str, targets: Any, reason: str, by: str | None = None, on_progress: Any = None
+    ) -> dict[str, Any]:
+        """One request: the server acts on every target (no progress until it answers)."""
+        body = {"action": action, "targets": [list(t) for t in targets], "reason": reason}
+        return dict(await self._failures_route("POST", "/batch", json={**body, "by": by or "-"}))

@@ -10,6 +10,7 @@ from typing import Any
 
 from engine import identity, plan, shipped
 from engine.clock import Clock, SystemClock
+from engine.failure_actions import FailuresFacade
 from engine.handlers import input_check
 from engine.handlers.loading import import_handler_modules
 from engine.handlers.registry import HandlerRegistry
@@ -42,7 +43,7 @@ def _claimed(write: asyncio.Future[tuple[str, bool, list[ClaimedStep]]]) -> list
     return write.result()[2]
 
 
-class Engine:
+class Engine(FailuresFacade):
     def __init__(
         self,
         store: Store,
@@ -253,6 +254,10 @@ class Engine:
 
     async def task_counts(self) -> dict[str, int]:
         return await self.store.task_counts()
+
+    async def task_grid(self, namespace: str, name: str, limit: int = 40) -> list[dict[str, Any]]:
+        """The newest tasks of a template with their steps' states (``Store.task_grid``)."""
+        return await self.store.task_grid(namespace, name, limit)
 
     async def step_audit(self, uuid_or_prefix: str, step_name: str) -> list[dict[str, Any]]:
         task = await self.get_task(uuid_or_prefix)

@@ -51,6 +51,8 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
         Binding("c", "complete_step", "Complete"),
         Binding("x", "cancel_task", "Cancel"),
         Binding("g", "give_up", "Give up"),
+        Binding("F", "app.failures", "Failures"),
+        Binding("G", "grid", "Grid"),
         Binding("v", "toggle_reveal", "Reveal"),
         Binding("space", "toggle_worker", "Pause/Resume"),
         Binding("s", "sort", "Sort", show=False),
@@ -144,6 +146,7 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
         table = self.query_one(TaskTable)
         table.show(message.rows, self.console_app.now_ms(), message.complete)
         self.loaded_once = True
+        self.query_one(ConsoleHeader).throughput.observe(message.rows, self.console_app.now_ms())
         self.show_header(message.counts)
         self.show_list_title()
         if self.pending_select and table.has_row(self.pending_select):
@@ -184,6 +187,7 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
             counts,
             self.reveal,
             loading=not self.loaded_once,
+            now_ms=self.console_app.now_ms(),
         )
 
     @work(exclusive=True, group="task")
@@ -285,6 +289,7 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
     def tick(self) -> None:
         self.query_one(StepsTable).tick(self.console_app.now_ms())
         self.query_one(TaskTable).refresh_ages(self.console_app.now_ms())
+        self.query_one(ConsoleHeader).tick(self.console_app.now_ms())
 
     # selection and navigation --------------------------------------------------------------
     @on(DataTable.RowHighlighted, "#tasks")

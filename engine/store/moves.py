@@ -134,6 +134,12 @@ class Move:
     metadata: dict[str, Any] | None = None
 
 
+def task_completed_at(to_state: TaskState, now: int) -> int | None:
+    """A task moving to ``to_state`` is stamped completed at ``now`` when it finished well
+    (complete, or resolved by hand); None leaves its ``completed_at`` as it is."""
+    return now if to_state in (TaskState.COMPLETE, TaskState.RESOLVED_MANUALLY) else None
+
+
 def claim_columns(row: Row, worker_id: str, now: int, lease_ms: int) -> dict[str, Any]:
     """A claim counts an attempt, takes the lease and takes the step off the ready list."""
     return {

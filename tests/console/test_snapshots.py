@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
+from console.screens.grid import GridScreen
 from console.screens.main import MainScreen
 from console.showcase import Showcase
 from console.widgets.task_table import TaskTable
@@ -100,6 +101,37 @@ class TestDialogs:
         assert snap_compare(app, terminal_size=SIZE, run_before=run)
 
 
+def failures_view(*keys: str, handled: bool = False):
+    """Wait for the list, press F, wait for the groups (and, with ``handled``, press h and
+    wait for the handled ones too), then press ``keys``."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("F")
+        screen = pilot.app.screen
+        await until(pilot, lambda: getattr(screen, "loaded_once", False), "failures")
+        if handled:
+            await pilot.press("h")
+            await until(pilot, lambda: len(getattr(screen, "groups", ())) == 4, "handled ones")
+        await pilot.press(*keys)
+        await pilot.pause(0.1)
+
+    return run_before
+
+
+class TestFailuresView:
+    def test_groups_by_cause(self, snap_compare, showcase: Showcase):
+        """The operator presses F: outstanding failed steps grouped by cause."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SIZE, run_before=failures_view())
+
+    def test_a_groups_tasks_marked(self, snap_compare, showcase: Showcase):
+        """F, h (handled ones too), the declined payments' group, space on its open task."""
+        app = ShowcaseConsole(showcase)
+        run = failures_view("k", "enter", "j", "space", handled=True)
+        assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
 SMALL = (80, 24)
 LARGE = (160, 45)
 
@@ -141,3 +173,29 @@ class TestSmallAndLargeTerminals:
         app = ShowcaseConsole(showcase)
         run = opened("pipeline", "enter", "z")
         assert snap_compare(app, terminal_size=LARGE, run_before=run)
+
+
+def grid_opened(*keys: str):
+    """On the declined checkout, G, then wait for the grid's rows and press ``keys``."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await opened("declined", "G")(pilot)
+        grid = pilot.app.screen
+        assert isinstance(grid, GridScreen)
+        await until(pilot, lambda: grid.grid is not None, "the grid's rows")
+        await pilot.press(*keys)
+        await pilot.pause()
+
+    return run_before
+
+
+class TestGrid:
+    def test_the_checkouts_grid(self, snap_compare, showcase: Showcase):
+        """G on a checkout: its template's newest tasks × steps, failures counted per step."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SIZE, run_before=grid_opened())
+
+    def test_small_grid_then_up_from_the_newest_failure(self, snap_compare, showcase: Showcase):
+        """80x24, G: the cursor starts on the newest failure; up: a payment complete at attempt 2."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SMALL, run_before=grid_opened("up"))

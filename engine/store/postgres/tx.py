@@ -15,7 +15,7 @@ from psycopg import AsyncConnection
 
 from engine import readiness
 from engine.states import TaskState, check_step, check_task
-from engine.store.moves import Move, Row, dumps, step_row, step_state
+from engine.store.moves import Move, Row, dumps, step_row, step_state, task_completed_at
 
 # The SQL type of each step column a move may set.
 COLUMN_TYPES = {
@@ -149,7 +149,7 @@ async def move_task(
 ) -> None:
     """Set a task's state (checked against the table) and write its audit row."""
     check_task(task_uuid, from_state, to_state)
-    done = now_ms if to_state in (TaskState.COMPLETE, TaskState.RESOLVED_MANUALLY) else None
+    done = task_completed_at(to_state, now_ms)
     sets = "".join(f", {name} = %({name})s" for name in columns)
     await tx.run(
         "WITH moved AS (UPDATE tasks SET status = %(to)s,"

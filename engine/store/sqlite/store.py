@@ -27,6 +27,8 @@ import aiosqlite
 from engine.store.base import StoreError
 from engine.store.sqlite import bulk as sqlite_bulk
 from engine.store.sqlite import events as sqlite_events
+from engine.store.sqlite import failures as sqlite_failures
+from engine.store.sqlite import grid as sqlite_grid
 from engine.store.sqlite import reads as sqlite_reads
 from engine.store.sqlite import writes as sqlite_writes
 from engine.store.sqlite.checkpoint import SAFETY_NET_PAGES, WalCheckpointer
@@ -179,6 +181,8 @@ class SqliteStore(
     sqlite_writes.WriteMixin,
     sqlite_bulk.BulkWriteMixin,
     sqlite_events.EventsMixin,
+    sqlite_failures.FailuresMixin,
+    sqlite_grid.GridMixin,
 ):
     """The embedded default store."""
 

@@ -135,7 +135,7 @@ def move_task(
     sets its ``completed`` and ``failed`` step counts (None: unchanged).
     """
     check_task(task_uuid, from_state, to_state)
-    done = now_ms if to_state in (TaskState.COMPLETE, TaskState.RESOLVED_MANUALLY) else None
+    done = moves.task_completed_at(to_state, now_ms)
     if not stamp:
         cx.execute(
             "UPDATE tasks SET status = ?, completed_at = COALESCE(?, completed_at) "
