@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    big_tasks,
     console,
     engine_chain,
     floor_minimal,
@@ -106,6 +107,7 @@ def measure(runs: int, chains: int, sequential: int, big: int) -> dict:
             for k in WORKERS
         }
     )
+    r["big"] = big_tasks.measure()  # one run: its ratios pair figures of the same minutes
     with tempfile.TemporaryDirectory() as tmp:
         r["ours"]["latency"] = latency.measure(Path(tmp) / "l.db")
         r["ours"]["large"] = large_database(Path(tmp), big)

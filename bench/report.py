@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench import big_tasks
+
 
 def _m(figure: dict[str, float] | None) -> float | None:
     return None if figure is None else figure["median"]
@@ -95,6 +97,8 @@ def markdown(r: dict[str, Any]) -> str:
         f"| a retry's next_retry_at → its handler call | "
         f"{_fmt(lat.get('retry_due_to_call_ms'), 'ms')} |",
     ]
+    if r.get("big"):
+        lines += ["", *big_tasks.markdown(r["big"])]
     large = ours.get("large")
     if large:
         lines += [

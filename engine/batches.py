@@ -31,7 +31,9 @@ _KINDS = {
     "no_batches": NO_BATCHES,
     "nobatches": NO_BATCHES,
 }
-MAX_WORKERS = 1000
+MAX_WORKERS = (
+    10_000  # clones of one batchable step (a task's cost per step does not grow with them)
+)
 CONTINUE_ON_FAILURE = "continue_on_failure"
 FAIL_FAST = "fail_fast"
 ISOLATE = "isolate"

@@ -42,6 +42,7 @@ def _shape(template: TaskTemplate) -> _Shape:
     template_id, definition = template_definition(template)
     created = dag.initial_step_names(template)
     dependencies = expansion.initial_dependencies(template, created)
+    creating = set(created)
     steps = tuple(
         (
             step.name,
@@ -56,7 +57,7 @@ def _shape(template: TaskTemplate) -> _Shape:
             compact_json(policy),
         )
         for position, step in enumerate(template.steps)
-        if step.name in created
+        if step.name in creating
         for policy in [retry.RetryPolicy.from_template(step.retry).to_json()]
     )
     if len(_SHAPES) >= _MAX_SHAPES:

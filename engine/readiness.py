@@ -6,7 +6,8 @@ and writes back what it returns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import NamedTuple
 
 from engine.lifecycle import StepView, derive_task_state
@@ -26,6 +27,7 @@ class StepRow(NamedTuple):  # a tuple, not a dataclass: built for every step of 
     # its dependents while the rest of the task can still move
     batch: str | None = None  # a batch worker clone: its worker template
     parallelism: int | None = None  # how many clones of its batch may be out at once
+    unmet: int | None = None  # its stored count of unmet dependencies (None: not stored yet)
 
 
 class Evaluation(NamedTuple):  # a tuple: one is built per re-evaluation
@@ -35,6 +37,8 @@ class Evaluation(NamedTuple):  # a tuple: one is built per re-evaluation
     ready_at: dict[str, int | None]  # step_uuid -> new ready_at
     completed_steps: int = 0
     failed_steps: int = 0
+    unmet: Mapping[str, int] = MappingProxyType({})  # step_uuid -> its count of unmet
+    # dependencies, where it is not the count stored
 
 
 def evaluate(task_state: TaskState, steps: Sequence[StepRow], now_ms: int) -> Evaluation:
@@ -74,7 +78,23 @@ def evaluate(task_state: TaskState, steps: Sequence[StepRow], now_ms: int) -> Ev
         if wanted != step.ready_at_ms:
             changes[step.step_uuid] = wanted
     failed = sum(1 for s in steps if s.state is StepState.ERROR)
-    return Evaluation(new_state, changes, len(satisfied), failed)
+    return Evaluation(new_state, changes, len(satisfied), failed, unmet_changes(steps, satisfied))
+
+
+def unmet_changes(steps: Sequence[StepRow], satisfied: set[str]) -> dict[str, int]:
+    """The steps whose stored count of unmet dependencies is not what their rows say now: the
+    counts a re-evaluation of the whole task writes back (``engine.incremental`` keeps them
+    up to date between such re-evaluations)."""
+    changes = {}
+    for step in steps:
+        count = _unmet(step, satisfied) if step.dependencies else 0
+        if count != step.unmet:
+            changes[step.step_uuid] = count
+    return changes
+
+
+def _unmet(step: StepRow, satisfied: set[str]) -> int:
+    return sum(1 for d in step.dependencies if d not in satisfied)
 
 
 def _clones_out(steps: Sequence[StepRow]) -> dict[str, int]:

@@ -41,8 +41,21 @@ class TemplateCache:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._cache: dict[str, TaskTemplate] = {}
+        self._loading: dict[str, asyncio.Future[TaskTemplate]] = {}
 
     async def get(self, template_id: str) -> TaskTemplate:
+        """The template, read and parsed once however many of its steps ask at the same time
+        (a big template takes a second to parse: not once per step of a claimed batch)."""
+        cached = self._cache.get(template_id)
+        if cached is not None:
+            return cached
+        loading = self._loading.get(template_id)
+        if loading is None:
+            loading = self._loading[template_id] = asyncio.ensure_future(self._load(template_id))
+            loading.add_done_callback(lambda _: self._loading.pop(template_id, None))
+        return await asyncio.shield(loading)
+
+    async def _load(self, template_id: str) -> TaskTemplate:
         if template_id not in self._cache:
             text = await self._store.template_definition(template_id)
             try:

@@ -79,6 +79,7 @@ def step_row(row: Row) -> readiness.StepRow:
         row["failure_strategy"],
         row["template_step"],
         row["inputs"],
+        row["unmet_dependencies"],
     )
 
 
@@ -99,6 +100,7 @@ def readiness_row(
     failure_strategy: str | None,
     batch: str | None,
     inputs: str | None,
+    unmet: int | None = None,
 ) -> readiness.StepRow:
     """What readiness needs of a stored step, from its column values as stored."""
     return readiness.StepRow(
@@ -111,6 +113,7 @@ def readiness_row(
         failure_strategy == "isolate",
         batch,
         None if batch is None else parallelism(inputs),
+        unmet,
     )
 
 
@@ -252,12 +255,18 @@ def step_action_move(
     return Move(to_state, reason, columns, metadata)
 
 
-def ancestor_results(parents: Sequence[str], siblings: Mapping[str, Row]) -> dict[str, Any]:
+def ancestor_results(
+    parents: Sequence[str], siblings: Mapping[str, Row], parsed: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Every ancestor's results (not only the direct parents'), by step name.
 
     ``siblings`` maps each step name of the task to a row with ``dependencies`` (JSON text)
-    and ``results`` (JSON text or None).
+    and ``results`` (JSON text or None). ``parsed``: results already parsed, by step name,
+    shared by the steps of one task claimed together (a batch's clones all see their
+    analyzer's results, which list every clone: parsed once, not once per clone).
     """
+    if parsed is None:
+        parsed = {}
     results = {}
     stack, seen = list(parents), set()
     while stack:
@@ -268,16 +277,17 @@ def ancestor_results(parents: Sequence[str], siblings: Mapping[str, Row]) -> dic
         parent = siblings[name]
         stack.extend(dependencies(parent["dependencies"]))
         if parent["results"] is not None:
-            results[name] = {
-                "success": True,
-                "result": json.loads(parent["results"]),
-                "metadata": {},
-            }
+            if name not in parsed:
+                parsed[name] = json.loads(parent["results"])
+            results[name] = {"success": True, "result": parsed[name], "metadata": {}}
     return results
 
 
-def claimed_step(row: Row, task: Row, siblings: Mapping[str, Row]) -> ClaimedStep:
-    """What the handler of a just-claimed step needs (``row`` as read before the claim)."""
+def claimed_step(
+    row: Row, task: Row, siblings: Mapping[str, Row], parsed: dict[str, Any] | None = None
+) -> ClaimedStep:
+    """What the handler of a just-claimed step needs (``row`` as read before the claim;
+    ``parsed``: see ``ancestor_results``)."""
     return ClaimedStep(
         task_uuid=row["task_uuid"],
         step_uuid=row["step_uuid"],
@@ -289,7 +299,7 @@ def claimed_step(row: Row, task: Row, siblings: Mapping[str, Row]) -> ClaimedSte
         retry_policy=dict(_retry_policy(row["retry_policy"])),  # a copy: the parse is shared
         timeout_ms=row["timeout_ms"],
         context=json.loads(task["context"]),
-        dependency_results=ancestor_results(dependencies(row["dependencies"]), siblings),
+        dependency_results=ancestor_results(dependencies(row["dependencies"]), siblings, parsed),
         template_step=row["template_step"],
         inputs=json.loads(row["inputs"]) if row["inputs"] else None,
         checkpoint=json.loads(row["checkpoint"]) if row["checkpoint"] else None,

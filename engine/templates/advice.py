@@ -75,8 +75,8 @@ def _step_warnings(template: TaskTemplate, index: int) -> list[Finding]:
 
 def _early_step_warnings(template: TaskTemplate) -> list[Finding]:
     """A step created with the task that waits for a step only an outcome creates later."""
-    initial = dag.initial_step_names(template)
-    later = {s.name for s in template.steps} - set(initial)
+    initial = set(dag.initial_step_names(template))
+    later = {s.name for s in template.steps} - initial
     found = []
     for i, step in enumerate(template.steps):
         waits_for = [d for d in step.dependencies if d in later]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 ALL_STEPS = "ALL"  # an environments override with this name applies to every step
 
@@ -151,6 +151,9 @@ class TaskTemplate(_Model):
     lifecycle: LifecycleConfig | None = None
     identity_strategy: Literal["strict", "caller_provided", "always_unique"] = "strict"
     source_path: str | None = None
+    # The steps by name, built on the first look-up, for the ``steps`` list it was built from
+    # (a copy with other steps builds its own).
+    _by_name: tuple[list[StepDefinition], int, dict[str, StepDefinition]] | None = PrivateAttr(None)
 
     @field_validator("version", mode="before")
     @classmethod
@@ -175,10 +178,17 @@ class TaskTemplate(_Model):
         return f"{self.namespace_name}/{self.name}@{self.version}"
 
     def step(self, name: str) -> StepDefinition:
-        for step in self.steps:
-            if step.name == name:
-                return step
-        raise KeyError(f"template {self.ref} has no step '{name}'")
+        """The step named ``name`` (the first, if a broken template names two alike)."""
+        index = self._by_name
+        if index is None or index[0] is not self.steps or index[1] != len(self.steps):
+            by_name: dict[str, StepDefinition] = {}
+            for step in self.steps:
+                by_name.setdefault(step.name, step)
+            index = self._by_name = (self.steps, len(self.steps), by_name)
+        found = index[2].get(name)
+        if found is None:
+            raise KeyError(f"template {self.ref} has no step '{name}'")
+        return found
 
     def dependency_map(self) -> dict[str, list[str]]:
         return {s.name: list(s.dependencies) for s in self.steps}

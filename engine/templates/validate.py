@@ -45,6 +45,7 @@ def template_errors(template: TaskTemplate, raw: dict[str, Any]) -> list[Finding
     """Empty names, duplicate steps, empty callables, bad dependencies, cycles, bad decisions."""
     found = _empty_identity(template)
     names = [s.name for s in template.steps]
+    known = set(names)
     seen: set[str] = set()
     for i, step in enumerate(template.steps):
         where = ("steps", i)
@@ -69,7 +70,7 @@ def template_errors(template: TaskTemplate, raw: dict[str, Any]) -> list[Finding
                     "(e.g. callable: ecommerce.validate_cart)",
                 )
             )
-        found += _dependency_errors(template, i, raw)
+        found += _dependency_errors(template, i, raw, known)
         if step.type is StepType.DECISION and not step.dependencies:
             found.append(
                 Finding(
@@ -79,7 +80,7 @@ def template_errors(template: TaskTemplate, raw: dict[str, Any]) -> list[Finding
                 )
             )
         batch = step.batch_config
-        if batch is not None and batch.worker_template not in names:
+        if batch is not None and batch.worker_template not in known:
             found.append(
                 Finding(
                     (*where, "batch_config", "worker_template"),
@@ -103,23 +104,26 @@ def _empty_identity(template: TaskTemplate) -> list[Finding]:
     ]
 
 
-def _dependency_errors(template: TaskTemplate, index: int, raw: dict[str, Any]) -> list[Finding]:
+def _dependency_errors(
+    template: TaskTemplate, index: int, raw: dict[str, Any], known: set[str]
+) -> list[Finding]:
+    """A step's dependencies on itself or on no step (``known``: the template's step names)."""
     step = template.steps[index]
-    names = [s.name for s in template.steps]
-    key = _dependency_key(raw, index)
     found = []
     for j, dep in enumerate(step.dependencies):
         if dep == step.name:
             found.append(
                 Finding(
-                    ("steps", index, key, j),
-                    f"step '{step.name}' depends on itself; remove '{dep}' from its {key}",
+                    ("steps", index, _dependency_key(raw, index), j),
+                    f"step '{step.name}' depends on itself; remove '{dep}' from its "
+                    f"{_dependency_key(raw, index)}",
                 )
             )
-        elif dep not in names:
+        elif dep not in known:
+            names = [s.name for s in template.steps]  # only for the message
             found.append(
                 Finding(
-                    ("steps", index, key, j),
+                    ("steps", index, _dependency_key(raw, index), j),
                     f"step '{step.name}' depends on '{dep}', which is not a step of this "
                     f"template; fix the name or add the step (steps: {', '.join(names)})",
                 )

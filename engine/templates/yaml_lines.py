@@ -88,10 +88,27 @@ def _walk(root: yaml.Node, parsed: ParsedYaml) -> None:
                 parsed.lines[sub] = line
                 if key.tag.endswith(":int"):  # pydantic reports `1:` as the key 1
                     parsed.lines.setdefault((*path, _int(key.value)), line)
-                stack.append((sub, value))
+                _visit(sub, value, stack, parsed, seen)
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
-                stack.append(((*path, index), item))
+                sub = (*path, index)
+                parsed.lines.setdefault(sub, item.start_mark.line + 1)
+                _visit(sub, item, stack, parsed, seen)
+
+
+def _visit(
+    path: Path,
+    node: yaml.Node,
+    stack: list[tuple[Path, yaml.Node]],
+    parsed: ParsedYaml,
+    seen: set[int],
+) -> None:
+    """A scalar at once (most nodes are: not stacked), anything else later."""
+    if not isinstance(node, yaml.ScalarNode):
+        stack.append((path, node))
+    elif id(node) not in seen:
+        seen.add(id(node))
+        parsed.scalars[path] = node.value
 
 
 def _int(text: str) -> int | str:

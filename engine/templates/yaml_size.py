@@ -79,6 +79,7 @@ def _measure(root: yaml.Node) -> tuple[dict[int, int], dict[int, int]]:
     sizes: dict[int, int] = {}
     heights: dict[int, int] = {}
     open_nodes: set[int] = set()
+    scalars: set[int] = set()  # leaves below the root: size 1, height 0, not stacked
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -96,11 +97,13 @@ def _measure(root: yaml.Node) -> tuple[dict[int, int], dict[int, int]]:
             continue
         open_nodes.add(id(node))
         stack.append((node, True))
-        stack.extend(
-            (child, False)
-            for child in children
-            if id(child) not in sizes and id(child) not in open_nodes
-        )
+        for child in children:
+            if isinstance(child, yaml.ScalarNode):
+                scalars.add(id(child))
+            elif id(child) not in sizes and id(child) not in open_nodes:
+                stack.append((child, False))
+    for leaf in scalars:  # counted as distinct values; their size and height are the defaults
+        sizes.setdefault(leaf, 1)
     return sizes, heights
 
 

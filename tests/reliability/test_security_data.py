@@ -142,6 +142,8 @@ SQL_FRAGMENTS = {
     "' SKIP LOCKED' if skip_locked else ''", "f', {sets}' if sets else ''", "_TOUCH",
     "sql.EVENT_COLUMNS", "task_filter",
     "where", "contains",  # the search's conditions: constant fragments, values as parameters
+    "_COLUMNS", "_OPEN", "_FAILED",  # failure_rows: column names and quoted state enum values
+    "event_rows.EVENT_COLUMNS",
 }  # fmt: skip
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|PRAGMA|CREATE|DROP|ALTER|WHERE|VALUES)\b")
 

@@ -15,6 +15,7 @@ from engine.store import moves
 from engine.store.base import AttemptResult, ClaimedStep, Finished
 from engine.store.expansion_rows import closes_creator
 from engine.store.postgres import events as postgres_events
+from engine.store.postgres import incremental as postgres_incremental
 from engine.store.postgres.dynamic import close_creators
 from engine.store.postgres.tx import (
     Tx,
@@ -89,19 +90,12 @@ async def claimed_steps(tx: Tx, claimed: list[dict[str, Any]]) -> list[ClaimedSt
     """What the handlers of just-claimed steps need: the context and every ancestor's results."""
     if not claimed:
         return []
-    task_uuids = list(dict.fromkeys(r["task_uuid"] for r in claimed))
-    tasks: dict[str, dict[str, Any]] = {}
-    siblings: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in task_uuids}
-    for r in await tx.all(
-        "SELECT s.task_uuid, s.name, s.dependencies, s.results, c.context, t.template_id"
-        " FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid"
-        " JOIN task_contexts c ON c.task_uuid = s.task_uuid WHERE s.task_uuid = ANY(%s)",
-        (task_uuids,),
-    ):
-        tasks[r["task_uuid"]] = r
-        siblings[r["task_uuid"]][r["name"]] = r
+    tasks, siblings = await postgres_incremental.ancestors(tx, claimed)
+    parsed: dict[str, dict[str, Any]] = {task: {} for task in tasks}  # one parse per task
     return [
-        moves.claimed_step(row, tasks[row["task_uuid"]], siblings[row["task_uuid"]])
+        moves.claimed_step(
+            row, tasks[row["task_uuid"]], siblings[row["task_uuid"]], parsed[row["task_uuid"]]
+        )
         for row in claimed
     ]
 
@@ -122,7 +116,9 @@ async def finish_attempts(
     rows = {  # the tasks locked in uuid order, then their steps: the latest rows
         r["step_uuid"]: r
         for r in await tx.all(
-            "SELECT s.* FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid"
+            "SELECT s.*, t.status AS task_status, t.total_steps AS task_total_steps,"
+            " t.completed_steps AS task_completed_steps, t.failed_steps AS task_failed_steps"
+            " FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid"
             " WHERE s.step_uuid = ANY(%s) ORDER BY t.task_uuid FOR UPDATE OF t, s",
             (uuids,),
         )
@@ -138,26 +134,36 @@ async def finish_attempts(
             moving.append((row, moves.decision_move(row, result.decision, now)))
     moved = await move_steps(tx, moving, now, by, expect_run_count=True, rows_locked=True)
     reasons: dict[str, list[str]] = {}
+    finished: dict[str, list[postgres_incremental.Finish]] = {}
     for row, move in moving:
         if row["step_uuid"] in moved:
             reasons.setdefault(row["task_uuid"], []).append(
                 f"step {row['name']} {move.to_state.value}"
             )
+            retry_at = move.columns.get("next_retry_at")
+            finished.setdefault(row["task_uuid"], []).append((row, move.to_state, retry_at))
     creators: dict[str, list[tuple[str, dict[str, Any] | None]]] = {}
     for result in results:
         row = rows.get(result.step_uuid)
-        if row is not None and result.step_uuid in moved and closes_creator(result.decision):
+        if (
+            row is not None
+            and result.step_uuid in moved
+            and row["template_step"] is None  # a batch's clone creates nothing
+            and closes_creator(result.decision)
+        ):
             creators.setdefault(row["task_uuid"], []).append((row["name"], result.decision.results))
-    for task_uuid, finished in creators.items():  # decision branches and batch workers
-        await close_creators(tx, task_uuid, finished, now, by)
+    for task_uuid, closed in creators.items():  # decision branches and batches
+        await close_creators(tx, task_uuid, closed, now, by)
+        finished.pop(task_uuid)  # its steps changed: re-evaluated whole
     outbox = [
         e for r in results if r.events and r.step_uuid in moved for e in r.events if e.durable
     ]
     if outbox:  # a step that publishes nothing pays no statement for it
         await postgres_events.write_outbox(tx, outbox, by)
-    evaluated = await reevaluate_all(
-        tx, {task_uuid: "; ".join(why) for task_uuid, why in reasons.items()}, now, by
+    evaluated, left = await postgres_incremental.reevaluate_finished(
+        tx, finished, {task_uuid: "; ".join(why) for task_uuid, why in reasons.items()}, now, by
     )
+    evaluated.update(await reevaluate_all(tx, left, now, by))
     stored = [r.step_uuid in moved for r in results]
     claimed = await claim_ready(tx, by, now, claim_limit, lease_ms, evaluated)
     return Finished(stored, claimed, evaluated)

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import errors
 
-from engine.store import schema_ddl
+from engine.store import schema_ddl, unmet_schema
 from engine.store.base import StoreError
 from engine.store.dialect import POSTGRES
 from engine.store.postgres.search import upgrade_to_6
@@ -29,6 +29,9 @@ MIGRATIONS: list[Migration] = [
     # 6 on: each version a script (or a function) of its own, as in sqlite/schema.py
     # 6: the search index (engine/store/postgres/search.py), built for the tasks already there.
     upgrade_to_6,
+    # 7: each step's count of unmet dependencies and a task's steps by state
+    # (engine/store/unmet_schema.py).
+    unmet_schema.postgres_migration(),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

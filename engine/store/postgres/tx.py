@@ -197,12 +197,13 @@ async def reevaluate_all(
     for r in await tx.all(
         "SELECT t.task_uuid AS of_task, t.status AS task_status, s.step_uuid, s.name, s.state,"
         " s.dependencies, s.ready_at, s.next_retry_at, s.failure_strategy, s.template_step,"
-        " s.inputs FROM tasks t LEFT JOIN steps s ON s.task_uuid = t.task_uuid"
+        " s.inputs, s.unmet_dependencies FROM tasks t LEFT JOIN steps s ON s.task_uuid = t.task_uuid"
         " WHERE t.task_uuid = ANY(%s) ORDER BY t.task_uuid, s.position FOR UPDATE OF t",
         (sorted(reasons),),
     ):
         found.setdefault(r["of_task"], []).append(r)
     ready: dict[str, int | None] = {}
+    unmet: dict[str, int] = {}
     counted: list[tuple[str, int, int]] = []
     states: dict[str, TaskState] = {}
     for task_uuid, reason in reasons.items():
@@ -211,6 +212,7 @@ async def reevaluate_all(
         steps = [step_row(r) for r in rows if r["step_uuid"] is not None]
         result = readiness.evaluate(task_state, steps, now_ms)
         ready.update(result.ready_at)
+        unmet.update(result.unmet)
         if result.task_state is not task_state:
             await move_task(
                 tx, task_uuid, task_state, result.task_state, now_ms, by, reason,
@@ -222,6 +224,7 @@ async def reevaluate_all(
         tx.touched.add(task_uuid)
         states[task_uuid] = result.task_state
     await _set_ready_at(tx, ready)
+    await set_unmet(tx, unmet)
     if counted:
         uuids, completed, failed = (list(column) for column in zip(*counted, strict=True))
         await tx.run(
@@ -240,6 +243,17 @@ async def _set_ready_at(tx: Tx, ready_at: dict[str, int | None]) -> None:
             " FROM unnest(%s::text[], %s::bigint[]) AS u(step_uuid, ready_at)"
             " WHERE s.step_uuid = u.step_uuid",
             (list(ready_at), list(ready_at.values())),
+        )
+
+
+async def set_unmet(tx: Tx, unmet: dict[str, int]) -> None:
+    """Write steps' counts of unmet dependencies (step_uuid -> count), one statement."""
+    if unmet:
+        await tx.run(
+            "UPDATE steps s SET unmet_dependencies = u.unmet"
+            " FROM unnest(%s::text[], %s::integer[]) AS u(step_uuid, unmet)"
+            " WHERE s.step_uuid = u.step_uuid",
+            (list(unmet), list(unmet.values())),
         )
 
 

@@ -66,6 +66,7 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
             "retry_policy": s.retry_policy_json,
             "timeout_ms": s.timeout_ms,
             "ready_at": first.ready_at.get(s.step_uuid),
+            "unmet": first.unmet.get(s.step_uuid, 0),
         }
         for s in plan.steps
     ]
@@ -76,12 +77,12 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
         "WITH u AS (SELECT * FROM json_to_recordset(%(steps)s::json) AS u(step_uuid text,"
         " name text, position integer, handler_callable text, dependencies text,"
         " max_attempts integer, retryable integer, retry_policy text, timeout_ms bigint,"
-        " ready_at bigint)),"
+        " ready_at bigint, unmet integer)),"
         " made AS (INSERT INTO steps (step_uuid, task_uuid, name, position, handler_callable,"
         " dependencies, state, max_attempts, retryable, retry_policy, timeout_ms, created_at,"
-        " updated_at, ready_at) SELECT step_uuid, %(task)s, name, position, handler_callable,"
-        " dependencies, %(state)s, max_attempts, retryable, retry_policy, timeout_ms, %(now)s,"
-        " %(now)s, ready_at FROM u),"
+        " updated_at, ready_at, unmet_dependencies) SELECT step_uuid, %(task)s, name, position,"
+        " handler_callable, dependencies, %(state)s, max_attempts, retryable, retry_policy,"
+        " timeout_ms, %(now)s, %(now)s, ready_at, unmet FROM u),"
         " audit AS (INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state,"
         ' to_state, attempt, at, "by", reason) SELECT %(task)s, step_uuid, name, NULL,'
         " %(state)s, 0, %(now)s, %(by)s, 'step created' FROM u ORDER BY position)"

@@ -18,14 +18,15 @@ from engine.store import expansion_rows, moves
 from engine.store.base import AttemptResult, ClaimedStep
 from engine.store.event_rows import OUTBOX_INSERT
 from engine.store.sqlite import dynamic as sqlite_dynamic
+from engine.store.sqlite import incremental as sqlite_incremental
 from engine.store.sqlite.tx import (
     Moves,
+    ancestor_rows,
     chunks,
     move_step,
     move_task,
     reevaluate,
     reevaluate_all,
-    tasks_results,
     touch_tasks,
 )
 
@@ -40,9 +41,10 @@ def any_ready(cx: sqlite3.Connection, worker_id: str, now: int, limit: int, leas
     )
 
 
-Claim = tuple[sqlite3.Row, list[sqlite3.Row]]  # a claimed step's row (as read before the
-# claim) and its task's steps' names, dependencies and results: ``claimed_steps`` makes
-# ClaimedSteps of them once the transaction has committed, so the lock is not held for that
+Claim = tuple[sqlite3.Row, dict[str, sqlite3.Row]]  # a claimed step's row (as read before
+# the claim) and its ancestors' names, dependencies and results by name (shared by the claims
+# of one task): ``claimed_steps`` makes ClaimedSteps of them once the transaction has
+# committed, so the lock is not held for that
 
 
 def claim_ready(
@@ -91,23 +93,26 @@ def claim_ready(
     # Read after the claims, so the re-evaluations see these steps in progress.
     reevaluate_all(cx, dict.fromkeys(to_evaluate, moves.START_REASON), now, worker_id)
     touch_tasks(cx, to_stamp, now)
-    # Results are read for the claimed steps' tasks only (a re-evaluation never needs them),
-    # and only where the step has dependencies: a root step has no ancestors' results to see.
-    siblings = tasks_results(
-        cx, list({r["task_uuid"] for r in claimed if moves.dependencies(r["dependencies"])})
-    )
-    return [(row, siblings.get(row["task_uuid"], [])) for row in claimed]
+    # Results are read for the claimed steps' ancestors only (a re-evaluation never needs
+    # them): a root step has none, a step of a big task reads its own, not the task's.
+    parents: dict[str, set[str]] = {}
+    for row in claimed:
+        parents.setdefault(row["task_uuid"], set()).update(moves.dependencies(row["dependencies"]))
+    ancestors = {task: ancestor_rows(cx, task, names) for task, names in parents.items()}
+    return [(row, ancestors[row["task_uuid"]]) for row in claimed]
 
 
 def claimed_steps(claims: list[Claim]) -> list[ClaimedStep]:
     """What the handlers of just-claimed steps need: the context and every ancestor's results."""
+    parsed: dict[int, dict[str, Any]] = {}  # one parse of each ancestor's results per task
     return [
         moves.claimed_step(
             row,
             {"context": row["task_context"], "template_id": row["task_template_id"]},
-            {r["name"]: r for r in siblings},
+            ancestors,
+            parsed.setdefault(id(ancestors), {}),
         )
-        for row, siblings in claims
+        for row, ancestors in claims
     ]
 
 
@@ -155,6 +160,7 @@ def finish_attempts(
     """
     stored: list[bool] = []
     reasons: dict[str, list[str]] = {}
+    finished: dict[str, list[sqlite_incremental.Finish]] = {}
     creators: dict[str, list[tuple[str, dict[str, Any] | None]]] = {}
     rows = _finishing_steps(cx, [result.step_uuid for result in results])
     stored_moves = Moves(now, by)
@@ -170,14 +176,21 @@ def finish_attempts(
         move = moves.decision_move(row, result.decision, now)
         stored_moves.add(row, move.to_state, move.reason, move.metadata, **move.columns)
         reasons.setdefault(row["task_uuid"], []).append(f"step {row['name']} {move.to_state.value}")
-        if expansion_rows.closes_creator(result.decision):
+        finished.setdefault(row["task_uuid"], []).append(
+            (row, move.to_state, result.decision.next_retry_at_ms)
+        )
+        if row["template_step"] is None and expansion_rows.closes_creator(result.decision):
             creators.setdefault(row["task_uuid"], []).append((row["name"], result.decision.results))
     stored_moves.write(cx)
     if outbox:
         cx.executemany(OUTBOX_INSERT, outbox)
-    for task_uuid, finished in creators.items():  # decision branches and batch workers
-        sqlite_dynamic.close_creators(cx, task_uuid, finished, now, by)
-    states = reevaluate_all(cx, {task: "; ".join(why) for task, why in reasons.items()}, now, by)
+    for task_uuid, closed in creators.items():  # decision branches and batch workers
+        sqlite_dynamic.close_creators(cx, task_uuid, closed, now, by)
+        finished.pop(task_uuid)  # its steps changed: re-evaluated whole
+    states, left = sqlite_incremental.reevaluate_finished(
+        cx, finished, {task: "; ".join(why) for task, why in reasons.items()}, now, by
+    )
+    states.update(reevaluate_all(cx, left, now, by))
     return stored, claim_ready(cx, by, now, claim_limit, lease_ms, reasons.keys()), states
 
 
@@ -187,8 +200,8 @@ def _finishing_steps(cx: sqlite3.Connection, step_uuids: list[str]) -> dict[str,
     rows: dict[str, sqlite3.Row] = {}
     for chunk, marks in chunks(step_uuids):
         query = (
-            "SELECT step_uuid, task_uuid, name, state, run_count, cancel_requested, results"
-            f" FROM steps WHERE step_uuid IN ({marks})"
+            "SELECT step_uuid, task_uuid, name, state, run_count, cancel_requested, results,"
+            f" template_step, inputs FROM steps WHERE step_uuid IN ({marks})"
         )
         for row in cx.execute(query, chunk):
             rows[row["step_uuid"]] = row

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from engine.store import schema_ddl
+from engine.store import schema_ddl, unmet_schema
 from engine.store.dialect import SQLITE
 from engine.store.sqlite.search import upgrade_to_6
 
@@ -22,6 +22,9 @@ MIGRATIONS: list[Migration] = [
     # 6 on: each version a script (or a function) of its own, as in postgres/schema.py
     # 6: the search index (engine/store/sqlite/search.py), built for the tasks already there.
     upgrade_to_6,
+    # 7: each step's count of unmet dependencies and a task's steps by state
+    # (engine/store/unmet_schema.py).
+    unmet_schema.sqlite_migration(),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

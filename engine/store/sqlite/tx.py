@@ -19,7 +19,7 @@ from engine.store.sqlite.search import index_errors
 STEP_COLUMNS = (  # what readiness reads of a task's steps, in the order readiness_rows reads
     "steps.step_uuid, steps.task_uuid, steps.name, steps.state, steps.dependencies,"
     " steps.ready_at, steps.next_retry_at, steps.failure_strategy, steps.template_step,"
-    " steps.inputs"
+    " steps.inputs, steps.unmet_dependencies"
 )
 
 
@@ -191,6 +191,7 @@ def reevaluate_all(
         return {}
     rows = tasks_rows(cx, list(reasons))
     ready: list[tuple[int | None, str]] = []
+    unmet: list[tuple[int, str]] = []
     touched: list[tuple[int, int, int, str]] = []
     states: dict[str, TaskState] = {}
     for task_uuid, reason in reasons.items():
@@ -200,6 +201,7 @@ def reevaluate_all(
         )
         result = readiness.evaluate(task_state, readiness_rows(task_rows), now_ms)
         ready.extend((at, step_uuid) for step_uuid, at in result.ready_at.items())
+        unmet.extend((count, step_uuid) for step_uuid, count in result.unmet.items())
         if result.task_state is not task_state:
             move_task(cx, task_uuid, task_state, result.task_state, now_ms, by, reason,
                       stamp=True, completed=result.completed_steps,
@@ -209,6 +211,8 @@ def reevaluate_all(
         states[task_uuid] = result.task_state
     if ready:
         cx.executemany("UPDATE steps SET ready_at = ? WHERE step_uuid = ?", ready)
+    if unmet:
+        cx.executemany("UPDATE steps SET unmet_dependencies = ? WHERE step_uuid = ?", unmet)
     if touched:
         cx.executemany(f"UPDATE tasks SET {_TOUCH} WHERE task_uuid = ?", touched)
     return states
@@ -217,7 +221,11 @@ def reevaluate_all(
 def readiness_rows(rows: list[sqlite3.Row]) -> list[readiness.StepRow]:
     """What readiness needs of each step, read by position (``tasks_rows``' column order:
     ``STEP_COLUMNS``, whose second is the task's uuid, then the task's status)."""
-    return [moves.readiness_row(r[0], *r[2:10]) for r in rows]
+    return [moves.readiness_row(r[0], *r[2:11]) for r in rows]
+
+
+def _dependencies(row: sqlite3.Row) -> tuple[str, ...]:
+    return moves.dependencies(row["dependencies"])
 
 
 SQLITE_MAX_PARAMETERS = 999  # the lowest limit any SQLite build has
@@ -237,15 +245,25 @@ def tasks_rows(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, list[
     )
 
 
-def tasks_results(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, list[sqlite3.Row]]:
-    """Each task's step names, dependencies and results: a claimed step's ancestors' results."""
-    return _by_task(
-        cx,
-        task_uuids,
-        lambda marks: (
-            f"SELECT task_uuid, name, dependencies, results FROM steps WHERE task_uuid IN ({marks})"
-        ),
-    )
+def ancestor_rows(
+    cx: sqlite3.Connection, task_uuid: str, parents: set[str]
+) -> dict[str, sqlite3.Row]:
+    """The names, dependencies and results of ``parents`` and of all their ancestors in the
+    task, by name: what claimed steps' handlers see. Read a generation at a time by name, so
+    it costs the ancestors, not the task's other steps."""
+    found: dict[str, sqlite3.Row] = {}
+    wanted = sorted(parents)
+    while wanted:
+        for chunk, marks in chunks(wanted, SQLITE_MAX_PARAMETERS - 1):  # and the task's uuid
+            for row in cx.execute(
+                "SELECT name, dependencies, results FROM steps"
+                f" WHERE task_uuid = ? AND name IN ({marks})",
+                (task_uuid, *chunk),
+            ):
+                found[row["name"]] = row
+        parents = {d for name in wanted if name in found for d in _dependencies(found[name])}
+        wanted = sorted(parents - found.keys())
+    return found
 
 
 def _by_task(
@@ -261,13 +279,13 @@ def _by_task(
     return found
 
 
-def chunks(values: list[str]) -> Iterator[tuple[list[str], str]]:
-    """``values`` in runs of at most 999, each with its "?,?,…" placeholders."""
+def chunks(values: list[str], size: int = SQLITE_MAX_PARAMETERS) -> Iterator[tuple[list[str], str]]:
+    """``values`` in runs of at most ``size``, each with its "?,?,…" placeholders."""
     if len(values) == 1:  # the common case, one task or step: no slicing, no joining
         yield values, "?"
         return
-    for start in range(0, len(values), SQLITE_MAX_PARAMETERS):
-        chunk = values[start : start + SQLITE_MAX_PARAMETERS]
+    for start in range(0, len(values), size):
+        chunk = values[start : start + size]
         yield chunk, ",".join("?" * len(chunk))
 
 

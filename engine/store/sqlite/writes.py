@@ -143,7 +143,8 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
     cx.executemany(
         "INSERT INTO steps (step_uuid, task_uuid, name, position, handler_callable,"
         " dependencies, state, max_attempts, retryable, retry_policy, timeout_ms,"
-        " created_at, updated_at, ready_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " created_at, updated_at, ready_at, unmet_dependencies)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (
                 s.step_uuid,
@@ -160,6 +161,7 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
                 now,
                 now,
                 first.ready_at.get(s.step_uuid),
+                first.unmet.get(s.step_uuid, 0),
             )
             for s in plan.steps
         ],
