@@ -25,6 +25,7 @@ from bench import (
     latency,
     memory,
     peers,
+    postgres_run,
     report,
     throughput,
 )
@@ -129,6 +130,7 @@ def measure(runs: int, chains: int, sequential: int, big: int) -> dict:
             str(chains),
             db_env="HUEY_BENCH_DB",
         )
+    r["postgres"] = postgres_run.measure(runs, chains, sequential, WORKERS)
     return r
 
 
