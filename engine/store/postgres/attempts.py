@@ -17,12 +17,31 @@ from engine.store.expansion_rows import closes_creator
 from engine.store.postgres import events as postgres_events
 from engine.store.postgres.dynamic import close_creators
 from engine.store.postgres.tx import (
+    TASK_STEPS,
     Tx,
+    by_task,
+    evaluate_tasks,
     move_steps,
     move_task,
     reevaluate,
     reevaluate_all,
     touch_task,
+)
+
+# The oldest ready steps of tasks no one else is changing (a task or step another transaction
+# holds is skipped, not waited for; locking the step too makes the rows read the latest
+# committed ones), each with what its handler needs: its task's context and template, and its
+# task's steps' names, dependencies and results (for the ancestors' results). A step found
+# ready here was ready in this statement's snapshot, so the results that made it ready are in
+# that snapshot too.
+CLAIM_WITH_HANDLER_DATA = (
+    "SELECT s.*, t.status AS task_status, t.template_id AS task_template_id,"
+    " (SELECT c.context FROM task_contexts c WHERE c.task_uuid = s.task_uuid) AS task_context,"
+    " (SELECT json_agg(json_build_object('name', x.name, 'dependencies', x.dependencies,"
+    " 'results', x.results)) FROM steps x WHERE x.task_uuid = s.task_uuid) AS task_steps"
+    " FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid"
+    " WHERE s.ready_at IS NOT NULL AND s.ready_at <= %s ORDER BY s.ready_at LIMIT %s"
+    " FOR UPDATE OF t, s SKIP LOCKED"
 )
 
 
@@ -49,14 +68,7 @@ async def claim_ready(
     """
     if limit <= 0:
         return []
-    # Oldest first; a task (or step) another transaction is changing is skipped, not waited
-    # for. Locking the step too makes the rows read the latest committed ones.
-    rows = await tx.all(
-        "SELECT s.*, t.status AS task_status FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid"
-        " WHERE s.ready_at IS NOT NULL AND s.ready_at <= %s ORDER BY s.ready_at LIMIT %s"
-        " FOR UPDATE OF t, s SKIP LOCKED",
-        (now, limit),
-    )
+    rows = await tx.all(CLAIM_WITH_HANDLER_DATA, (now, limit))
     moving = [
         (
             row,
@@ -82,28 +94,15 @@ async def claim_ready(
                             moves.START_REASON, updated_at=now)  # fmt: skip
         else:
             await reevaluate(tx, task_uuid, now, worker_id, moves.START_REASON)
-    return await claimed_steps(tx, claimed)
+    return [claimed_step(row) for row in claimed]
 
 
-async def claimed_steps(tx: Tx, claimed: list[dict[str, Any]]) -> list[ClaimedStep]:
-    """What the handlers of just-claimed steps need: the context and every ancestor's results."""
-    if not claimed:
-        return []
-    task_uuids = list(dict.fromkeys(r["task_uuid"] for r in claimed))
-    tasks: dict[str, dict[str, Any]] = {}
-    siblings: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in task_uuids}
-    for r in await tx.all(
-        "SELECT s.task_uuid, s.name, s.dependencies, s.results, c.context, t.template_id"
-        " FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid"
-        " JOIN task_contexts c ON c.task_uuid = s.task_uuid WHERE s.task_uuid = ANY(%s)",
-        (task_uuids,),
-    ):
-        tasks[r["task_uuid"]] = r
-        siblings[r["task_uuid"]][r["name"]] = r
-    return [
-        moves.claimed_step(row, tasks[row["task_uuid"]], siblings[row["task_uuid"]])
-        for row in claimed
-    ]
+def claimed_step(row: dict[str, Any]) -> ClaimedStep:
+    """What the handler of a just-claimed step needs (the context and every ancestor's
+    results), from its claim's row: read by the claim itself, no round trip of its own."""
+    siblings = {sibling["name"]: sibling for sibling in row["task_steps"]}
+    task = {"template_id": row["task_template_id"], "context": row["task_context"]}
+    return moves.claimed_step(row, task, siblings)
 
 
 async def finish_attempts(
@@ -118,15 +117,8 @@ async def finish_attempts(
 
     A result whose attempt no longer owns its step is discarded: False in its place.
     """
-    uuids = [r.step_uuid for r in results]
-    rows = {  # the tasks locked in uuid order, then their steps: the latest rows
-        r["step_uuid"]: r
-        for r in await tx.all(
-            "SELECT s.* FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid"
-            " WHERE s.step_uuid = ANY(%s) ORDER BY t.task_uuid FOR UPDATE OF t, s",
-            (uuids,),
-        )
-    }
+    finishing, task_steps = await _finishing_rows(tx, [r.step_uuid for r in results])
+    rows = {r["step_uuid"]: r for r in finishing}
     moving = []
     for result in results:
         row = rows.get(result.step_uuid)
@@ -155,9 +147,51 @@ async def finish_attempts(
     ]
     if outbox:  # a step that publishes nothing pays no statement for it
         await postgres_events.write_outbox(tx, outbox, by)
-    evaluated = await reevaluate_all(
-        tx, {task_uuid: "; ".join(why) for task_uuid, why in reasons.items()}, now, by
-    )
+    why = {task_uuid: "; ".join(why) for task_uuid, why in reasons.items()}
+    if creators:  # steps were added or changed beyond the moves: read the tasks again
+        evaluated = await reevaluate_all(tx, why, now, by)
+    else:
+        evaluated = await evaluate_tasks(tx, why, _after(task_steps, moving), now, by)
     stored = [r.step_uuid in moved for r in results]
     claimed = await claim_ready(tx, by, now, claim_limit, lease_ms, evaluated)
     return Finished(stored, claimed, evaluated)
+
+
+async def _finishing_rows(
+    tx: Tx, step_uuids: list[str]
+) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """The finishing steps' rows (their tasks locked in uuid order, then the steps: the latest
+    rows), and what re-evaluating their tasks reads, as it stands before the results: two
+    queries in one round trip, the second run once the first holds the locks."""
+    finishing, steps = await tx.all_together(
+        (
+            "SELECT s.* FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid"
+            " WHERE s.step_uuid = ANY(%s) ORDER BY t.task_uuid FOR UPDATE OF t, s",
+            (step_uuids,),
+        ),
+        (
+            TASK_STEPS + " WHERE t.task_uuid IN (SELECT task_uuid FROM steps"
+            " WHERE step_uuid = ANY(%s)) ORDER BY t.task_uuid, s.position",
+            (step_uuids,),
+        ),
+    )
+    return finishing, by_task(steps)
+
+
+def _after(
+    task_steps: dict[str, list[dict[str, Any]]], moving: list[tuple[dict[str, Any], moves.Move]]
+) -> dict[str, list[dict[str, Any]]]:
+    """``task_steps`` with the moves made (each moved, as the rows were locked)."""
+    moved = {row["step_uuid"]: move for row, move in moving}
+    return {
+        task_uuid: [
+            r if r["step_uuid"] not in moved else _moved(r, moved[r["step_uuid"]]) for r in rows
+        ]
+        for task_uuid, rows in task_steps.items()
+    }
+
+
+def _moved(row: dict[str, Any], move: moves.Move) -> dict[str, Any]:
+    changed = {**row, "state": move.to_state.value}
+    changed.update((k, v) for k, v in move.columns.items() if k in row)
+    return changed
