@@ -49,9 +49,7 @@ async def test_a_result_stored_with_the_next_step_claimed_waits_twice(
         await store.create_task(chain, T0)
         [a] = await store.claim_ready("w1", T0, 4, 30_000)
         waits.clear()
-        stored, [b], states = await store.finish_attempts(
-            [success(a, {"x": 1})], T0 + 1, "w1", 4
-        )
+        stored, [b], states = await store.finish_attempts([success(a, {"x": 1})], T0 + 1, "w1", 4)
         assert len(waits) == 2, waits  # the finishing rows with their tasks' steps; the claim
         assert stored == [True] and b.name == "b"
         assert states == {chain.task_uuid: states[chain.task_uuid]}
