@@ -24,6 +24,10 @@ def _n(value: float | None, unit: str = "") -> str:
     return "–" if value is None else f"{value:,.0f}{unit}"
 
 
+def _inverse(value: float | None) -> float | None:
+    return None if not value else 1 / value
+
+
 def _range(figures: dict[str, Any], key: str) -> str:
     figure = figures.get(key)
     return "" if figure is None else f" ({figure['min']:.2f}–{figure['max']:.2f}×)"
@@ -48,7 +52,7 @@ def markdown(pg: dict[str, Any]) -> list[str]:
         f" {_ms(_m(seq, 'floor_one_tx_ms_per_step'))} |"
         f" {_x(_m(seq, 'ours_to_one_tx_floor'))}{_range(seq, 'ours_to_one_tx_floor')} |",
         f"| DBOS Transact (PostgreSQL) | {_ms(_m(seq, 'dbos_ms_per_step'))} |"
-        f" {_x(None if not _m(seq, 'dbos_to_ours') else 1 / _m(seq, 'dbos_to_ours'))} |",
+        f" {_x(_inverse(_m(seq, 'dbos_to_ours')))} |",
         "",
         "| PostgreSQL throughput, 5-step chains | ours | DBOS (PostgreSQL) | ours / DBOS |"
         " connections per process, ours | DBOS's |",
