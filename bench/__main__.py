@@ -26,6 +26,7 @@ from bench import (
     latency,
     memory,
     peers,
+    postgres_run,
     report,
     throughput,
 )
@@ -131,6 +132,7 @@ def measure(runs: int, chains: int, sequential: int, big: int) -> dict:
             str(chains),
             db_env="HUEY_BENCH_DB",
         )
+    r["postgres"] = postgres_run.measure(runs, chains, sequential, WORKERS)
     return r
 
 

@@ -137,12 +137,13 @@ def _creation(task: str, ids: list[str], seq: int, now: int, n: int) -> list[Sta
     return made
 
 
-def run_chain(cx: sqlite3.Connection, ids: Iterator[str], seqs: Iterator[int], n: int) -> None:
-    """One 5-step chain, created, every step claimed and finished, each in its own commit."""
+def chain_transactions(ids: Iterator[str], seqs: Iterator[int], n: int) -> list[list[Statement]]:
+    """One 5-step chain's writes, transaction by transaction: its creation, then per step a
+    claim and a finish."""
     now = time.time_ns() // 1_000_000
     task = next(ids)
     steps = [next(ids) for _ in range(STEPS)]
-    _tx(cx, _creation(task, steps, next(seqs), now, n))
+    transactions = [_creation(task, steps, next(seqs), now, n)]
     for position, step in enumerate(steps):
         name = f"s{position + 1}"
         claim: list[Statement] = [
@@ -154,7 +155,6 @@ def run_chain(cx: sqlite3.Connection, ids: Iterator[str], seqs: Iterator[int], n
                 (START_TASK, (now, next(seqs), task)),
                 (TASK_AUDIT, (task, "pending", "steps_in_process", now, WORKER, "a step started")),
             ]
-        _tx(cx, claim)
         finish: list[Statement] = [
             (FINISH_STEP, (now, now, step)),
             (STEP_AUDIT, (task, step, name, "in_progress", "complete", 1, now, WORKER, "done")),
@@ -169,7 +169,14 @@ def run_chain(cx: sqlite3.Connection, ids: Iterator[str], seqs: Iterator[int], n
                 (COMPLETE_TASK, (now, now, position + 1, next(seqs), task)),
                 (TASK_AUDIT, (task, "steps_in_process", "complete", now, WORKER, f"{name} done")),
             ]
-        _tx(cx, finish)
+        transactions += [claim, finish]
+    return transactions
+
+
+def run_chain(cx: sqlite3.Connection, ids: Iterator[str], seqs: Iterator[int], n: int) -> None:
+    """One 5-step chain, created, every step claimed and finished, each in its own commit."""
+    for statements in chain_transactions(ids, seqs, n):
+        _tx(cx, statements)
 
 
 def open_floor(path: Path) -> sqlite3.Connection:

@@ -1,8 +1,10 @@
 """A 5-step no-op chain on PostgreSQL, beside the same runs on SQLite: per-step latency (one
 worker, one chain at a time, start to complete) and throughput (1,000 chains created first,
-then one worker in this process runs them, 32 at once, until none is left).
+then one worker in this process runs them, 32 at once, until none is left); on PostgreSQL also
+throughput with K ``tasker worker`` processes, timed from the audit trail as
+``bench.throughput`` does on SQLite, with the connections each process opened.
 
-``python -m bench.postgres`` prints both for both backends. PostgreSQL runs in a database made
+``python -m bench.postgres`` prints the in-process figures for both backends. PostgreSQL runs in a database made
 for the run on the server of $TASKER_BENCH_PG (default
 postgresql://postgres@127.0.0.1:5432/postgres) and is dropped afterwards.
 """
@@ -22,6 +24,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from bench.engine_chain import ms_per_workflow, register_noops
+from bench.peers.pg_connections import ConnectionPeak
+from bench.throughput import spawn_workers, wait_for_workers
 from engine.api import open_engine
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -50,6 +54,36 @@ async def _chains_per_s(db: str, chains: int) -> float:
         start = time.perf_counter()
         await engine.run_until_idle(concurrency=32)
         return chains / (time.perf_counter() - start)
+
+
+async def _create(url: str, chains: int) -> None:
+    register_noops()
+    async with open_engine(url, templates=[TEMPLATES]) as engine:
+        await engine.create_tasks("chain5", "bench", [{"n": n} for n in range(chains)])
+
+
+def chains_per_second(url: str, workers: int, chains: int = 1000) -> dict[str, float]:
+    """``chains`` 5-step chains run by ``workers`` worker processes on ``url`` (a scratch
+    database): chains per second from the first claim to the last completion, and the most
+    connections a worker process held."""
+    asyncio.run(_create(url, chains))
+    peak = ConnectionPeak(url).start()
+    try:
+        wait_for_workers(spawn_workers(url, workers, concurrency=32))
+    finally:
+        peak.stop()
+    with psycopg.connect(url) as cx:
+        done, first, last = cx.execute(
+            "SELECT (SELECT COUNT(*) FROM tasks WHERE status = 'complete'),"
+            " MIN(at) FILTER (WHERE to_state = 'in_progress'),"
+            " MAX(at) FILTER (WHERE to_state = 'complete') FROM step_transitions"
+        ).fetchone()
+    if done != chains:
+        raise RuntimeError(f"only {done} of {chains} chains completed")
+    return {
+        "chains_per_s": chains / max((last - first) / 1000, 1e-3),
+        "connections_per_process": peak.per_process(workers),
+    }
 
 
 def ms_per_step(db: str, chains: int = 100) -> float:

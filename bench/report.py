@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench import big_tasks
+from bench import big_tasks, report_postgres
 
 
 def _m(figure: dict[str, float] | None) -> float | None:
@@ -121,4 +121,6 @@ def markdown(r: dict[str, Any]) -> str:
             f"| counts per state | {c['counts_ms_10k']:.1f} ms | {c['counts_ms_100k']:.1f} ms |",
             f"| refresh cycle, 20 tasks changed | {c['refresh_ms_10k']:.1f} ms | – |",
         ]
+    if "postgres" in r:
+        lines += report_postgres.markdown(r["postgres"])
     return "\n".join(lines)

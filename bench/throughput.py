@@ -26,7 +26,7 @@ async def _create(path: Path, template: str, count: int) -> None:
             await engine.create_task(template, "bench", {"n": n})
 
 
-def worker_command(path: Path, concurrency: int) -> list[str]:
+def worker_command(path: Path | str, concurrency: int) -> list[str]:
     """``tasker worker --until-idle`` over ``path`` with the bench's templates and handlers."""
     tasker = str(Path(sys.executable).with_name("tasker"))
     options = ["--templates", str(TEMPLATES), "--handlers", str(HANDLERS)]
@@ -34,7 +34,7 @@ def worker_command(path: Path, concurrency: int) -> list[str]:
     return [tasker, "--db", str(path), *options, *run]
 
 
-def _spawn_workers(path: Path, workers: int, concurrency: int) -> list[subprocess.Popen]:
+def spawn_workers(path: Path | str, workers: int, concurrency: int) -> list[subprocess.Popen]:
     cmd = worker_command(path, concurrency)
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
     return [
@@ -43,15 +43,18 @@ def _spawn_workers(path: Path, workers: int, concurrency: int) -> list[subproces
     ]
 
 
-def chains_per_second(
-    path: Path, workers: int, chains: int = 1000, template: str = "chain5", concurrency: int = 32
-) -> float:
-    asyncio.run(_create(path, template, chains))
-    procs = _spawn_workers(path, workers, concurrency)
+def wait_for_workers(procs: list[subprocess.Popen]) -> None:
     for proc in procs:
         _, err = proc.communicate(timeout=600)
         if proc.returncode != 0:
             raise RuntimeError(f"worker failed: {err.decode()[-500:]}")
+
+
+def chains_per_second(
+    path: Path, workers: int, chains: int = 1000, template: str = "chain5", concurrency: int = 32
+) -> float:
+    asyncio.run(_create(path, template, chains))
+    wait_for_workers(spawn_workers(path, workers, concurrency))
     with sqlite3.connect(path) as cx:
         done = cx.execute("SELECT COUNT(*) FROM tasks WHERE status = 'complete'").fetchone()[0]
         if done != chains:

@@ -1,8 +1,10 @@
 """Group commit of attempt results: one transaction for every step that finished meanwhile.
 
 The first result to arrive is written at once (no added latency when steps run one by one);
-results arriving while that write is in flight wait and go together in the next one. Each
-write also claims the steps the batch made ready, up to the worker's free slots.
+results arriving while that write is in flight wait and go together in the next one (on a
+store that can run several writes side by side, up to its ``concurrent_writes`` are in flight,
+each taking what is waiting when it starts). Each write also claims the steps the batch made
+ready, up to the worker's free slots.
 
 A result that nothing could join (no write in flight, nothing queued, no other step of the
 worker running) is written by its own step, without a writer task, when the store can write
@@ -52,21 +54,31 @@ class GroupCommit:
             store, "finish_attempts_now", None
         )
         self._queue: list[tuple[AttemptResult, asyncio.Future[bool]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        # Writes in flight at once: one on SQLite (one writer at a time anyway); on a server,
+        # as many as the store says it can run side by side (a write waits on round trips).
+        self._max_writers = max(1, getattr(store, "concurrent_writes", 1))
+        self._writers: set[asyncio.Task[None]] = set()
 
     async def submit(self, result: AttemptResult) -> bool:
         """Store ``result`` (with whatever else is waiting); False if it was discarded."""
-        idle = not self._queue and (self._writer is None or self._writer.done())
+        idle = not self._queue and not self._in_flight()
         if idle and self._write_now is not None and self._alone():
             stored = self._write_alone(result)
             if stored is not None:
                 return stored
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._queue.append((result, future))
-        if self._writer is None or self._writer.done():
+        if self._in_flight() < self._max_writers:
             # A task of its own: cancelling the step that submitted must not stop the write.
-            self._writer = asyncio.create_task(self._write_all(), name="group commit")
+            writer = asyncio.create_task(self._write_all(), name="group commit")
+            self._writers.add(writer)
+            writer.add_done_callback(self._writers.discard)
         return await future
+
+    def _in_flight(self) -> int:
+        """Writers still running (one that has finished may not have been removed yet: its
+        done-callback runs on a later turn of the loop, and it takes nothing more)."""
+        return sum(not writer.done() for writer in self._writers)
 
     def _write_alone(self, result: AttemptResult) -> bool | None:
         """Write ``result`` now, in the caller's step: no await, so no cancellation can come
@@ -97,8 +109,8 @@ class GroupCommit:
 
     async def flush(self) -> None:
         """Wait until every submitted result is written."""
-        while self._writer is not None and not self._writer.done():
-            await asyncio.shield(self._writer)
+        while self._in_flight():
+            await asyncio.wait(set(self._writers))  # not cancelled if this wait is
 
     async def _write_all(self) -> None:
         while self._queue:

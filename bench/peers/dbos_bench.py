@@ -1,9 +1,13 @@
-"""DBOS Transact on SQLite (WAL, synchronous=NORMAL): the bench workloads, run in bench/.venv-peers.
+"""DBOS Transact on SQLite (WAL, synchronous=NORMAL) or on PostgreSQL: the bench workloads, run
+in bench/.venv-peers.
 
-``python dbos_bench.py seq DIR`` prints {"chain5_ms": ..., "diamond4_ms": ...} (per workflow,
-one at a time). ``python dbos_bench.py throughput DIR K N`` enqueues N 5-step chains with a
+``python dbos_bench.py seq WHERE`` prints {"chain5_ms": ..., "diamond4_ms": ...} (per workflow,
+one at a time). ``python dbos_bench.py throughput WHERE K N`` enqueues N 5-step chains with a
 client, starts K worker processes, and prints {"chains_per_s": ...} from the first step's start
-to the last step's end, read from the workflows' own results (start-up not counted).
+to the last step's end, read from the workflows' own results (start-up not counted). WHERE is
+a folder for SQLite files, or the URL of an empty PostgreSQL database (a scratch one per
+run); on PostgreSQL the output also holds "connections_per_process", the most connections a
+worker process held.
 """
 
 from __future__ import annotations
@@ -16,10 +20,20 @@ import subprocess
 import sys
 import time
 
+import psycopg
 import sqlalchemy as sa
 from dbos import DBOS, DBOSClient
+from pg_connections import ConnectionPeak  # a sibling module: this script runs on its own
 
 QUEUE = "bench"
+
+
+def _is_postgres(where: str) -> bool:
+    return where.startswith("postgresql://")
+
+
+def _url(path: str) -> str:
+    return path if _is_postgres(path) else f"sqlite:///{path}"
 
 
 def _engine(path: str) -> sa.Engine:
@@ -34,14 +48,10 @@ def _engine(path: str) -> sa.Engine:
 
 
 def _launch(path: str) -> None:
-    DBOS(
-        config={
-            "name": "bench",
-            "system_database_url": f"sqlite:///{path}",
-            "system_database_engine": _engine(path),
-            "run_admin_server": False,
-        }
-    )
+    config = {"name": "bench", "system_database_url": _url(path), "run_admin_server": False}
+    if not _is_postgres(path):
+        config["system_database_engine"] = _engine(path)
+    DBOS(config=config)
     DBOS.launch()
     # Tuned like our worker: 32 at once, and a 10 ms poll instead of the 1 s default.
     DBOS.register_queue(
@@ -74,8 +84,8 @@ async def diamond4() -> None:
     await anoop()
 
 
-def seq(folder: str, runs: int = 100) -> dict[str, float]:
-    _launch(os.path.join(folder, "dbos-seq.sqlite"))
+def seq(where: str, runs: int = 100) -> dict[str, float]:
+    _launch(where if _is_postgres(where) else os.path.join(where, "dbos-seq.sqlite"))
     chain5()
     asyncio.run(diamond4())
     start = time.perf_counter()
@@ -95,10 +105,12 @@ def seq(folder: str, runs: int = 100) -> dict[str, float]:
 
 
 def _done(path: str) -> int:
+    query = "SELECT COUNT(*) FROM {}workflow_status WHERE status = 'SUCCESS'"
+    if _is_postgres(path):
+        with psycopg.connect(path) as pg:
+            return pg.execute(query.format("dbos.")).fetchone()[0]
     with sqlite3.connect(path) as cx:
-        return cx.execute(
-            "SELECT COUNT(*) FROM workflow_status WHERE status = 'SUCCESS'"
-        ).fetchone()[0]
+        return cx.execute(query.format("")).fetchone()[0]
 
 
 def worker(path: str, total: int) -> None:
@@ -108,25 +120,32 @@ def worker(path: str, total: int) -> None:
     DBOS.destroy()
 
 
-def throughput(folder: str, workers: int, chains: int) -> dict[str, float]:
-    path = os.path.join(folder, f"dbos-tp-{workers}.sqlite")
+def throughput(where: str, workers: int, chains: int) -> dict[str, float]:
+    postgres = _is_postgres(where)
+    path = where if postgres else os.path.join(where, f"dbos-tp-{workers}.sqlite")
     _launch(path)  # creates the schema; this process does not dequeue after destroy
     DBOS.destroy()
-    client = DBOSClient(system_database_url=f"sqlite:///{path}")
+    client = DBOSClient(system_database_url=_url(path))
     handles = [
         client.enqueue({"queue_name": QUEUE, "workflow_name": "chain5"}) for _ in range(chains)
     ]
+    peak = ConnectionPeak(path).start() if postgres else None
     procs = [
         subprocess.Popen([sys.executable, __file__, "worker", path, str(chains)])
         for _ in range(workers)
     ]
     for proc in procs:
         proc.wait(timeout=900)
+    if peak is not None:
+        peak.stop()
     spans = [handle.get_result() for handle in handles]
     client.destroy()
     first = min(s[0] for s in spans)
     last = max(s[1] for s in spans)
-    return {"chains_per_s": chains / (last - first)}
+    figures = {"chains_per_s": chains / (last - first)}
+    if peak is not None:
+        figures["connections_per_process"] = peak.per_process(workers)
+    return figures
 
 
 if __name__ == "__main__":

@@ -46,3 +46,44 @@ def test_under_load_a_step_is_the_wall_time_of_a_fifth_of_a_chain() -> None:
         in (table)
     )
     assert "| under load, 2 worker processes (wall time per step) | – |" in table
+
+
+def _postgres() -> dict[str, Any]:
+    return {
+        "server": "PostgreSQL 15.2",
+        "sequential": {
+            "ours_ms_per_step": _figure(1.0),
+            "floor_pipelined_ms_per_step": _figure(0.8),
+            "floor_one_tx_ms_per_step": _figure(2.0),
+            "dbos_ms_per_step": _figure(5.0),
+            "ours_to_pipelined_floor": {"median": 1.3, "min": 1.2, "max": 1.4},
+            "ours_to_one_tx_floor": _figure(0.5),
+            "dbos_to_ours": _figure(5.0),
+        },
+        "throughput_1": {
+            "ours_chains_per_s": _figure(600.0),
+            "dbos_chains_per_s": _figure(75.0),
+            "ours_to_dbos": _figure(8.0),
+            "ours_connections_per_process": _figure(6.0),
+            "dbos_connections_per_process": _figure(22.0),
+        },
+    }
+
+
+def test_the_postgresql_tables_put_ours_beside_the_floors_and_dbos_with_paired_ratios() -> None:
+    table = report.markdown({**_results(), "postgres": _postgres()})
+    assert (
+        "| floor, statements of a step pipelined (one round trip) | 0.800 ms | 1.30× (1.20–1.40×) |"
+        in table
+    )
+    assert "| DBOS Transact (PostgreSQL) | 5.000 ms | 0.20× |" in table
+    assert (
+        "| 1 worker process | 600 chains/s | 75 chains/s | 8.00× (8.00–8.00×) | 6 | 22 |" in table
+    )
+    postgres_half = table.split("PostgreSQL throughput")[1]
+    assert "| 2 worker processes |" not in postgres_half  # not measured: no row
+
+
+def test_a_run_without_a_postgresql_server_says_why_in_one_line() -> None:
+    table = report.markdown({**_results(), "postgres": {"skipped": "no PostgreSQL server"}})
+    assert table.endswith("PostgreSQL: not measured, no PostgreSQL server.")

@@ -193,15 +193,39 @@ async def reevaluate_all(
     statement each, so a batch costs one round trip to the server, not one per task."""
     if not reasons:
         return {}
-    found: dict[str, list[dict[str, Any]]] = {}
-    for r in await tx.all(
-        "SELECT t.task_uuid AS of_task, t.status AS task_status, s.step_uuid, s.name, s.state,"
-        " s.dependencies, s.ready_at, s.next_retry_at, s.failure_strategy, s.template_step,"
-        " s.inputs, s.unmet_dependencies FROM tasks t LEFT JOIN steps s ON s.task_uuid = t.task_uuid"
-        " WHERE t.task_uuid = ANY(%s) ORDER BY t.task_uuid, s.position FOR UPDATE OF t",
+    rows = await tx.all(
+        TASK_STEPS
+        + " WHERE t.task_uuid = ANY(%s) ORDER BY t.task_uuid, s.position FOR UPDATE OF t",
         (sorted(reasons),),
-    ):
+    )
+    return await evaluate_tasks(tx, reasons, by_task(rows), now_ms, by)
+
+
+# What re-evaluating a task reads: its state and each step's (a task without steps: one row
+# of NULL step columns). Followed by the tasks chosen, and ordered by task and position.
+TASK_STEPS = (
+    "SELECT t.task_uuid AS of_task, t.status AS task_status, s.step_uuid, s.name, s.state,"
+    " s.dependencies, s.ready_at, s.next_retry_at, s.failure_strategy, s.template_step,"
+    " s.inputs, s.unmet_dependencies FROM tasks t LEFT JOIN steps s ON s.task_uuid = t.task_uuid"
+)
+
+
+def by_task(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
         found.setdefault(r["of_task"], []).append(r)
+    return found
+
+
+async def evaluate_tasks(
+    tx: Tx,
+    reasons: dict[str, str],
+    found: dict[str, list[dict[str, Any]]],
+    now_ms: int,
+    by: str,
+) -> dict[str, TaskState]:
+    """``reevaluate_all`` on rows read already (``found``: task_uuid -> ``TASK_STEPS`` rows,
+    current in this transaction, the tasks locked)."""
     ready: dict[str, int | None] = {}
     unmet: dict[str, int] = {}
     counted: list[tuple[str, int, int]] = []
