@@ -181,7 +181,7 @@ async def recover_expired(tx: Tx, now: int, by: str) -> int:
     return len(moved)
 
 
-async def _locked_task(tx: Tx, task_uuid: str) -> dict[str, Any]:
+async def locked_task(tx: Tx, task_uuid: str) -> dict[str, Any]:
     task = await tx.one("SELECT * FROM tasks WHERE task_uuid = %s FOR UPDATE", (task_uuid,))
     if task is None:
         raise TaskNotFound(f"no task {task_uuid}; list tasks with 'tasker task list'")
@@ -198,7 +198,7 @@ async def step_action(
     reason: str,
     results: dict[str, Any] | None,
 ) -> None:
-    task = await _locked_task(tx, task_uuid)
+    task = await locked_task(tx, task_uuid)
     if T(task["status"]) in TERMINAL_TASK_STATES:
         raise IllegalAction(
             f"task {short_id(task_uuid)} is {task['status']}; step actions need an unfinished task"
@@ -231,7 +231,7 @@ async def step_action(
 
 
 async def task_action(tx: Tx, task_uuid: str, action: str, now: int, by: str, reason: str) -> None:
-    task = await _locked_task(tx, task_uuid)
+    task = await locked_task(tx, task_uuid)
     state = T(task["status"])
     short = short_id(task_uuid)
     if action == "cancel":

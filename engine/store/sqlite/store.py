@@ -26,6 +26,7 @@ import aiosqlite
 
 from engine.store.base import StoreError
 from engine.store.sqlite import bulk as sqlite_bulk
+from engine.store.sqlite import context as sqlite_context
 from engine.store.sqlite import events as sqlite_events
 from engine.store.sqlite import reads as sqlite_reads
 from engine.store.sqlite import writes as sqlite_writes
@@ -178,6 +179,7 @@ class SqliteStore(
     sqlite_reads.ReadMixin,
     sqlite_writes.WriteMixin,
     sqlite_bulk.BulkWriteMixin,
+    sqlite_context.ContextEditMixin,
     sqlite_events.EventsMixin,
 ):
     """The embedded default store."""

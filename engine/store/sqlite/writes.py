@@ -248,7 +248,7 @@ def _recover_expired(cx: sqlite3.Connection, now: int, by: str) -> int:
     return len(rows)
 
 
-def _task_row(cx: sqlite3.Connection, task_uuid: str) -> sqlite3.Row:
+def task_row(cx: sqlite3.Connection, task_uuid: str) -> sqlite3.Row:
     task = cx.execute("SELECT * FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()
     if task is None:
         raise TaskNotFound(f"no task {task_uuid}; list tasks with 'tasker task list'")
@@ -265,7 +265,7 @@ def _step_action(
     reason: str,
     results: dict[str, Any] | None,
 ) -> None:
-    task = _task_row(cx, task_uuid)
+    task = task_row(cx, task_uuid)
     if T(task["status"]) in TERMINAL_TASK_STATES:
         raise IllegalAction(
             f"task {short_id(task_uuid)} is {task['status']}; step actions need an unfinished task"
@@ -302,7 +302,7 @@ def _step_action(
 def _task_action(
     cx: sqlite3.Connection, task_uuid: str, action: str, now: int, by: str, reason: str
 ) -> None:
-    task = _task_row(cx, task_uuid)
+    task = task_row(cx, task_uuid)
     state = T(task["status"])
     short = short_id(task_uuid)
     if action == "cancel":
