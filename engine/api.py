@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from engine import identity, plan, shipped
+from engine import context_edit, identity, impact, impact_preview, plan, shipped
 from engine.clock import Clock, SystemClock
 from engine.handlers import input_check
 from engine.handlers.loading import import_handler_modules
@@ -17,8 +17,8 @@ from engine.ids import short_id
 from engine.json_limits import MAX_CONTEXT_BYTES, MAX_RESULT_BYTES, NotStorable, stored_size
 from engine.labels import default_operator
 from engine.states import TaskState
-from engine.store import ClaimedStep, Store, TaskPlan, open_store
-from engine.task_created import TaskCreated, new_task_view
+from engine.store import Store, TaskPlan, open_store
+from engine.task_created import TaskCreated, claimed_steps, new_task_view
 from engine.task_waits import TaskWaits
 from engine.templates import TaskTemplate, TemplateCatalog
 from engine.worker import Worker
@@ -33,13 +33,6 @@ def _check_storable(value: Any, what: str, limit: int) -> None:
         stored_size(value, what, limit)
     except NotStorable as exc:
         raise EngineError(str(exc)) from None
-
-
-def _claimed(write: asyncio.Future[tuple[str, bool, list[ClaimedStep]]]) -> list[ClaimedStep]:
-    """The steps a finished ``create_and_claim`` claimed; none if it failed."""
-    if write.cancelled() or write.exception() is not None:
-        return []
-    return write.result()[2]
 
 
 class Engine:
@@ -143,7 +136,7 @@ class Engine:
         write = asyncio.ensure_future(
             self.store.create_and_claim(new, now, claimant.worker_id, slots, claimant.lease_ms)
         )
-        write.add_done_callback(lambda done: claimant.take(slots, _claimed(done)))
+        write.add_done_callback(lambda done: claimant.take(slots, claimed_steps(done)))
         # Shielded: once sent, the creation completes and its claimed steps start even if the
         # caller is cancelled meanwhile (they would otherwise wait for their lease to expire).
         task_uuid, created, claimed = await asyncio.shield(write)
@@ -352,6 +345,21 @@ class Engine:
     ) -> dict[str, Any]:
         """Close a task blocked by failures as ``error``."""
         return await self._task_action("give_up", task, reason, by)
+
+    async def impact(
+        self, task: str, action: str, step: str | None = None, results: Any = None
+    ) -> impact.Impact:
+        """What ``action`` would do to the task, before it is done (``engine.impact``)."""
+        return await impact_preview.preview(self, task, action, step, results)
+
+    async def edit_context(
+        self, task: str, context: Any, reason: str, by: str | None = None
+    ) -> context_edit.ContextEdit:
+        """Replace an unfinished task's context, retry its failed steps: engine.context_edit."""
+        try:
+            return await context_edit.edit_context(self, task, context, reason, by)
+        except context_edit.ContextRejected as exc:
+            raise EngineError(str(exc)) from None
 
     # change feed ---------------------------------------------------------------------------------
     async def change_cursor(self) -> int:
