@@ -31,6 +31,7 @@ PALETTE = (
     ("complete_step", "Complete step with results", "Close the selected step with JSON results"),
     ("cancel_task", "Cancel task", "Cancel the task and its unfinished steps"),
     ("give_up", "Give up", "Close a task blocked by failures as error"),
+    ("edit_context", "Edit context and retry", "Edit the task's context; its failed steps rerun"),
     ("toggle_reveal", "Reveal / mask secrets", "Show or hide sensitive context values"),
     ("toggle_worker", "Pause / resume worker", "Pause or resume the embedded worker"),
 )

@@ -46,6 +46,12 @@ class CreatedLike(Protocol):
 Task = dict[str, Any]
 
 
+class ImpactLike(Protocol):
+    """What an action will do (``engine.impact.Impact``), as preview lines."""
+
+    def lines(self) -> list[str]: ...
+
+
 class ConsoleData(Protocol):
     @property
     def clock(self) -> ClockLike: ...
@@ -90,3 +96,9 @@ class ConsoleData(Protocol):
     async def give_up(
         self, task: str, reason: str | None = None, by: str | None = None
     ) -> Task: ...
+    async def impact(
+        self, task: str, action: str, step: str | None = None, results: Any = None
+    ) -> ImpactLike: ...
+    async def edit_context(
+        self, task: str, context: Any, reason: str, by: str | None = None
+    ) -> Any: ...

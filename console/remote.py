@@ -16,11 +16,17 @@ from typing import Any
 
 import httpx
 
+from engine.impact import Impact, impact_of
+from engine.masking import secret_values
 from engine.states import TaskState
 
 WATCHED = 100  # the newest tasks re-read at each poll to find what changed
 LIST_CAP = 500  # the most tasks the list loads over HTTP (each is a full TaskResponse)
 PAGE = 100  # Tasker's largest per_page
+EDIT_CONTEXT_REMOTE = (
+    "editing a task's context is not in Tasker's REST API: run the console on the database "
+    "(tasker console), or tasker task edit-context there"
+)
 
 
 class RemoteError(Exception):
@@ -364,3 +370,18 @@ class RemoteEngine:
         raise RemoteError(
             "give up is not in Tasker's REST API: resolve or complete the failed step, or cancel"
         )
+
+    async def impact(
+        self, task: str, action: str, step: str | None = None, results: Any = None
+    ) -> Impact:
+        """Worked out here from the task as the API shows it: which handlers read which
+        results is not known over HTTP, so those questions are answered "unknown"."""
+        found = await self.get_task(task)
+        return impact_of(action, found, step, results=results, secrets=secret_values(found))
+
+    EDIT_CONTEXT_UNAVAILABLE = EDIT_CONTEXT_REMOTE  # the console says so before any dialog
+
+    async def edit_context(
+        self, task: str, context: Any, reason: str, by: str | None = None
+    ) -> dict[str, Any]:
+        raise RemoteError(EDIT_CONTEXT_REMOTE)

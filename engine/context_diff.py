@@ -1,8 +1,9 @@
 """A task context against its edited version, key by key (pure).
 
 ``context_diff(old, new)`` lists the changes as ``Change(path, old, new)`` at the deepest
-object key that differs (lists compare whole); ``diff_lines`` renders them masked
-(``engine.masking``: a changed token shows as ``••••``) and literal, one line each::
+object key or list item that differs (lists of another length compare whole); ``diff_lines``
+renders them masked (``engine.masking``: a changed token shows as ``••••``) and literal, one
+line each::
 
     ~ $.payment_token: "••••" → "••••"
     + $.coupon: "SPRING10"
@@ -51,6 +52,9 @@ def context_diff(old: Any, new: Any, path: str = "$") -> list[Change]:
             else:
                 changes += context_diff(old[key], new[key], here)
         return changes
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [c for i, (o, n) in enumerate(zip(old, new, strict=True)) for c in
+                context_diff(o, n, f"{path}[{i}]")]  # fmt: skip
     if old == new and type(old) is type(new):
         return []
     return [Change(path, old, new)]
@@ -80,3 +84,30 @@ def diff_lines(changes: list[Change], secrets: tuple[str, ...] = ()) -> list[str
             old, new = _shown(change.old, secret, secrets), _shown(change.new, secret, secrets)
             lines.append(f"~ {path}: {old} → {new}")
     return lines
+
+
+def masked_for_editing(context: Any) -> Any:
+    """``context`` with its secrets masked (``engine.masking.masked``), for an editor: what the
+    operator leaves as ``••••`` keeps its value (``unmasked``)."""
+    return masked(context)
+
+
+def unmasked(edited: Any, original: Any, shown: Any = ABSENT) -> Any:
+    """``edited`` with every value still equal to the masked original (``shown``, worked out
+    here) put back: a token the operator did not retype stays the token; one typed anew is
+    the new one."""
+    shown = masked(original) if shown is ABSENT else shown
+    if isinstance(edited, dict) and isinstance(original, dict) and isinstance(shown, dict):
+        return {
+            k: unmasked(v, original[k], shown[k]) if k in original else v for k, v in edited.items()
+        }
+    if (
+        isinstance(edited, list)
+        and isinstance(original, list)
+        and isinstance(shown, list)
+        and len(edited) == len(original)
+    ):
+        return [unmasked(e, o, m) for e, o, m in zip(edited, original, shown, strict=True)]
+    if edited != original and edited == shown:
+        return original
+    return edited

@@ -29,6 +29,8 @@ KEYS = (
     ("c", "complete the selected step with results (JSON editor)"),
     ("x", "cancel the task"),
     ("g", "give up on a task blocked by failures"),
+    ("E", "edit the task's context (JSON, diff shown) and retry its failed steps"),
+    ("", "every action dialog previews its impact: what runs, what fails, what is not undone"),
     ("v", "reveal / mask sensitive context values"),
     ("space", "pause / resume the embedded worker"),
     ("s", "sort the task list by the next column"),

@@ -184,3 +184,22 @@ def test_an_unknown_action_or_step_is_refused() -> None:
         impact_of("explode", checkout())
     with pytest.raises(ValueError, match="no step 'nope'"):
         impact_of("retry_step", checkout(), "nope")
+
+
+def test_a_context_diff_is_masked_literal_and_secrets_left_masked_keep_their_value() -> None:
+    from engine.context_diff import context_diff, diff_lines, masked_for_editing, unmasked
+
+    old = {"email": "a@x.io", "payment_token": "tok_live_abcdef", "items": [1], "gone": True}
+    shown = masked_for_editing(old)
+    assert shown["payment_token"] == "••••"
+    edited = {**shown, "email": "b@x.io\x1b[2J", "coupon": "SPRING"}
+    del edited["gone"]
+    new = unmasked(edited, old)
+    assert new["payment_token"] == "tok_live_abcdef", "an untouched secret keeps its value"
+    assert diff_lines(context_diff(old, new)) == [
+        '~ $.email: "a@x.io" → "b@x.io\\u001b[2J"',  # JSON escapes it: no control reaches
+        "- $.gone: true",
+        '+ $.coupon: "SPRING"',
+    ]
+    retyped = unmasked({**edited, "payment_token": "tok_live_new123"}, old)
+    assert diff_lines(context_diff(old, retyped))[1] == '~ $.payment_token: "••••" → "••••"'
