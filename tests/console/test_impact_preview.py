@@ -183,3 +183,11 @@ async def test_the_waiting_retry_s_run_now_dialog_previews_too(
         await select_step(pilot, "process_payment")
         text = await open_dialog(pilot, "r")
         assert "runs again: process_payment" in text
+
+
+def test_e_is_in_the_help_and_the_palette() -> None:
+    from console.app import PALETTE
+    from console.screens.help import KEYS
+
+    assert ("E", "edit the task's context (JSON, diff shown) and retry its failed steps") in KEYS
+    assert any(action == "edit_context" for action, _, _ in PALETTE)
