@@ -22,6 +22,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
@@ -127,15 +128,35 @@ class EditContextModal(ModalScreen[ContextEdited | None]):
         self.query_one("#context-error", Label).update("checking the new context…")
         self.apply(context, reason)
 
+    @dataclass
+    class Refused(Message):
+        """The engine refused the edit (one line); nothing was written."""
+
+        text: str
+
+    @dataclass
+    class Done(Message):
+        """The engine made the edit."""
+
+        edited: ContextEdited
+
     @work(exclusive=True, group="edit-context")
     async def apply(self, context: dict[str, Any], reason: str) -> None:
         engine = cast(ConsoleHost, self.app).engine
         try:
             edit = await engine.edit_context(self.target["task_uuid"], context, reason, self.by)
         except Exception as exc:  # the engine's refusal: one line, nothing was written
-            self.query_one("#context-error", Label).update(literal(one_line(exc), limit=300))
+            self.post_message(self.Refused(one_line(exc)))
             return
-        self.dismiss(ContextEdited(list(edit.diff), list(edit.retried)))
+        self.post_message(self.Done(ContextEdited(list(edit.diff), list(edit.retried))))
+
+    @on(Refused)
+    def refused(self, message: EditContextModal.Refused) -> None:
+        self.query_one("#context-error", Label).update(literal(message.text, limit=300))
+
+    @on(Done)
+    def done(self, message: EditContextModal.Done) -> None:
+        self.dismiss(message.edited)
 
     def action_external_editor(self) -> None:
         """Edit the JSON in ``$EDITOR`` (when set), the console suspended meanwhile."""

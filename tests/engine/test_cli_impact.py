@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from engine.cli import main
 
-SHORT_STOCK = {
+SHORT_STOCK: dict[str, Any] = {
     "customer_email": "ivy@example.com",
     "payment_token": "tok_visa_4242",
     "items": [{"sku": "SKU-004", "name": "Phone case", "quantity": 80, "unit_price": 4.2}],
