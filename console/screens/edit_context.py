@@ -3,7 +3,7 @@
 The context shows as JSON in a text area with its secrets masked (a ``••••`` left as it is
 keeps its value); the diff against the original shows as it is typed, masked; the engine
 checks the new context (the template's input_schema, its handlers' ``@inputs`` models) when
-the operator confirms, and a refusal shows in the dialog with nothing written. ``ctrl+e``
+the operator confirms, and a refusal shows in the dialog with nothing written. ``ctrl+o``
 opens the JSON in ``$EDITOR`` (the console is suspended meanwhile) when it is set.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -53,7 +54,7 @@ class EditContextModal(ModalScreen[ContextEdited | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+s", "submit", "Retry with this context"),
-        Binding("ctrl+e", "external_editor", "$EDITOR"),
+        Binding("ctrl+o", "external_editor", "$EDITOR"),
     ]
 
     def __init__(self, task: dict[str, Any], by: str) -> None:
@@ -71,7 +72,8 @@ class EditContextModal(ModalScreen[ContextEdited | None]):
             yield Label(literal(title, limit=200), classes="dialog-title")
             text = (
                 f"Failed steps run again with the new context: {', '.join(failed) or 'none'}. "
-                "Steps that completed with the old context are not re-run: their results stand."
+                "Steps that completed with the old context are not re-run: their results stand. "
+                "ctrl+o: edit in $EDITOR."
             )
             yield Static(literal(text, limit=2000), classes="dialog-text")
             shown = json.dumps(masked_for_editing(self.original), indent=2, ensure_ascii=False)
@@ -167,10 +169,14 @@ class EditContextModal(ModalScreen[ContextEdited | None]):
         area = self.query_one(TextArea)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "context.json"
-            path.write_text(area.text)
-            with self.app.suspend():
-                subprocess.run([*editor.split(), str(path)], check=False)
-            area.text = path.read_text()
+            path.write_text(area.text, encoding="utf-8")
+            try:
+                with self.app.suspend():
+                    subprocess.run([*shlex.split(editor), str(path)], check=False)
+            except (SuspendNotSupported, OSError) as exc:  # no terminal to lend, no editor
+                self.notify(f"cannot open $EDITOR: {one_line(exc)}", severity="warning")
+                return
+            area.text = path.read_text(encoding="utf-8", errors="replace")
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:

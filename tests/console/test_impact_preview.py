@@ -191,3 +191,26 @@ def test_e_is_in_the_help_and_the_palette() -> None:
 
     assert ("E", "edit the task's context (JSON, diff shown) and retry its failed steps") in KEYS
     assert any(action == "edit_context" for action, _, _ in PALETTE)
+
+
+async def test_ctrl_o_without_an_editor_or_a_terminal_says_why_in_one_line(
+    fresh_engine: Engine, monkeypatch: Any
+) -> None:
+    from textual.notifications import Notify
+
+    uuid = await charged_then_blocked(fresh_engine)
+    app = console(fresh_engine)
+    seen: list[Any] = []
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await select_task(pilot, uuid)
+        await pilot.press("E")
+        await until(pilot, lambda: type(app.screen).__name__ == "EditContextModal", "the editor")
+        monkeypatch.delenv("EDITOR", raising=False)
+        await pilot.press("ctrl+o")
+        monkeypatch.setenv("EDITOR", "true")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "EditContextModal"
+    toasts = [str(m.notification.message) for m in seen if isinstance(m, Notify)]
+    assert "$EDITOR is not set: edit the JSON here" in toasts
+    assert any(t.startswith("cannot open $EDITOR:") for t in toasts), toasts
