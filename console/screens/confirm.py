@@ -7,7 +7,7 @@ from typing import ClassVar, cast
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -37,7 +37,7 @@ class ReasonModal(ModalScreen[str | None]):
         self.preview = preview
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with VerticalScroll(classes="dialog"):
             yield Label(literal(self.title_text, limit=200), classes="dialog-title")  # step names
             yield Static(literal(self.explanation, limit=2000), classes="dialog-text")
             if self.preview is not None:

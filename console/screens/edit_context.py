@@ -22,7 +22,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
@@ -67,7 +67,7 @@ class EditContextModal(ModalScreen[ContextEdited | None]):
     def compose(self) -> ComposeResult:
         uuid = self.target["task_uuid"]
         failed = [s["name"] for s in self.target.get("steps", []) if s["current_state"] == "error"]
-        with Vertical(classes="dialog wide"):
+        with VerticalScroll(classes="dialog wide"):
             title = f"Edit the context of task {short_uuid(uuid)} ({self.target['name']}) and retry"
             yield Label(literal(title, limit=200), classes="dialog-title")
             text = (

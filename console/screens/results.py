@@ -9,7 +9,7 @@ from typing import Any, ClassVar, cast
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, TextArea
 
@@ -54,7 +54,7 @@ class ResultsModal(ModalScreen[ManualResults | None]):
         self.preview = preview
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
+        with VerticalScroll(classes="dialog wide"):
             title = literal(f"Complete step {self.step_name} with results", limit=200)
             yield Label(title, classes="dialog-title")
             if self.preview is not None:  # what dependents expect, then what these results do

@@ -52,7 +52,6 @@ class ImpactPreview(Static):
     DEFAULT_CSS = """
     ImpactPreview {
         height: auto;
-        max-height: 16;
         margin-bottom: 1;
         padding: 0 1;
         border-left: thick $warning;

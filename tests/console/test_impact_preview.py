@@ -214,3 +214,20 @@ async def test_ctrl_o_without_an_editor_or_a_terminal_says_why_in_one_line(
     toasts = [str(m.notification.message) for m in seen if isinstance(m, Notify)]
     assert "$EDITOR is not set: edit the JSON here" in toasts
     assert any(t.startswith("cannot open $EDITOR:") for t in toasts), toasts
+
+
+async def test_at_80x24_the_dialog_scrolls_and_the_reason_still_confirms(
+    fresh_engine: Engine,
+) -> None:
+    uuid = await charged_then_blocked(fresh_engine)
+    app = console(fresh_engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_task(pilot, uuid)
+        text = await open_dialog(pilot, "x")
+        assert "cancelling does not refund it" in text
+        reason = app.screen.query_one("#reason", Input)
+        assert app.screen.focused is reason and reason.region.height > 0, "reason in view"
+        await pilot.press(*"dup", "enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "MainScreen", "confirmed")
+    task = await fresh_engine.get_task(uuid)
+    assert task["status"] == "cancelled"
