@@ -122,6 +122,11 @@ class TestImpactPreview:
         app = ShowcaseConsole(charged)
         assert snap_compare(app, terminal_size=SIZE, run_before=opened("charged", "x"))
 
+    def test_edit_context_dialog(self, snap_compare, charged: Showcase):
+        """The operator presses E on the checkout blocked by short stock."""
+        app = ShowcaseConsole(charged)
+        assert snap_compare(app, terminal_size=SIZE, run_before=opened("charged", "E"))
+
 
 SMALL = (80, 24)
 LARGE = (160, 45)

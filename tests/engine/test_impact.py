@@ -203,3 +203,25 @@ def test_a_context_diff_is_masked_literal_and_secrets_left_masked_keep_their_val
     ]
     retyped = unmasked({**edited, "payment_token": "tok_live_new123"}, old)
     assert diff_lines(context_diff(old, retyped))[1] == '~ $.payment_token: "••••" → "••••"'
+
+
+def test_needs_are_read_from_depends_on_and_unknown_for_class_handlers() -> None:
+    from engine.handlers.base import StepHandler
+    from engine.handlers.functional import depends_on, inputs, make_handler_class
+    from engine.impact_needs import handler_needs
+
+    @depends_on(payment=("process_payment", Payment), cart="validate_cart")
+    @inputs("email")
+    def create_order(payment: Any, cart: Any, email: Any) -> dict[str, Any]:
+        return {}
+
+    class ClassBased(StepHandler):
+        handler_name = "class_based"
+
+    functional = make_handler_class(create_order, "create_order")
+    assert handler_needs(functional) == (
+        Need("payment", "process_payment", Payment),
+        Need("cart", "validate_cart"),
+    )
+    assert handler_needs(ClassBased) is None, "a class reads its results in code: unknown"
+    assert handler_needs(None) is None, "a handler not found here: unknown"
