@@ -31,6 +31,8 @@ STEP_ACTIONS = ("retry_step", "resolve_step", "complete_step")
 TASK_ACTIONS = ("retry_all", "cancel_task", "give_up", "edit_context")
 DONE = ("complete", "resolved_manually")
 FINISHED = (*DONE, "cancelled")
+SHOWN_NAMES = 12  # of a list of step names in ``lines`` (``as_json`` keeps them all)
+SHOWN_ITEMS = 8  # of a section's findings in ``lines``
 NEVER_SENT = ("ConnectTimeout", "PoolTimeout")  # a timeout before the request left
 KEPT_WHY = {
     "retry_step": "not re-run: its results stand",
@@ -73,7 +75,8 @@ class Impact:
     outcome_unknown: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
-        """The preview as lines: ``runs again: process_payment``, one bullet per finding."""
+        """The preview as lines: ``runs again: process_payment``, one bullet per finding; long
+        lists are cut (``+N more``), so a task of 10,000 batch clones previews in a screenful."""
         out: list[str] = []
         for label, names in (
             ("runs again", self.runs_again),
@@ -82,7 +85,8 @@ class Impact:
             ("stops", self.stops),
         ):
             if names:
-                out.append(f"{label}: {', '.join(names)}")
+                more = f" (+{len(names) - SHOWN_NAMES} more)" if len(names) > SHOWN_NAMES else ""
+                out.append(f"{label}: {', '.join(names[:SHOWN_NAMES])}{more}")
         for label, items in (
             ("will fail for want of results", self.will_fail),
             ("unknown", self.unknown),
@@ -92,7 +96,9 @@ class Impact:
         ):
             if items:
                 out.append(f"{label}:")
-                out.extend(f"  • {item}" for item in items)
+                out.extend(f"  • {item}" for item in items[:SHOWN_ITEMS])
+                if len(items) > SHOWN_ITEMS:
+                    out.append(f"  … and {len(items) - SHOWN_ITEMS} more")
         return out or ["nothing else changes"]
 
     def as_json(self) -> dict[str, Any]:
@@ -147,7 +153,11 @@ def _who_runs(
                 if all(dep in ok for dep in step.get("dependencies") or []):
                     ok.add(name)
                     changed = True
-    runs = tuple(s["name"] for s in steps if s["name"] in after and s["name"] in ok)
+    runs = tuple(
+        s["name"]
+        for s in steps
+        if s["name"] in after and s["name"] in ok and state[s["name"]] not in DONE
+    )  # a dependent already complete is not run again
     waits = tuple(
         s["name"]
         for s in steps

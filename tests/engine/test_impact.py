@@ -225,3 +225,17 @@ def test_needs_are_read_from_depends_on_and_unknown_for_class_handlers() -> None
     )
     assert handler_needs(ClassBased) is None, "a class reads its results in code: unknown"
     assert handler_needs(None) is None, "a handler not found here: unknown"
+
+
+def test_a_task_of_thousands_of_steps_previews_in_a_screenful() -> None:
+    steps = [step("root", "error")]
+    steps += [step(f"clone_{i}", "complete", ["root"], results={"id": i}) for i in range(3000)]
+    found = impact_of("cancel_task", {"steps": steps})
+    assert len(found.not_undone) == 3000, "the JSON keeps every finding"
+    lines = found.lines()
+    assert len(lines) == 11 and lines[-1] == "  … and 2992 more"
+    assert lines[0] == "stops: root"
+    many = impact_of(
+        "retry_step", {"steps": [*steps, step("join", "pending", ["clone_1"])]}, "root"
+    )
+    assert many.lines()[1] == "then runs: join"
