@@ -9,7 +9,11 @@ millisecond, nine in ten complete):
 - ``refresh_ms`` (10k only): one poll cycle after 20 tasks changed elsewhere — the change
   feed, the changed rows, the counts (on the database thread) plus applying them to the list
   and header (on the UI's loop, which is what an operator would feel);
-- ``list_query_ms`` / ``counts_ms`` / ``changes_ms``: the Engine calls alone.
+- ``list_query_ms`` / ``counts_ms`` / ``changes_ms``: the Engine calls alone;
+- ``failures_ms``: the failures view's read (``Engine.failures``: the outstanding failed steps
+  grouped by cause, each group's sample masked) with one task in a hundred blocked by a failed
+  step (``FAILED_EVERY``, four error codes); ``failures_all_ms``: the same with the handled
+  ones (``h``), which reads the whole audit trail.
 
 Goals (DESIGN and issue): refresh under 50 ms at 10k tasks, first screen under 1 s at 100k.
 Run ``python -m bench.console`` (builds the databases in a temporary folder).
@@ -43,6 +47,8 @@ CHANGED = 20  # tasks a busy worker moves between two polls (0.25 s)
 REPEATS = 5
 SCREEN_RUNS = 3  # first-screen figures are the median of this many openings
 GOALS = {"refresh_ms_10k": 50.0, "first_screen_s_100k": 1.0}
+FAILED_EVERY = 100  # one task in this many is blocked by a failed step (all of them pending)
+FAILURE_CODES = ("PAYMENT_DECLINED", "GATEWAY_TIMEOUT", "RATE_LIMITED", "OUT_OF_STOCK")
 
 
 async def _median_ms(call: Callable[[], Awaitable[Any]], repeats: int = REPEATS) -> float:
@@ -126,6 +132,8 @@ async def _queries(engine: Engine) -> dict[str, float]:
         "list_query_ms": await _median_ms(lambda: engine.list_tasks(limit=LIST_LIMIT)),
         "counts_ms": await _median_ms(engine.task_counts),
         "changes_ms": await _median_ms(lambda: engine.changes_since(cursor)),
+        "failures_ms": await _median_ms(engine.failures),
+        "failures_all_ms": await _median_ms(lambda: engine.failures(include_handled=True)),
     }
 
 
@@ -181,9 +189,43 @@ def measure(path_10k: Path, path_100k: Path) -> dict[str, Any]:
 
 
 def build_databases(folder: Path, small: int = 10_000, large: int = 100_000) -> tuple[Path, Path]:
-    return bulk.build(folder / "console_10k.db", small), bulk.build(
-        folder / "console_100k.db", large
+    return fail_some(bulk.build(folder / "console_10k.db", small)), fail_some(
+        bulk.build(folder / "console_100k.db", large)
     )
+
+
+def fail_some(db: Path) -> Path:
+    """Block one task in FAILED_EVERY (pending ones) on its first step, in error with one of
+    FAILURE_CODES, as a worker would leave it: the step's error and its audit row."""
+    cx = sqlite3.connect(db)
+    cx.execute("BEGIN IMMEDIATE")
+    rows = cx.execute(
+        "SELECT s.step_uuid, s.task_uuid, s.name, t.created_at FROM tasks t JOIN steps s"
+        " ON s.task_uuid = t.task_uuid AND s.position = 0 WHERE t.rowid % ? = 0",
+        (FAILED_EVERY,),
+    ).fetchall()
+    for n, (step_uuid, task_uuid, name, at) in enumerate(rows):
+        code = FAILURE_CODES[n % len(FAILURE_CODES)]
+        error = {"error_type": "permanent_error", "error_code": code, "retryable": False,
+                 "message": f"{code.lower().replace('_', ' ')} for order {n}"}  # fmt: skip
+        cx.execute(
+            "UPDATE steps SET state = 'error', ready_at = NULL, attempts = 1, run_count = 1,"
+            " error = ?, finished_at = ? WHERE step_uuid = ?",
+            (json.dumps(error), at + 5, step_uuid),
+        )
+        cx.execute(
+            "INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state,"
+            " to_state, attempt, at, by, reason, metadata)"
+            " VALUES (?, ?, ?, 'in_progress', 'error', 1, ?, 'bench', 'failed', ?)",
+            (task_uuid, step_uuid, name, at + 5, json.dumps(error)),
+        )
+        cx.execute(
+            "UPDATE tasks SET status = 'blocked_by_failures', failed_steps = 1 WHERE task_uuid = ?",
+            (task_uuid,),
+        )
+    cx.execute("COMMIT")
+    cx.close()
+    return db
 
 
 def table(results: dict[str, Any]) -> str:
@@ -196,6 +238,8 @@ def table(results: dict[str, Any]) -> str:
         ("list query (10,000 rows)", "ms", "list_query_ms"),
         ("counts per state", "ms", "counts_ms"),
         ("change feed (nothing new)", "ms", "changes_ms"),
+        ("failures view (1% failed)", "ms", "failures_ms"),
+        ("  with the handled ones", "ms", "failures_all_ms"),
     ]
     lines = [f"{'console':<28} {'unit':>4} {'10k tasks':>10} {'100k tasks':>11}"]
     for label, unit, key in rows:

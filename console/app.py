@@ -13,6 +13,8 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from console.host import WorkerControl
+from console.messages import ActionSucceeded
+from console.screens.failures import FAILURES_PALETTE, FailuresScreen
 from console.screens.help import HelpScreen
 from console.screens.main import MainScreen
 from engine.labels import default_operator
@@ -32,6 +34,7 @@ PALETTE = (
     ("cancel_task", "Cancel task", "Cancel the task and its unfinished steps"),
     ("give_up", "Give up", "Close a task blocked by failures as error"),
     ("edit_context", "Edit context and retry", "Edit the task's context; its failed steps rerun"),
+    ("app.failures", "Failures view", "Outstanding failed steps grouped by cause; bulk actions"),
     ("toggle_reveal", "Reveal / mask secrets", "Show or hide sensitive context values"),
     ("toggle_worker", "Pause / resume worker", "Pause or resume the embedded worker"),
 )
@@ -134,9 +137,21 @@ class ConsoleApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def action_failures(self) -> None:
+        """``F``: the failures view; the task it opens is selected in the main screen."""
+        if not isinstance(self.screen, FailuresScreen):
+            self.push_screen(FailuresScreen(), self._open_task)
+
+    def _open_task(self, task_uuid: str | None) -> None:
+        if task_uuid:
+            self.screen_stack[0].post_message(ActionSucceeded("opened from failures", task_uuid))
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, MainScreen):
             for action, title, text in PALETTE:
+                yield SystemCommand(title, text, partial(screen.run_action, action))
+        if isinstance(screen, FailuresScreen):
+            for action, title, text in FAILURES_PALETTE:
                 yield SystemCommand(title, text, partial(screen.run_action, action))
         yield SystemCommand("Help", "Every key and the state glyphs", self.action_help)

@@ -6,7 +6,7 @@ Two backends satisfy it: the local ``Engine`` (a database file or URL) and ``Rem
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 
@@ -102,3 +102,14 @@ class ConsoleData(Protocol):
     async def edit_context(
         self, task: str, context: Any, reason: str, by: str | None = None
     ) -> Any: ...
+    # the failures view (engine.failure_actions; over HTTP, tasker serve's console routes)
+    async def failures(self, include_handled: bool = False) -> list[Task]: ...
+    async def failure_preview(self, action: str, targets: Sequence[tuple[str, str]]) -> Task: ...
+    async def act_on_failures(
+        self,
+        action: str,
+        targets: Sequence[tuple[str, str]],
+        reason: str,
+        by: str | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> Task: ...

@@ -16,17 +16,13 @@ from typing import Any
 
 import httpx
 
-from engine.impact import Impact, impact_of
-from engine.masking import secret_values
+from console.remote_impact import RemoteImpactMixin
 from engine.states import TaskState
 
 WATCHED = 100  # the newest tasks re-read at each poll to find what changed
 LIST_CAP = 500  # the most tasks the list loads over HTTP (each is a full TaskResponse)
 PAGE = 100  # Tasker's largest per_page
-EDIT_CONTEXT_REMOTE = (
-    "editing a task's context is not in Tasker's REST API: run the console on the database "
-    "(tasker console), or tasker task edit-context there"
-)
+NO_FAILURES_ROUTE = "the failures view is not available over HTTP from this server"
 
 
 class RemoteError(Exception):
@@ -155,7 +151,7 @@ def fingerprint(task: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-class RemoteEngine:
+class RemoteEngine(RemoteImpactMixin):
     """The console's data from a Tasker orchestration server."""
 
     def __init__(
@@ -371,17 +367,26 @@ class RemoteEngine:
             "give up is not in Tasker's REST API: resolve or complete the failed step, or cancel"
         )
 
-    async def impact(
-        self, task: str, action: str, step: str | None = None, results: Any = None
-    ) -> Impact:
-        """Worked out here from the task as the API shows it: which handlers read which
-        results is not known over HTTP, so those questions are answered "unknown"."""
-        found = await self.get_task(task)
-        return impact_of(action, found, step, results=results, secrets=secret_values(found))
+    # the failures view: tasker serve's console routes (a Tasker server has none: 404)
+    async def _failures_route(self, method: str, path: str, **options: Any) -> Any:
+        try:
+            return await self._json(method, f"/v1/console/failures{path}", **options)
+        except RemoteError as exc:
+            if "not found" in str(exc).lower() or "404" in str(exc):
+                raise RemoteError(NO_FAILURES_ROUTE) from None
+            raise
 
-    EDIT_CONTEXT_UNAVAILABLE = EDIT_CONTEXT_REMOTE  # the console says so before any dialog
+    async def failures(self, include_handled: bool = False) -> list[dict[str, Any]]:
+        params = {"all": "true"} if include_handled else {}
+        return list(await self._failures_route("GET", "", params=params))
 
-    async def edit_context(
-        self, task: str, context: Any, reason: str, by: str | None = None
+    async def failure_preview(self, action: str, targets: Any) -> dict[str, Any]:
+        body = {"action": action, "targets": [list(t) for t in targets]}
+        return dict(await self._failures_route("POST", "/preview", json=body))
+
+    async def act_on_failures(
+        self, action: str, targets: Any, reason: str, by: str | None = None, on_progress: Any = None
     ) -> dict[str, Any]:
-        raise RemoteError(EDIT_CONTEXT_REMOTE)
+        """One request: the server acts on every target (no progress until it answers)."""
+        body = {"action": action, "targets": [list(t) for t in targets], "reason": reason}
+        return dict(await self._failures_route("POST", "/batch", json={**body, "by": by or "-"}))

@@ -49,6 +49,7 @@ SHOTS = (
     Shot("blocked-task", "a checkout blocked by a declined card", "declined"),
     Shot("new-task", "the new-task dialog", "declined", ("n",)),
     Shot("help", "every key and state glyph", None, ("question_mark",)),
+    Shot("failures", "the failures view: outstanding failed steps grouped by cause", None, ("F",)),
     Shot(
         "small-terminal",
         "80x24: the panes take turns; enter on a task shows its steps over its graph",
@@ -104,6 +105,7 @@ async def take(showcase: Showcase, shot: Shot) -> str:
         async with app.run_test(size=shot.size) as pilot:
             await _settle_on(pilot, app, shot.task_role, showcase)
             await pilot.press(*shot.keys)
+            await _until(pilot, lambda: getattr(app.screen, "loaded_once", True), shot.name)
             await pilot.pause(0.2)
             if app.screen.query(ImpactPreview):  # an action dialog: its preview, worked out
                 preview = app.screen.query_one(ImpactPreview)

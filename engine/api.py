@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from engine import context_edit, identity, impact, impact_preview, plan, shipped
+from engine import context_edit, identity, plan, shipped
 from engine.clock import Clock, SystemClock
+from engine.failure_actions import FailuresFacade
 from engine.handlers import input_check
 from engine.handlers.loading import import_handler_modules
 from engine.handlers.registry import HandlerRegistry
 from engine.ids import short_id
+from engine.impact_preview import ImpactFacade
 from engine.json_limits import MAX_CONTEXT_BYTES, MAX_RESULT_BYTES, NotStorable, stored_size
 from engine.labels import default_operator
 from engine.states import TaskState
@@ -35,7 +37,7 @@ def _check_storable(value: Any, what: str, limit: int) -> None:
         raise EngineError(str(exc)) from None
 
 
-class Engine:
+class Engine(FailuresFacade, ImpactFacade):
     def __init__(
         self,
         store: Store,
@@ -345,12 +347,6 @@ class Engine:
     ) -> dict[str, Any]:
         """Close a task blocked by failures as ``error``."""
         return await self._task_action("give_up", task, reason, by)
-
-    async def impact(
-        self, task: str, action: str, step: str | None = None, results: Any = None
-    ) -> impact.Impact:
-        """What ``action`` would do to the task, before it is done (``engine.impact``)."""
-        return await impact_preview.preview(self, task, action, step, results)
 
     async def edit_context(
         self, task: str, context: Any, reason: str, by: str | None = None

@@ -3,7 +3,7 @@ of the results their steps read (``engine.impact`` is the pure part)."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from engine.handlers.registry import HandlerRegistry
 from engine.impact import Impact, impact_of
@@ -46,3 +46,13 @@ async def preview(
     registry, catalog = engine.registry, engine.catalog
     needs = task_needs(registry, task.get("steps", []), resolvers_of(catalog, task))
     return impact_of(action, task, step, needs=needs, results=results, secrets=secret_values(task))
+
+
+class ImpactFacade:
+    """The Engine facade's ``impact`` (``engine.api.Engine`` inherits it)."""
+
+    async def impact(
+        self, task: str, action: str, step: str | None = None, results: Any = None
+    ) -> Impact:
+        """What ``action`` would do to the task, before it is done (``engine.impact``)."""
+        return await preview(cast(PreviewingEngine, self), task, action, step, results)

@@ -10,7 +10,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from engine.api import open_engine
-from server import errors, routes_insight, routes_steps, routes_system, routes_tasks
+from server import (
+    errors,
+    routes_console,
+    routes_insight,
+    routes_steps,
+    routes_system,
+    routes_tasks,
+)
 from server.auth import KeyRing
 
 
@@ -44,6 +51,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.keys = settings.keys
     app.state.environment = settings.environment
     errors.install(app)
-    for module in (routes_system, routes_tasks, routes_steps, routes_insight):
+    for module in (routes_system, routes_tasks, routes_steps, routes_insight, routes_console):
         app.include_router(module.router)
     return app

@@ -52,6 +52,7 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
         Binding("x", "cancel_task", "Cancel"),
         Binding("g", "give_up", "Give up"),
         Binding("E", "edit_context", "Edit ctx"),
+        Binding("F", "app.failures", "Failures"),
         Binding("v", "toggle_reveal", "Reveal"),
         Binding("space", "toggle_worker", "Pause/Resume"),
         Binding("s", "sort", "Sort", show=False),

@@ -12,7 +12,15 @@ import os
 import sys
 from collections.abc import Sequence
 
-from engine.cli import app_cmds, db_cmds, event_cmds, task_cmds, template_cmds, worker_cmds
+from engine.cli import (
+    app_cmds,
+    db_cmds,
+    event_cmds,
+    failure_cmds,
+    task_cmds,
+    template_cmds,
+    worker_cmds,
+)
 from engine.cli.errors import USER_ERRORS, UsageError
 from engine.json_limits import MAX_NESTING
 from engine.literal import visible
@@ -63,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     app_cmds.register(groups)
     db_cmds.register(groups)
     event_cmds.register(groups)
+    failure_cmds.register(groups)
     return parser
 
 

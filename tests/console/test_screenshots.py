@@ -22,6 +22,10 @@ def test_make_screenshots_writes_every_screen(tmp_path: Path, capsys) -> None:
     assert "PERMANENT PAYMENT_DECLINED" in written["blocked-task"]
     assert "New task" in written["new-task"]
     assert "Task states" in written["help"]
+    failures = written["failures"]
+    assert "3 outstanding in 3 groups" in failures and "PAYMENT_DECLINED" in failures
+    assert "RATE_LIMITED" in failures and "Retry marked" in failures
+    assert "tok_test_declined" not in failures, "sample messages stay masked"
     small = written["small-terminal"]
     assert "Help" in small and "Quit" in small, "the footer keeps ? Help and q Quit"
     assert "─ steps ─" in small and " graph " in small and " tasks " not in small

@@ -128,6 +128,37 @@ class TestImpactPreview:
         assert snap_compare(app, terminal_size=SIZE, run_before=opened("charged", "E"))
 
 
+def failures_view(*keys: str, handled: bool = False):
+    """Wait for the list, press F, wait for the groups (and, with ``handled``, press h and
+    wait for the handled ones too), then press ``keys``."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("F")
+        screen = pilot.app.screen
+        await until(pilot, lambda: getattr(screen, "loaded_once", False), "failures")
+        if handled:
+            await pilot.press("h")
+            await until(pilot, lambda: len(getattr(screen, "groups", ())) == 4, "handled ones")
+        await pilot.press(*keys)
+        await pilot.pause(0.1)
+
+    return run_before
+
+
+class TestFailuresView:
+    def test_groups_by_cause(self, snap_compare, showcase: Showcase):
+        """The operator presses F: outstanding failed steps grouped by cause."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SIZE, run_before=failures_view())
+
+    def test_a_groups_tasks_marked(self, snap_compare, showcase: Showcase):
+        """F, h (handled ones too), the declined payments' group, space on its open task."""
+        app = ShowcaseConsole(showcase)
+        run = failures_view("k", "enter", "j", "space", handled=True)
+        assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
 SMALL = (80, 24)
 LARGE = (160, 45)
 

@@ -112,6 +112,7 @@ def test_json_output_escapes_controls_and_masks_secrets(hostile: Hostile) -> Non
         ("task", "list", "--json"),
         ("task", "step-audit", hostile.cancelled, RESULTS_STEP, "--json"),
         ("template", "list", "--json"),
+        ("failures", "--json"),
     ):
         run = tasker(hostile, *args)
         assert run.returncode == 0, run.stderr
@@ -148,3 +149,17 @@ def test_a_hostile_step_name_in_an_error_is_shown_visibly(hostile: Hostile) -> N
     assert run.returncode == 2 and run.stdout == ""
     assert raw_controls_in(run.stderr) == [] and "Traceback" not in run.stderr
     assert run.stderr.startswith("tasker: error:") and "␛[2J" in run.stderr
+
+
+def test_failures_show_hostile_names_codes_and_messages_literally(hostile: Hostile) -> None:
+    out = assert_safe(tasker(hostile, "failures"))
+    assert visible(NAME) in out and visible(FAILING_STEP) in out
+    assert "[/x]␛[2J" in out  # the error code
+    assert SHOWN["closing tag"] in out  # the sample message begins with the corpus, shown
+    (group,) = json.loads(tasker(hostile, "failures", "--json").stdout)  # checked above
+    assert group["step"] == FAILING_STEP and group["tasks"][0]["task_uuid"] == hostile.failed
+    assert "token ••••" in group["sample_message"]  # a result's secret, quoted in the error
+    preview = assert_safe(
+        tasker(hostile, "failures", "retry", group["group"], "--reason", "[/] x", "--dry-run")
+    )
+    assert f"retry {visible(FAILING_STEP)} in 1 task" in preview

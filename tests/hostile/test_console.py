@@ -131,6 +131,27 @@ async def test_every_pane_shows_hostile_text_literally(
         assert still_running(app)
 
 
+async def test_the_failures_view_shows_hostile_text_literally(
+    engine: Engine, hostile_original: Hostile
+) -> None:
+    app = console(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await select_task(pilot, hostile_original.failed)
+        await pilot.press("F")
+        await until(pilot, lambda: getattr(app.screen, "loaded_once", False), "the failures")
+        shown = screen_text(app)
+        assert raw_controls_in(shown) == []
+        assert [s for s in CLEAR_SECRETS if s in shown] == []
+        text = shown.replace("&#160;", " ")
+        assert "token ••••" in text  # the sample message, masked, in the group pane
+        await pilot.press("enter")  # the group's tasks: the hostile template's task
+        await until(pilot, lambda: getattr(app.screen, "open_group", None) is not None, "tasks")
+        assert raw_controls_in(screen_text(app)) == []
+        await pilot.press("R")  # the preview names the hostile step literally
+        await until(pilot, lambda: type(app.screen).__name__ == "ReasonModal", "the preview")
+        assert raw_controls_in(screen_text(app)) == [] and still_running(app)
+
+
 async def test_the_audit_shows_a_hostile_reason_and_operator_literally(
     engine: Engine, hostile_original: Hostile
 ) -> None:

@@ -304,6 +304,12 @@ ARGUMENTS = [
     Case("unknown-command", ("task", "frobnicate"), "invalid choice"),
     Case("missing-namespace", ("task", "create", "flaky_chain"), "--namespace"),
     Case("missing-reason", ("task", "reset-step", "{blocked}", "first"), "--reason"),
+    Case("failures-no-selection", ("failures", "retry", "--reason", "r"), "name the failures"),
+    Case("failures-no-group", ("failures", "retry", "zz", "--reason", "r"), "is 'zz'; list them"),
+    Case("failures-no-reason", ("failures", "resolve", "--step", "first"), "--reason"),
+    Case("failures-blank-reason", ("failures", "give-up", "a", "--reason", " "), "must say why"),
+    Case("failures-none-match", ("failures", "retry", "--code", "x", "--reason", "r"), "matches"),
+    Case("failures-unknown-action", ("failures", "undo"), "invalid choice"),
     Case("limit-zero", ("task", "list", "--limit", "0"), "--limit must be at least 1"),
     Case("limit-not-a-number", ("task", "list", "--limit", "many"), "--limit must be a whole"),
     Case(

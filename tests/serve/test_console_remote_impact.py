@@ -10,7 +10,8 @@ import httpx
 from textual.message import Message
 from textual.notifications import Notify
 
-from console.remote import EDIT_CONTEXT_REMOTE, RemoteEngine
+from console.remote import RemoteEngine
+from console.remote_impact import EDIT_CONTEXT_REMOTE
 from console.widgets.impact_preview import ImpactPreview
 from tests.console.support import SIZE, console, select_task, until
 from tests.serve.support import run_tasker, serving

@@ -25,6 +25,7 @@ from engine.store.postgres import attempts as postgres_attempts
 from engine.store.postgres import context as postgres_context
 from engine.store.postgres import dynamic as postgres_dynamic
 from engine.store.postgres import events as postgres_events
+from engine.store.postgres import failures as postgres_failures
 from engine.store.postgres import reads as postgres_reads
 from engine.store.postgres import schema as postgres_schema
 from engine.store.postgres import writes as postgres_writes
@@ -61,7 +62,9 @@ def friendly(label: str, exc: psycopg.Error) -> StoreError:
     return StoreError(f"database {label}: {text}")
 
 
-class PostgresStore(postgres_reads.ReadMixin, postgres_events.EventsMixin):
+class PostgresStore(
+    postgres_reads.ReadMixin, postgres_events.EventsMixin, postgres_failures.FailuresMixin
+):
     """The store for one database shared by many hosts."""
 
     def __init__(

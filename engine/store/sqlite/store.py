@@ -28,6 +28,7 @@ from engine.store.base import StoreError
 from engine.store.sqlite import bulk as sqlite_bulk
 from engine.store.sqlite import context as sqlite_context
 from engine.store.sqlite import events as sqlite_events
+from engine.store.sqlite import failures as sqlite_failures
 from engine.store.sqlite import reads as sqlite_reads
 from engine.store.sqlite import writes as sqlite_writes
 from engine.store.sqlite.checkpoint import SAFETY_NET_PAGES, WalCheckpointer
@@ -181,6 +182,7 @@ class SqliteStore(
     sqlite_bulk.BulkWriteMixin,
     sqlite_context.ContextEditMixin,
     sqlite_events.EventsMixin,
+    sqlite_failures.FailuresMixin,
 ):
     """The embedded default store."""
 

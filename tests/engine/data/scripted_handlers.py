@@ -1,7 +1,8 @@
 """A handler whose behaviour per step and attempt is scripted by the task's context.
 
 context["script"][step_name] is a list of outcomes, one per attempt: "ok", "retry",
-"permanent", "crash" (a plain exception), "slow" (sleeps past any timeout), or
+"permanent", "leak" (permanent, its message quoting the context's payment_token),
+"crash" (a plain exception), "slow" (sleeps past any timeout), or
 "fixed_by:<path>" (permanent until the file <path> exists). Past the list's end: "ok".
 """
 
@@ -23,6 +24,9 @@ async def scripted(context):
         raise RetryableError("gateway timeout", error_code="gateway_timeout")
     if action == "permanent":
         raise PermanentError("card declined", error_code="card_declined")
+    if action == "leak":
+        token = context.get_input("payment_token")
+        raise PermanentError(f"token {token} declined", error_code="card_declined")
     if action == "crash":
         raise RuntimeError("unexpected None")
     if action == "slow":
