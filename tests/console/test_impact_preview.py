@@ -189,7 +189,7 @@ def test_e_is_in_the_help_and_the_palette() -> None:
     from console.app import PALETTE
     from console.screens.help import KEYS
 
-    assert ("E", "edit the task's context (JSON, diff shown) and retry its failed steps") in KEYS
+    assert ("E", "edit the context (diff shown), retry the failed steps") in KEYS
     assert any(action == "edit_context" for action, _, _ in PALETTE)
 
 
