@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from engine.json_schema import schema_errors
 from engine.results_summary import SYMBOLS, results_summary
 
 STEP_ACTIONS = ("retry_step", "resolve_step", "complete_step")
@@ -213,6 +214,23 @@ def _results_findings(
     return fail, unknown, expects
 
 
+def _declared_findings(
+    step: str, schema: dict[str, Any], results: Any, fail: list[str], expects: list[str]
+) -> tuple[list[str], list[str]]:
+    """The completed step's own ``result_schema`` against the results given (or, none given
+    yet, the keys it requires), first in the lists."""
+    if results is None:
+        required = schema.get("required") if isinstance(schema.get("required"), list) else []
+        if required:
+            expects = [f"{step}: its result_schema requires {', '.join(required)}", *expects]
+        return fail, expects
+    problems = schema_errors(results, schema)
+    if problems:
+        more = f" (+{len(problems) - 2} more)" if len(problems) > 2 else ""
+        fail = [f"{step}: its result_schema: " + "; ".join(problems[:2]) + more, *fail]
+    return fail, expects
+
+
 def _not_undone(action: str, steps: list[dict[str, Any]], secrets: tuple[str, ...]) -> list[str]:
     out: list[str] = []
     for step in steps:
@@ -251,11 +269,13 @@ def impact_of(
     needs: Needs | None = None,
     results: Any = None,
     secrets: tuple[str, ...] = (),
+    result_schema: dict[str, Any] | None = None,
 ) -> Impact:
     """The impact of ``action`` (``STEP_ACTIONS`` on ``step``, or ``TASK_ACTIONS``) on
     ``task`` (as ``Engine.get_task`` gives it). ``needs``: the dependents' handlers' needs
     (None: none known, every results question is unknown); ``results``: what ``complete_step``
-    will store (None: not given yet, the preview says what dependents expect)."""
+    will store (None: not given yet, the preview says what dependents expect);
+    ``result_schema``: the completed step's declared results (its template's)."""
     if action not in (*STEP_ACTIONS, *TASK_ACTIONS):
         raise ValueError(f"no impact preview for action {action!r}")
     steps: list[dict[str, Any]] = [s for s in task.get("steps", []) if "name" in s]
@@ -280,6 +300,8 @@ def impact_of(
     if action in ("resolve_step", "complete_step") and step:
         dependents = (*found["then_runs"], *found["still_waiting"])
         fail, unknown, expects = _results_findings(action, step, dependents, needs or {}, results)
+        if action == "complete_step" and result_schema:
+            fail, expects = _declared_findings(step, result_schema, results, fail, expects)
         found.update(will_fail=tuple(fail), unknown=tuple(unknown), expects=tuple(expects))
     found["not_undone"] = tuple(_not_undone(action, steps, secrets))
     found["outcome_unknown"] = tuple(_outcomes_unknown(action, steps, rerun))

@@ -9,17 +9,24 @@ from engine.handlers.registry import HandlerRegistry
 from engine.impact import Impact, impact_of
 from engine.impact_needs import task_needs
 from engine.masking import secret_values
-from engine.templates import TemplateCatalog
+from engine.templates import TaskTemplate, TemplateCatalog
 
 
-def resolvers_of(catalog: TemplateCatalog, task: dict[str, Any]) -> dict[str, str | None]:
-    """Each template step's ``handler.resolver`` (none known when the template is not loaded:
-    the registered names are looked up as they are)."""
+def template_of(catalog: TemplateCatalog, task: dict[str, Any]) -> TaskTemplate | None:
+    """The task's template, or None when it is no longer loaded (its handlers may still be
+    registered: their names are looked up as they are)."""
     try:
-        template = catalog.get(task["namespace"], task["name"], task["version"])
-    except Exception:  # a template no longer loaded: its handlers may still be registered
-        return {}
-    return {s.name: s.handler.resolver for s in template.steps}
+        return catalog.get(task["namespace"], task["name"], task["version"])
+    except Exception:
+        return None
+
+
+def result_schema_of(template: TaskTemplate | None, task: dict[str, Any], step: str | None) -> Any:
+    """The template's ``result_schema`` of the task's step ``step`` (a clone: its template's)."""
+    found = next((s for s in task.get("steps", []) if s["name"] == step), None)
+    name = (found or {}).get("template_step") or step
+    declared = next((s for s in template.steps if s.name == name), None) if template else None
+    return declared.result_schema if declared else None
 
 
 class PreviewingEngine(Protocol):
@@ -43,9 +50,19 @@ async def preview(
     handlers loaded here declare them, and the task's secrets masked."""
     engine.load_handlers()
     task = await engine.get_task(task_uuid)
-    registry, catalog = engine.registry, engine.catalog
-    needs = task_needs(registry, task.get("steps", []), resolvers_of(catalog, task))
-    return impact_of(action, task, step, needs=needs, results=results, secrets=secret_values(task))
+    template = template_of(engine.catalog, task)
+    resolvers = {s.name: s.handler.resolver for s in template.steps} if template else {}
+    needs = task_needs(engine.registry, task.get("steps", []), resolvers)
+    declared = result_schema_of(template, task, step) if action == "complete_step" else None
+    return impact_of(
+        action,
+        task,
+        step,
+        needs=needs,
+        results=results,
+        secrets=secret_values(task),
+        result_schema=declared,
+    )
 
 
 class ImpactFacade:

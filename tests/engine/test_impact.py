@@ -239,3 +239,19 @@ def test_a_task_of_thousands_of_steps_previews_in_a_screenful() -> None:
         "retry_step", {"steps": [*steps, step("join", "pending", ["clone_1"])]}, "root"
     )
     assert many.lines()[1] == "then runs: join"
+
+
+def test_completing_checks_the_results_against_the_step_s_own_result_schema() -> None:
+    schema = {"type": "object", "required": ["payment_id"], "properties": {"payment_id": {}}}
+    bad = impact_of(
+        "complete_step", checkout(), "process_payment", results={"x": 1}, result_schema=schema
+    )
+    assert bad.will_fail[0] == (
+        "process_payment: its result_schema: $: missing required property 'payment_id'"
+    )
+    good = impact_of(
+        "complete_step", checkout(), "process_payment", results=CHARGE, result_schema=schema
+    )
+    assert not any("result_schema" in line for line in good.will_fail)
+    before = impact_of("complete_step", checkout(), "process_payment", result_schema=schema)
+    assert before.expects[0] == "process_payment: its result_schema requires payment_id"

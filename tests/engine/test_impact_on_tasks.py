@@ -55,9 +55,13 @@ async def test_resolving_the_payment_names_the_step_that_needs_its_results(
 async def test_completing_the_payment_checks_the_results_given(shipped: Engine) -> None:
     uuid = await declined_checkout(shipped)
     wrong = await shipped.impact(uuid, "complete_step", "process_payment", {"paid": True})
-    assert wrong.will_fail and "payment_id: Field required" in wrong.will_fail[0]
+    assert wrong.will_fail[0].startswith(
+        "process_payment: its result_schema: $: missing required property 'payment_id'"
+    ), "the step's own declared results first"
+    assert "payment_id: Field required" in wrong.will_fail[1], "then the dependent's model"
     before = await shipped.impact(uuid, "complete_step", "process_payment")
-    assert before.expects[0].startswith(
+    assert before.expects[0].startswith("process_payment: its result_schema requires payment_id")
+    assert before.expects[1].startswith(
         "create_order: @depends_on(payment=process_payment, ProcessPaymentResult) needs "
         "payment_id, transaction_id"
     )
