@@ -6,11 +6,14 @@ like one that has run for a while; the rest stay pending for a worker or a conso
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 from engine import identity, plan
+from engine.store.sqlite import search
 from engine.store.sqlite import store as sqlite_store
 from engine.store.sqlite import writes as sqlite_writes
 from engine.templates import TemplateCatalog
@@ -19,7 +22,19 @@ TEMPLATES = Path(__file__).parent / "templates"
 BATCH = 2000
 
 
-def build(path: Path, tasks: int, template: str = "chain5") -> Path:
+def shop_context(n: int) -> dict[str, Any]:
+    """An order's context: what an operator searches for (an e-mail, an order id, a SKU)."""
+    return {
+        "n": n,
+        "customer": {"email": f"shopper{n}@example.com"},
+        "order_id": f"ORD-{n:07d}",
+        "items": [{"sku": f"SKU-{n % 500:03d}", "quantity": 1 + n % 3}],
+    }
+
+
+def build(path: Path, tasks: int, template: str = "chain5", shop: bool = False) -> Path:
+    """``shop``: orders' contexts (``shop_context``), and one task in FAILED_EVERY blocked by a
+    payment error (a code and a message), so that search has something to find."""
     chain = TemplateCatalog.load([TEMPLATES]).get("bench", template)
     cx = sqlite_store._connect(str(path))
     sqlite_store._prepare(cx, str(path))
@@ -27,14 +42,47 @@ def build(path: Path, tasks: int, template: str = "chain5") -> Path:
     for start in range(0, tasks, BATCH):
         cx.execute("BEGIN IMMEDIATE")
         for n in range(start, min(start + BATCH, tasks)):
-            context = {"n": n}
+            context = shop_context(n) if shop else {"n": n}
             ihash = identity.identity_hash(chain.key, context, chain.identity_strategy, None)
             made = plan.task_plan(chain, context, ihash, now_ms=now + n, initiator="bench")
             sqlite_writes._create_task(cx, made, now + n)
         cx.execute("COMMIT")
     _complete_most(cx)
+    if shop:
+        _fail_some(cx)
     cx.close()
     return path
+
+
+FAILED_EVERY = 50  # among the tasks left pending (one in ten)
+CODES = ("PAYMENT_DECLINED", "GATEWAY_TIMEOUT", "RATE_LIMITED")
+
+
+def _fail_some(cx: sqlite3.Connection) -> None:
+    """Block one task in FAILED_EVERY on its first step's error, indexed for search."""
+    cx.execute("BEGIN IMMEDIATE")
+    rows = cx.execute(
+        "SELECT s.task_uuid, s.step_uuid, s.name, t.rowid FROM steps s JOIN tasks t USING"
+        f" (task_uuid) WHERE t.rowid % {FAILED_EVERY} = 0 AND s.position = 0"
+    ).fetchall()
+    items = []
+    for task_uuid, step_uuid, name, rowid in rows:
+        code = CODES[rowid % len(CODES)]
+        error = {"error_type": "permanent_error", "error_code": code, "retryable": False,
+                 "message": f"gateway said {code.lower()} for order {rowid}"}  # fmt: skip
+        cx.execute(
+            "UPDATE steps SET state = 'error', ready_at = NULL, attempts = 1, error = ?"
+            " WHERE step_uuid = ?",
+            (json.dumps(error), step_uuid),
+        )
+        cx.execute(
+            "UPDATE tasks SET status = 'blocked_by_failures', failed_steps = 1 WHERE task_uuid = ?",
+            (task_uuid,),
+        )
+        items.append((task_uuid, step_uuid, name, json.dumps(error)))
+    search.index_errors(cx, items)
+    cx.execute("COMMIT")
+    cx.execute("ANALYZE")
 
 
 def _complete_most(cx: sqlite3.Connection) -> None:

@@ -177,7 +177,10 @@ def open_floor(path: Path) -> sqlite3.Connection:
     cx.execute("PRAGMA journal_mode=WAL")
     cx.execute("PRAGMA synchronous=NORMAL")
     for migration in MIGRATIONS:
-        cx.executescript(migration)
+        if callable(migration):
+            migration(cx)
+        else:
+            cx.executescript(migration)
     return cx
 
 

@@ -24,7 +24,7 @@ TOAST_LIMIT = 300  # characters of a toast: a 10 kB error message would cover th
 
 # (action on the main screen, palette title, what it does)
 PALETTE = (
-    ("filter", "Filter tasks", "Filter the task list by text or state:NAME"),
+    ("filter", "Search tasks", "Find tasks by context value, code:, step:, state:, ctx.KEY:"),
     ("sort", "Sort tasks", "Sort the task list by the next column"),
     ("new_task", "New task", "Create a task from a template with a JSON context"),
     ("retry_step", "Retry step", "Reset the selected failed step, or run a waiting retry now"),
@@ -35,6 +35,7 @@ PALETTE = (
     ("give_up", "Give up", "Close a task blocked by failures as error"),
     ("edit_context", "Edit context and retry", "Edit the task's context; its failed steps rerun"),
     ("app.failures", "Failures view", "Outstanding failed steps grouped by cause; bulk actions"),
+    ("grid", "Grid of recent tasks", "The newest tasks of a template × their steps"),
     ("toggle_reveal", "Reveal / mask secrets", "Show or hide sensitive context values"),
     ("toggle_worker", "Pause / resume worker", "Pause or resume the embedded worker"),
 )

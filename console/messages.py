@@ -52,3 +52,13 @@ class ActionFailed(Message):
     """The engine refused an action or a request; ``text`` is one line saying why."""
 
     text: str
+
+
+@dataclass
+class SearchFound(Message):
+    """What a search of the database found for ``query``: ``found`` as
+    ``Engine.search_tasks`` gives it, or ``problem`` (one line) when it could not search."""
+
+    query: str
+    found: dict[str, Any] | None = None
+    problem: str | None = None

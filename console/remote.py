@@ -11,22 +11,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import httpx
 
 from console.remote_impact import RemoteImpactMixin
+from console.remote_rows import RemoteError, audit_row, fingerprint, list_row, step_view
+from console.remote_views import LIST_CAP, NO_FAILURES_ROUTE, PAGE, RemoteViews
 from engine.states import TaskState
 
+__all__ = ["NO_FAILURES_ROUTE", "RemoteEngine", "RemoteError"]
+
 WATCHED = 100  # the newest tasks re-read at each poll to find what changed
-LIST_CAP = 500  # the most tasks the list loads over HTTP (each is a full TaskResponse)
-PAGE = 100  # Tasker's largest per_page
-NO_FAILURES_ROUTE = "the failures view is not available over HTTP from this server"
-
-
-class RemoteError(Exception):
-    """A request the server refused or could not get; ``str()`` is one line."""
 
 
 class WallClock:
@@ -59,13 +55,6 @@ class Created:
     created: bool
 
 
-def ms(text: str | None) -> int | None:
-    """An ISO 8601 time from the API as epoch milliseconds."""
-    if not text:
-        return None
-    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
-
-
 def api_message(response: httpx.Response) -> str:
     """The one line an ApiError body (or Tasker's ``error`` envelope) carries."""
     try:
@@ -81,77 +70,7 @@ def api_message(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}: {str(body)[:200]}"
 
 
-def list_row(task: dict[str, Any]) -> dict[str, Any]:
-    """A TaskResponse as the engine's list row (``engine.store.views.task_view``)."""
-    keys = ("task_uuid", "name", "namespace", "version", "status", "total_steps")
-    row = {k: task[k] for k in keys}
-    row.update(
-        completed_steps=task["completed_steps"],
-        failed_steps=task["failed_steps"],
-        completion_percentage=task["completion_percentage"],
-        initiator=task.get("initiator"),
-        source_system=task.get("source_system"),
-        reason=task.get("reason"),
-        created_at=ms(task["created_at"]),
-        updated_at=ms(task["updated_at"]),
-        completed_at=ms(task.get("completed_at")),
-    )
-    return row
-
-
-def step_view(step: dict[str, Any]) -> dict[str, Any]:
-    """A StepResponse as the engine's step view; what the API lacks is None."""
-    finished = step.get("completed_at") or step.get("last_failure_at")
-    return {
-        "step_uuid": step["step_uuid"],
-        "name": step["name"],
-        "current_state": step["current_state"],
-        "attempts": step["attempts"],
-        "max_attempts": step["max_attempts"],
-        "retryable": step.get("retryable"),
-        "retry_eligible": step["retry_eligible"],
-        "next_retry_at": ms(step.get("next_retry_at")),
-        "last_attempted_at": ms(step.get("last_attempted_at")),
-        "started_at": ms(step.get("last_attempted_at")),
-        "finished_at": ms(finished),
-        "dependencies": list(step.get("dependencies") or []),
-        "handler": None,
-        "results": step.get("results"),
-        "error": step.get("error"),
-        "backoff_ms": None,
-        "backoff_rule": None,
-        "retry": None,
-        "timeout_seconds": None,
-        "cancel_requested": False,
-        "template_step": step["name"],
-        "inputs": None,
-        "checkpoint": None,
-    }
-
-
-def audit_row(record: dict[str, Any]) -> dict[str, Any]:
-    """A StepAuditResponse as the engine's audit row."""
-    return {
-        "from_state": record.get("from_state"),
-        "to_state": record["to_state"],
-        "at": ms(record["recorded_at"]),
-        "by": record.get("by") or record.get("worker_uuid") or "",
-        "reason": record.get("reason"),
-        "metadata": record.get("result"),
-        "step_name": record["step_name"],
-        "attempt": record.get("attempt"),
-    }
-
-
-def fingerprint(task: dict[str, Any]) -> tuple[Any, ...]:
-    return (
-        task["status"],
-        task["updated_at"],
-        tuple((s["name"], s["current_state"], s["attempts"]) for s in task.get("steps", [])),
-    )
-
-
-class RemoteEngine(RemoteImpactMixin):
+class RemoteEngine(RemoteViews, RemoteImpactMixin):
     """The console's data from a Tasker orchestration server."""
 
     def __init__(
@@ -366,27 +285,3 @@ class RemoteEngine(RemoteImpactMixin):
         raise RemoteError(
             "give up is not in Tasker's REST API: resolve or complete the failed step, or cancel"
         )
-
-    # the failures view: tasker serve's console routes (a Tasker server has none: 404)
-    async def _failures_route(self, method: str, path: str, **options: Any) -> Any:
-        try:
-            return await self._json(method, f"/v1/console/failures{path}", **options)
-        except RemoteError as exc:
-            if "not found" in str(exc).lower() or "404" in str(exc):
-                raise RemoteError(NO_FAILURES_ROUTE) from None
-            raise
-
-    async def failures(self, include_handled: bool = False) -> list[dict[str, Any]]:
-        params = {"all": "true"} if include_handled else {}
-        return list(await self._failures_route("GET", "", params=params))
-
-    async def failure_preview(self, action: str, targets: Any) -> dict[str, Any]:
-        body = {"action": action, "targets": [list(t) for t in targets]}
-        return dict(await self._failures_route("POST", "/preview", json=body))
-
-    async def act_on_failures(
-        self, action: str, targets: Any, reason: str, by: str | None = None, on_progress: Any = None
-    ) -> dict[str, Any]:
-        """One request: the server acts on every target (no progress until it answers)."""
-        body = {"action": action, "targets": [list(t) for t in targets], "reason": reason}
-        return dict(await self._failures_route("POST", "/batch", json={**body, "by": by or "-"}))

@@ -20,6 +20,7 @@ from typing import Any, cast
 from textual.pilot import Pilot
 
 from console.app import ConsoleApp
+from console.screens.grid import GridScreen
 from console.screens.main import MainScreen
 from console.showcase import OPERATOR, Showcase, build_showcase, showcase_clock
 from console.widgets.impact_preview import ImpactPreview
@@ -41,6 +42,7 @@ class Shot:
     keys: tuple[str, ...] = ()
     size: tuple[int, int] = SIZE
     scenes: tuple[str, ...] = ()  # the showcase's optional tasks it needs (showcase.SCENES)
+    step: str | None = None  # the step to select (and focus the step pane on) before the keys
 
 
 SHOTS = (
@@ -50,6 +52,19 @@ SHOTS = (
     Shot("new-task", "the new-task dialog", "declined", ("n",)),
     Shot("help", "every key and state glyph", None, ("question_mark",)),
     Shot("failures", "the failures view: outstanding failed steps grouped by cause", None, ("F",)),
+    Shot(
+        "attempt-history",
+        "the step pane, zoomed: a payment's attempts, a 503 then a charge, with the headline",
+        "retried",
+        ("z",),
+        step="process_payment",
+    ),
+    Shot(
+        "grid",
+        "G: the newest checkouts × their steps, failures counted per step",
+        "declined",
+        ("G",),
+    ),
     Shot(
         "small-terminal",
         "80x24: the panes take turns; enter on a task shows its steps over its graph",
@@ -75,15 +90,13 @@ async def _until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) ->
         await pilot.pause(0.05)
 
 
-async def _settle_on(
-    pilot: Pilot[Any], app: ConsoleApp, role: str | None, showcase: Showcase
-) -> None:
+async def _settle_on(pilot: Pilot[Any], app: ConsoleApp, shot: Shot, showcase: Showcase) -> None:
     """Wait for the list, select the task, wait until its steps and history are shown."""
     main = cast(MainScreen, app.screen)
     table = main.query_one(TaskTable)
     await _until(pilot, lambda: table.row_count == len(showcase.tasks), "every task")
-    if role is not None:
-        table.move_cursor(row=table.get_row_index(showcase.tasks[role]))
+    if shot.task_role is not None:
+        table.move_cursor(row=table.get_row_index(showcase.tasks[shot.task_role]))
     detail = main.query_one(StepDetail)
 
     def shown() -> bool:
@@ -96,6 +109,13 @@ async def _settle_on(
         )
 
     await _until(pilot, shown, "the selected task")
+    if shot.step is not None:
+        await _until(pilot, lambda: shot.step in main.query_one(StepsTable).steps, shot.step)
+        steps = main.query_one(StepsTable)
+        steps.move_cursor(row=steps.get_row_index(shot.step))
+        await _until(pilot, lambda: main.selected_step == shot.step, shot.step)
+        await _until(pilot, shown, f"the history of {shot.step}")
+        main.focus_pane("step-detail")
 
 
 async def take(showcase: Showcase, shot: Shot) -> str:
@@ -103,13 +123,17 @@ async def take(showcase: Showcase, shot: Shot) -> str:
     async with open_engine(showcase.db, clock=showcase_clock(showcase)) as engine:
         app = ConsoleApp(engine, db_label="showcase.db", operator=OPERATOR, cursor_blink=False)
         async with app.run_test(size=shot.size) as pilot:
-            await _settle_on(pilot, app, shot.task_role, showcase)
+            await _settle_on(pilot, app, shot, showcase)
             await pilot.press(*shot.keys)
             await _until(pilot, lambda: getattr(app.screen, "loaded_once", True), shot.name)
             await pilot.pause(0.2)
             if app.screen.query(ImpactPreview):  # an action dialog: its preview, worked out
                 preview = app.screen.query_one(ImpactPreview)
                 await _until(pilot, lambda: bool(preview.lines), "the impact preview")
+            if isinstance(app.screen, GridScreen):
+                grid = app.screen
+                await _until(pilot, lambda: grid.grid is not None, "the grid's rows")
+                await pilot.pause(0.1)
             await pilot.wait_for_scheduled_animations()
             svg = app.export_screenshot(title=TITLE, simplify=True)
     return re.sub(r"\bterminal-\d+", f"terminal-{shot.name}", svg)

@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from engine import context_edit, identity, plan, shipped
+from engine import identity, plan, search_query, shipped
 from engine.clock import Clock, SystemClock
+from engine.context_edit import ContextEditFacade
 from engine.failure_actions import FailuresFacade
 from engine.handlers import input_check
 from engine.handlers.loading import import_handler_modules
@@ -37,7 +38,7 @@ def _check_storable(value: Any, what: str, limit: int) -> None:
         raise EngineError(str(exc)) from None
 
 
-class Engine(FailuresFacade, ImpactFacade):
+class Engine(FailuresFacade, ImpactFacade, ContextEditFacade):
     def __init__(
         self,
         store: Store,
@@ -246,8 +247,19 @@ class Engine(FailuresFacade, ImpactFacade):
         """The list rows (as ``list_tasks`` gives them) of these tasks, in one read."""
         return await self.store.task_summaries(task_uuids)
 
+    async def search_tasks(self, query: str, limit: int = 1000) -> dict[str, Any]:
+        """``Store.search_tasks`` for a query in ``engine.search_query``'s language."""
+        try:
+            return await self.store.search_tasks(search_query.parse(query), limit)
+        except search_query.SearchQueryError as exc:
+            raise EngineError(f"search: {exc}") from None
+
     async def task_counts(self) -> dict[str, int]:
         return await self.store.task_counts()
+
+    async def task_grid(self, namespace: str, name: str, limit: int = 40) -> list[dict[str, Any]]:
+        """The newest tasks of a template with their steps' states (``Store.task_grid``)."""
+        return await self.store.task_grid(namespace, name, limit)
 
     async def step_audit(self, uuid_or_prefix: str, step_name: str) -> list[dict[str, Any]]:
         task = await self.get_task(uuid_or_prefix)
@@ -347,15 +359,6 @@ class Engine(FailuresFacade, ImpactFacade):
     ) -> dict[str, Any]:
         """Close a task blocked by failures as ``error``."""
         return await self._task_action("give_up", task, reason, by)
-
-    async def edit_context(
-        self, task: str, context: Any, reason: str, by: str | None = None
-    ) -> context_edit.ContextEdit:
-        """Replace an unfinished task's context, retry its failed steps: engine.context_edit."""
-        try:
-            return await context_edit.edit_context(self, task, context, reason, by)
-        except context_edit.ContextRejected as exc:
-            raise EngineError(str(exc)) from None
 
     # change feed ---------------------------------------------------------------------------------
     async def change_cursor(self) -> int:

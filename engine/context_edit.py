@@ -19,7 +19,7 @@ context on their next attempt. The task's identity hash stays that of its creati
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from engine.context_diff import context_diff, diff_lines
 from engine.json_limits import MAX_CONTEXT_BYTES, NotStorable, stored_size
@@ -34,7 +34,8 @@ SHOWN_PROBLEMS = 3
 
 
 class ContextRejected(ValueError):
-    """The edited context cannot be used; ``str()`` is one line saying why."""
+    """The edited context cannot be used; ``str()`` is one line saying why (a user error:
+    the CLI says it in one line, exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -114,3 +115,14 @@ async def edit_context(
         await engine.store.step_action(edit.task_uuid, name, "reset", now, by, reason)
     engine._wake_workers()
     return edit
+
+
+class ContextEditFacade:
+    """The Engine facade's ``edit_context`` (``engine.api.Engine`` inherits it)."""
+
+    async def edit_context(
+        self, task: str, context: Any, reason: str, by: str | None = None
+    ) -> ContextEdit:
+        """Replace an unfinished task's context and retry its failed steps (see the module
+        docstring); ContextRejected, with nothing written, for a context it cannot use."""
+        return await edit_context(cast(EditingEngine, self), task, context, reason, by)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from engine.api import Engine
+from engine.api import Engine, EngineError
 from engine.states import TaskState
 from server.auth import REVEAL, Caller
 from server.deps import engine_of, full_uuid, requires
@@ -16,6 +16,7 @@ from server.requests import TaskRequest
 from server.views import task_response
 
 router = APIRouter(prefix="/v1/tasks")
+SEARCH_CAP = 10_000  # the newest matches a search pages through
 SCAN_CHUNK = 500  # tasks read at a time when a filter the store lacks must look at each
 
 
@@ -61,6 +62,7 @@ async def _matching(
 
 @router.get("")
 async def list_tasks(
+    response: Response,
     engine: Annotated[Engine, Depends(engine_of)],
     caller: Annotated[Caller, Depends(requires("tasks:list"))],
     page: Annotated[int, Query(ge=1, le=2**31 - 1)] = 1,  # the document: int32
@@ -69,6 +71,7 @@ async def list_tasks(
     status: str | None = None,
     initiator: str | None = None,
     source_system: str | None = None,
+    search: Annotated[str | None, Query(max_length=1000)] = None,  # ours: engine.search_query
 ) -> dict[str, Any]:
     if status is not None and status not in set(TaskState):
         raise ApiProblem(
@@ -76,7 +79,16 @@ async def list_tasks(
         )
     wanted = {k: v for k, v in (("initiator", initiator), ("source_system", source_system)) if v}
     start = (page - 1) * per_page
-    if namespace or wanted:
+    if search is not None:
+        if namespace or status or wanted:
+            raise ApiProblem(400, "search takes no other filter; write state:NAME in it")
+        try:
+            found = await engine.search_tasks(search, min(start + per_page, SEARCH_CAP))
+        except EngineError as exc:
+            raise ApiProblem(400, str(exc)) from None
+        total, rows = found["total"], found["tasks"][start : start + per_page]
+        response.headers["X-Tasker-Search"] = "applied"  # a server without search has none
+    elif namespace or wanted:
         matching = await _matching(engine, namespace, status, wanted)
         total, rows = len(matching), matching[start : start + per_page]
     else:

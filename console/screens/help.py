@@ -16,7 +16,7 @@ from console.formatting import STEP_STATE_LOOK, TASK_STATE_LOOK
 from console.widgets.step_detail import SCROLL_BINDINGS
 
 KEYS = (
-    ("/", "filter tasks by text; state:NAME or a bare state word (blocked, waiting) by state"),
+    ("/", "search: words in context values, errors, ids, names; code: step: state: ctx.KEY:"),
     ("enter", "in the filter: keep it; on a task: its steps; on a step: its detail"),
     ("tab / shift+tab", "next / previous pane (tasks, steps, graph, step)"),
     ("j / k, ↓ / ↑", "next / previous row in every list; scroll the step pane and this help"),
@@ -27,14 +27,18 @@ KEYS = (
     ("R", "retry every failed step of the task"),
     ("m", "resolve the selected step manually"),
     ("c", "complete the selected step with results (JSON editor)"),
-    ("x", "cancel the task"),
-    ("g", "give up on a task blocked by failures"),
+    ("x / g", "cancel the task / give up on a task blocked by failures"),
     ("E", "edit the context (diff shown), retry the failed steps"),
     ("F", "failures: failed steps grouped by template, step and error code"),
     ("F: enter", "a group's tasks; on a task: open it in the main screen"),
     ("F: space", "mark / unmark the group or task under the cursor"),
     ("F: R / g / m", "retry / give up / resolve all marked: preview, then one reason"),
     ("F: h", "show / hide handled failures (resolved, retried, given up)"),
+    (
+        "G",
+        "grid: the template's newest tasks × their steps, failures counted per step"
+        " (t / T: next / previous template; enter: open the task)",
+    ),
     ("v", "reveal / mask sensitive context values"),
     ("space", "pause / resume the embedded worker"),
     ("s", "sort the task list by the next column"),

@@ -26,12 +26,13 @@ from console.screens.action_rules import attempt_outcome
 from console.screens.cursors import apply_cursor_blink
 from console.screens.main_actions import OperatorActions, one_line
 from console.screens.main_navigation import NAVIGATION_BINDINGS, Navigation
+from console.screens.task_search import TaskSearch
 from console.step_order import first_step_needing_attention, steps_in_order
 from console.widgets.dag_view import DagView
 from console.widgets.header import ConsoleHeader
 from console.widgets.step_detail import StepDetail, published_events, step_detail_renderable
 from console.widgets.steps_table import StepsTable
-from console.widgets.task_table import TaskTable, matches
+from console.widgets.task_table import TaskTable
 from engine.literal import literal
 
 LIST_LIMIT = 10_000  # the newest tasks loaded at start; tasks created later join the list
@@ -39,11 +40,11 @@ FIRST_PAGE = 100  # read first, so the first screen does not wait for the whole 
 FIRST_PAGE_ONLY = -1  # the cursor of that first page: the feed starts after the whole list
 
 
-class MainScreen(OperatorActions, Navigation, Screen[None]):
+class MainScreen(OperatorActions, Navigation, TaskSearch, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "app.help", "Help"),  # first: the footer never loses them
         Binding("q", "app.quit", "Quit"),
-        Binding("slash", "filter", "Filter"),
+        Binding("slash", "filter", "Search"),
         Binding("n", "new_task", "New"),
         Binding("r", "retry_step", "Retry"),
         Binding("R", "retry_all", "Retry all"),
@@ -53,6 +54,7 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
         Binding("g", "give_up", "Give up"),
         Binding("E", "edit_context", "Edit ctx"),
         Binding("F", "app.failures", "Failures"),
+        Binding("G", "grid", "Grid"),
         Binding("v", "toggle_reveal", "Reveal"),
         Binding("space", "toggle_worker", "Pause/Resume"),
         Binding("s", "sort", "Sort", show=False),
@@ -80,7 +82,8 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
     def compose(self) -> ComposeResult:
         yield ConsoleHeader(id="header")
         yield Input(
-            placeholder="filter: words, a state (blocked), state:NAME   (enter: keep, esc: clear)",
+            placeholder="search: words, code:CODE step:NAME state:NAME ctx.KEY:VALUE"
+            "   (enter: keep, esc: clear)",
             id="filter",
         )
         yield TaskTable(id="tasks")
@@ -146,6 +149,7 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
         table = self.query_one(TaskTable)
         table.show(message.rows, self.console_app.now_ms(), message.complete)
         self.loaded_once = True
+        self.query_one(ConsoleHeader).throughput.observe(message.rows, self.console_app.now_ms())
         self.show_header(message.counts)
         self.show_list_title()
         if self.pending_select and table.has_row(self.pending_select):
@@ -157,6 +161,8 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
             self.follow_selection(selected)  # the shown task left the (filtered) list
         elif message.complete or selected in message.changed or shown is None:
             self.load_task(selected)
+        if message.changed or message.complete:
+            self.search_again()
 
     def show_list_title(self) -> None:
         """``tasks 12``, ``tasks 3 of 12 match "state:blocked"``, or how many are loaded."""
@@ -170,13 +176,9 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
         if table.query_text:
             title += f" · {table.match_count:,} match “{table.query_text}”"
             kept = table.kept
-            if (
-                kept
-                and table.has_row(kept)
-                and not matches(table.rows_by_uuid[kept], table.query_text)
-            ):
+            if kept and table.has_row(kept) and not table.row_matches(kept):
                 title += " · +1 acted on"
-        table.border_title = literal(title)  # the typed filter is text, never markup
+        table.border_title = literal(self.search_title(title))  # typed text, never markup
 
     def show_header(self, counts: dict[str, int]) -> None:
         self.last_counts = counts
@@ -186,6 +188,7 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
             counts,
             self.reveal,
             loading=not self.loaded_once,
+            now_ms=self.console_app.now_ms(),
         )
 
     @work(exclusive=True, group="task")
@@ -287,6 +290,7 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
     def tick(self) -> None:
         self.query_one(StepsTable).tick(self.console_app.now_ms())
         self.query_one(TaskTable).refresh_ages(self.console_app.now_ms())
+        self.query_one(ConsoleHeader).tick(self.console_app.now_ms())
 
     # selection and navigation --------------------------------------------------------------
     @on(DataTable.RowHighlighted, "#tasks")
@@ -340,10 +344,7 @@ class MainScreen(OperatorActions, Navigation, Screen[None]):
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
-        table = self.query_one(TaskTable)
-        table.set_query(event.value, self.console_app.now_ms())
-        self.show_list_title()
-        self.follow_selection(table.selected_uuid)
+        self.search_typed(event.value)
 
     @on(Input.Submitted, "#filter")
     def filter_submitted(self) -> None:

@@ -10,6 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Input
 
+from console.screens.grid import GridScreen
+
 if TYPE_CHECKING:
     from textual.screen import Screen
 
@@ -38,6 +40,12 @@ class Navigation:
 
         def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
         def minimize(self) -> None: ...
+        def keep_selected(self, task_uuid: str) -> None: ...
+        def refresh_tasks(self) -> Any: ...
+
+        pending_select: str | None
+        current_task: dict[str, Any] | None
+
         @property
         def screen(self) -> Screen[Any]: ...
 
@@ -98,6 +106,22 @@ class Navigation:
     def step_opened(self) -> None:
         """enter on a step: its detail (MainScreen routes DataTable.RowSelected here)."""
         self.focus_pane("step-detail")
+
+    # the grid ---------------------------------------------------------------------------------
+    def action_grid(self) -> None:
+        """G: the newest tasks of the selected task's template × their steps."""
+        self.screen.app.push_screen(GridScreen(self.current_task), self.open_from_grid)
+
+    def open_from_grid(self, task_uuid: str | None) -> None:
+        """The task chosen in the grid, selected (listed even outside the filter) with its
+        steps focused; one not loaded yet is selected when the list next reads it."""
+        if task_uuid is None:
+            return
+        self.keep_selected(task_uuid)
+        if not self.query_one("#tasks").has_row(task_uuid):
+            self.pending_select = task_uuid
+            self.refresh_tasks()
+        self.focus_pane("steps")
 
     # the filter ---------------------------------------------------------------------------------
     def action_filter(self) -> None:

@@ -90,6 +90,8 @@ class TaskTable(DataTable[Any]):
         self._shown: dict[str, tuple[Any, ...]] = {}  # rows in the table, by task uuid
         self._waiting: dict[str, None] = {}  # matching rows still to add, in display order
         self.query_text = ""
+        self.hits: dict[str, str] | None = None  # a search's matches: task uuid -> what matched
+        self.hit_total = 0  # how many tasks the search matched in all (more than it listed)
         self.kept: str | None = None  # the acted-on task: listed even when it left the filter
         self.sort_column = "age"
         self.sort_reverse = False
@@ -111,9 +113,13 @@ class TaskTable(DataTable[Any]):
         progress = Text(progress_text(row["completed_steps"], row["total_steps"]))
         if failed:
             progress.append(f" ✗{failed}", style="red")
+        label = literal(task_label(row), limit=LABEL_WIDTH)
+        matched = self.hits.get(row["task_uuid"]) if self.hits else None
+        if matched:  # which field the search found: "ctx.customer_email", "code", "error"
+            label = Text.assemble(label, (f" · {literal(matched, limit=40)}", "italic cyan"))
         return (
             key,
-            literal(task_label(row), limit=LABEL_WIDTH),
+            label,
             task_state_text(row["status"]),
             progress,
             age_text(row["created_at"], now_ms),
@@ -133,11 +139,33 @@ class TaskTable(DataTable[Any]):
         self._place(rows, now_ms)
 
     def set_query(self, query: str, now_ms: int) -> None:
+        """Filter the loaded rows by ``query`` (names, ids, states), until a search's hits."""
         self.query_text = query.strip()
+        self.hits = None
         self.kept = None  # a new filter: the operator chose what to see
+        self._refilter(now_ms)
+
+    def show_hits(self, query: str, rows: list[dict[str, Any]], total: int, now_ms: int) -> None:
+        """List a search's matching tasks (rows with ``matched``), found in the database."""
+        if query.strip() != self.query_text:
+            return  # the operator typed on: a later search is coming
+        for row in rows:
+            self.rows_by_uuid[row["task_uuid"]] = row
+        self.hits = {row["task_uuid"]: str(row.get("matched") or "") for row in rows}
+        self.hit_total = total
+        self._refilter(now_ms)  # rows shown already get what matched in their label
+
+    def _refilter(self, now_ms: int) -> None:
         for uuid in [u for u in (*self._shown, *self._waiting) if not self._wanted(u)]:
             self._drop(uuid)
         self._place(self.rows_by_uuid.values(), now_ms)
+
+    def row_matches(self, uuid: str) -> bool:
+        """Whether the task matches the filter: in the search's hits, or by its row."""
+        if self.hits is not None:
+            return uuid in self.hits
+        row = self.rows_by_uuid.get(uuid)
+        return row is not None and matches(row, self.query_text)
 
     def has_row(self, uuid: str) -> bool:
         """True when the task is in the table now (not filtered out, not still to be added)."""
@@ -157,14 +185,16 @@ class TaskTable(DataTable[Any]):
 
     @property
     def match_count(self) -> int:
-        """How many loaded tasks match the filter (rows still being added included)."""
+        """How many tasks match: all a search found in the database, or the loaded tasks the
+        filter matches (rows still being added included)."""
         if not self.query_text:
             return len(self.rows_by_uuid)
+        if self.hits is not None:
+            return self.hit_total
         return sum(1 for row in self.rows_by_uuid.values() if matches(row, self.query_text))
 
     def _wanted(self, uuid: str) -> bool:
-        row = self.rows_by_uuid.get(uuid)
-        return row is not None and (uuid == self.kept or matches(row, self.query_text))
+        return uuid in self.rows_by_uuid and (uuid == self.kept or self.row_matches(uuid))
 
     def _drop(self, uuid: str) -> None:
         self._waiting.pop(uuid, None)

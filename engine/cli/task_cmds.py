@@ -13,7 +13,7 @@ from typing import Any
 from engine import json_limits, retry
 from engine.api import Engine, open_engine
 from engine.attempt_history import Attempt, attempt_history
-from engine.cli import impact_cmds, numbers, output
+from engine.cli import impact_cmds, numbers, output, task_lists
 from engine.cli.errors import UsageError
 from engine.ids import short_id
 from engine.masking import masked, secret_values
@@ -45,6 +45,12 @@ def register(groups: argparse._SubParsersAction[Any]) -> None:
         type=numbers.whole("--limit", 1, numbers.MAX_LIST_LIMIT),
         default=20,
         help=f"at most this many tasks, 1 to {numbers.MAX_LIST_LIMIT} (default 20)",
+    )
+    p.add_argument(
+        "--search",
+        metavar="QUERY",
+        help="tasks matching QUERY: words found in a context value, an error code or message,"
+        " the id, name or state; code:CODE, step:NAME, state:STATE, ctx.KEY:VALUE",
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=list_tasks)
@@ -190,25 +196,14 @@ async def list_tasks(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--status {args.status!r} is not a task status; use one of: " + ", ".join(TaskState)
         )
+    if args.search is not None:
+        return await task_lists.search_tasks(args, _engine)
     async with _engine(args) as engine:
         tasks = masked(await engine.list_tasks(args.namespace, args.status, args.limit))
     if args.json:
         output.print_json(tasks)
         return 0
-    output.table(
-        ["UUID", "TEMPLATE", "STATUS", "STEPS", "CREATED", "INITIATOR"],
-        [
-            (
-                short_id(t["task_uuid"]),
-                f"{t['namespace']}/{t['name']}@{t['version']}",
-                output.styled(t["status"]),
-                f"{t['completed_steps']}/{t['total_steps']}",
-                output.clock_text(t["created_at"]),
-                t["initiator"],
-            )
-            for t in tasks
-        ],
-    )
+    task_lists.task_table(tasks)
     return 0
 
 

@@ -25,6 +25,7 @@ TABLES = (
     "tasks",
     "task_contexts",
     "steps",
+    "search_terms",
     "step_edges",
     "task_transitions",
     "step_transitions",
@@ -36,6 +37,7 @@ ORDER = {
     "tasks": "task_uuid",
     "task_contexts": "task_uuid",
     "steps": "step_uuid",
+    "search_terms": "id",
     "step_edges": "from_step, to_step",
     "task_transitions": "id",
     "step_transitions": "id",
@@ -173,7 +175,8 @@ class PostgresSide:
 
     def finish(self) -> None:
         """Move the id and change-feed sequences past the copied rows, then commit."""
-        for table in ("task_transitions", "step_transitions", "domain_event_deliveries"):
+        serial = ("task_transitions", "step_transitions", "domain_event_deliveries", "search_terms")
+        for table in serial:
             self.conn.execute(
                 sql.SQL(
                     "SELECT setval(pg_get_serial_sequence({name}, 'id'),"

@@ -13,6 +13,7 @@ from engine.lifecycle import Decision
 
 if TYPE_CHECKING:
     from engine.events.routing import RoutedEvent
+    from engine.search_query import SearchQuery
 from engine.states import TaskState
 
 
@@ -242,6 +243,16 @@ class Store(Protocol):
         """The ``list_tasks`` rows of these tasks (unknown uuids are left out), in no order."""
         ...
 
+    async def search_tasks(self, query: SearchQuery, limit: int) -> dict[str, Any]:
+        """The tasks matching ``query`` (``engine.search_query``), read through the search
+        index: ``{"total": how many match, "tasks": the newest ``limit`` as ``list_tasks``
+        rows, each with ``matched`` (the fields that matched, as "code, ctx.email"), "note":
+        None, or one line on how the search had to work (no full-text index)}``. The index
+        holds what an operator may see: no value under a secret-naming key, masked secrets
+        and card numbers; it follows every write of a context or a step's error in the same
+        transaction."""
+        ...
+
     async def step_audit(self, task_uuid: str, step_name: str) -> list[dict[str, Any]]: ...
     async def task_audit(self, task_uuid: str) -> list[dict[str, Any]]: ...
     async def task_counts(self) -> dict[str, int]: ...
@@ -250,6 +261,12 @@ class Store(Protocol):
         waiting for its retry, or running it) in a task still open; one row per step
         (``engine.store.failure_rows.failed_step_row``). With ``include_handled`` every step
         that ever failed, its latest failure's error, whatever it and its task are now."""
+        ...
+
+    async def task_grid(self, namespace: str, name: str, limit: int) -> list[dict[str, Any]]:
+        """The newest ``limit`` tasks named ``namespace/name`` (any version), newest first,
+        each ``{task_uuid, status, created_at, steps}`` with its steps in position order as
+        ``{name, template_step, current_state, attempts, error_code, error_type}``; one read."""
         ...
 
     async def next_ready_at(self) -> int | None: ...

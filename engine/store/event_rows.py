@@ -138,6 +138,29 @@ def event_view(row: Any, deliveries: list[Any]) -> dict[str, Any]:
     return view
 
 
+def event_views(rows: list[Any], deliveries: list[Any]) -> list[dict[str, Any]]:
+    """``event_view`` of each event row, given the deliveries of them all (in ``id`` order)."""
+    of_event: dict[str, list[Any]] = {row["event_id"]: [] for row in rows}
+    for delivery in deliveries:
+        of_event[delivery["event_id"]].append(delivery)
+    return [event_view(row, of_event[row["event_id"]]) for row in rows]
+
+
+def retried(rows: list[Any]) -> list[str]:
+    """The claimed events taken before: a retry calls only the subscribers not yet served."""
+    return [row["event_id"] for row in rows if row["attempts"] > 1]
+
+
+def claimed_events(rows: list[Any], delivered: list[Any]) -> list[ClaimedEvent]:
+    """The claimed event rows, oldest first, each with the subscribers already delivered to
+    (``delivered``: rows of event_id and subscriber)."""
+    taken: dict[str, set[str]] = {}
+    for d in delivered:
+        taken.setdefault(d["event_id"], set()).add(d["subscriber"])
+    ordered = sorted(rows, key=lambda row: row["published_at"])
+    return [claimed_event(row, frozenset(taken.get(row["event_id"], ()))) for row in ordered]
+
+
 def stats(by_publisher: list[Any], by_deliverer: list[Any]) -> dict[str, Any]:
     """``tasker events stats``: per worker and in total, routed/durable/fast (by the worker
     whose step published), delivered/failed (by the worker that settled), pending."""

@@ -131,6 +131,20 @@ class Move:
     metadata: dict[str, Any] | None = None
 
 
+def task_completed_at(to_state: TaskState, now: int) -> int | None:
+    """A task moving to ``to_state`` is stamped completed at ``now`` when it finished well
+    (complete, or resolved by hand); None leaves its ``completed_at`` as it is."""
+    return now if to_state in (TaskState.COMPLETE, TaskState.RESOLVED_MANUALLY) else None
+
+
+def had_error(row: Row) -> bool:
+    """Whether a step row read before a move carried an error (True when it was not read)."""
+    try:
+        return row["error"] is not None
+    except (KeyError, IndexError):
+        return True
+
+
 def claim_columns(row: Row, worker_id: str, now: int, lease_ms: int) -> dict[str, Any]:
     """A claim counts an attempt, takes the lease and takes the step off the ready list."""
     return {

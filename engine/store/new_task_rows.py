@@ -1,6 +1,7 @@
-"""The rows a task's creation writes, whatever the database: the task row's values, its first
-audit row, and the dependency edges between its steps. Pure; each backend puts them in its own
-SQL (placeholders, change numbering, statements batched its own way)."""
+"""The rows a task's creation writes, whatever the database: its template's row, the task row's
+values, its context, its first audit row, and the dependency edges between its steps; with the
+statements that are the same on both backends (``?`` placeholders). The task and step inserts
+are each backend's own (change numbering, statements batched its own way)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,35 @@ from engine.store.base import TaskPlan
 def created_by(plan: TaskPlan) -> str:
     """Who the creation's audit rows name."""
     return plan.initiator or "tasker"
+
+
+TEMPLATE_INSERT = (  # the template a task runs, stored once: later tasks of it insert nothing
+    "INSERT INTO templates (template_id, namespace, name, version, definition, source_path,"
+    " first_used_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (template_id) DO NOTHING"
+)
+CONTEXT_INSERT = "INSERT INTO task_contexts (task_uuid, context) VALUES (?,?)"
+CREATED_TRANSITION_INSERT = (
+    'INSERT INTO task_transitions (task_uuid, from_state, to_state, at, "by", reason)'
+    " VALUES (?,?,?,?,?,?)"
+)
+
+
+def template_row(plan: TaskPlan, now: int) -> tuple[Any, ...]:
+    """The values of ``TEMPLATE_INSERT``."""
+    return (
+        plan.template_id,
+        plan.namespace,
+        plan.name,
+        plan.version,
+        plan.template_definition,
+        plan.source_path,
+        now,
+    )
+
+
+def context_row(plan: TaskPlan) -> tuple[str, str]:
+    """The values of ``CONTEXT_INSERT``."""
+    return plan.task_uuid, plan.context_json
 
 
 def task_row(plan: TaskPlan, now: int) -> tuple[Any, ...]:
@@ -38,8 +68,7 @@ def task_row(plan: TaskPlan, now: int) -> tuple[Any, ...]:
 
 
 def created_transition(plan: TaskPlan, now: int) -> tuple[Any, ...]:
-    """The values of the task's first ``task_transitions`` row (task_uuid, from_state,
-    to_state, at, by, reason)."""
+    """The values of ``CREATED_TRANSITION_INSERT``: the task's first ``task_transitions`` row."""
     return (
         plan.task_uuid,
         None,

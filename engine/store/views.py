@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from engine import retry
 from engine.ids import short_id
 from engine.states import SATISFIES_DEPENDENCIES, StepState
+from engine.store.base import AmbiguousPrefix, TaskNotFound
 from engine.store.moves import dependencies
 
 Row = Mapping[str, Any]
@@ -26,6 +27,33 @@ _LIST_NAMES = tuple(name.strip() for name in TASK_LIST_COLUMNS.split(","))
 
 def loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
+
+
+def uuid_text(text: str) -> str:
+    """What to look a task up by: ``text`` trimmed and lower-cased; TaskNotFound when it cannot
+    be the start or end of a uuid."""
+    wanted = text.strip().lower()
+    if not wanted or any(c not in "0123456789abcdef-" for c in wanted):
+        raise TaskNotFound(
+            f"'{text}' is not a task uuid, nor its first or last characters (hex digits and -)"
+        )
+    return wanted
+
+
+def no_task(task_uuid: str) -> TaskNotFound:
+    return TaskNotFound(f"no task {task_uuid}; list tasks with 'tasker task list'")
+
+
+def the_one(text: str, found: Iterable[str]) -> str:
+    """The one uuid ``text`` matched; TaskNotFound or AmbiguousPrefix when it is not one."""
+    matches = sorted(set(found))
+    if not matches:
+        raise TaskNotFound(
+            f"no task matches '{text}' (start or end of a uuid); list tasks with 'tasker task list'"
+        )
+    if len(matches) > 1:
+        raise AmbiguousPrefix(ambiguity(text, matches))
+    return matches[0]
 
 
 def ambiguity(text: str, found: list[str]) -> str:

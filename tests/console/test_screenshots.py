@@ -26,6 +26,10 @@ def test_make_screenshots_writes_every_screen(tmp_path: Path, capsys) -> None:
     assert "3 outstanding in 3 groups" in failures and "PAYMENT_DECLINED" in failures
     assert "RATE_LIMITED" in failures and "Retry marked" in failures
     assert "tok_test_declined" not in failures, "sample messages stay masked"
+    assert "complete at attempt 2/2 (2 attempts in all)" in written["attempt-history"]
+    assert "RETRYABLE GATEWAY_ERROR" in written["attempt-history"]
+    assert "grid · ecommerce/order_processing " in written["grid"]
+    assert "✗2/6" in written["grid"], "process_payment failed in 2 of the 6 checkouts"
     small = written["small-terminal"]
     assert "Help" in small and "Quit" in small, "the footer keeps ? Help and q Quit"
     assert "─ steps ─" in small and " graph " in small and " tasks " not in small

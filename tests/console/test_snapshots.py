@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from console.screens.grid import GridScreen
 from console.screens.main import MainScreen
 from console.showcase import Showcase, build_showcase
 from console.widgets.impact_preview import ImpactPreview
@@ -70,6 +71,19 @@ class TestTaskList:
         app = ShowcaseConsole(showcase)
         run = opened(None, "slash", *"state:blocked", "enter")
         assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+    def test_searched_by_error_code(self, snap_compare, showcase: Showcase):
+        """The operator types /code:PAYMENT_DECLINED: each row says it matched by code."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await loaded(pilot)
+            await pilot.press("slash", *"code:PAYMENT_DECLINED", "enter")
+            table = pilot.app.screen_stack[0].query_one(TaskTable)
+            await until(pilot, lambda: table.hits is not None and table.row_count == 2, "hits")
+            await settled(pilot)
+
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
 class TestTaskDetail:
@@ -200,3 +214,29 @@ class TestSmallAndLargeTerminals:
         app = ShowcaseConsole(showcase)
         run = opened("pipeline", "enter", "z")
         assert snap_compare(app, terminal_size=LARGE, run_before=run)
+
+
+def grid_opened(*keys: str):
+    """On the declined checkout, G, then wait for the grid's rows and press ``keys``."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await opened("declined", "G")(pilot)
+        grid = pilot.app.screen
+        assert isinstance(grid, GridScreen)
+        await until(pilot, lambda: grid.grid is not None, "the grid's rows")
+        await pilot.press(*keys)
+        await pilot.pause()
+
+    return run_before
+
+
+class TestGrid:
+    def test_the_checkouts_grid(self, snap_compare, showcase: Showcase):
+        """G on a checkout: its template's newest tasks × steps, failures counted per step."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SIZE, run_before=grid_opened())
+
+    def test_small_grid_then_up_from_the_newest_failure(self, snap_compare, showcase: Showcase):
+        """80x24, G: the cursor starts on the newest failure; up: a payment complete at attempt 2."""
+        app = ShowcaseConsole(showcase)
+        assert snap_compare(app, terminal_size=SMALL, run_before=grid_opened("up"))

@@ -147,6 +147,9 @@ BAD_INPUT = [
     ),
     (("task", "create", "nope", "--namespace", "testing"), "nope"),
     (("task", "list", "--limit", "0"), "--limit must be at least 1"),
+    (("task", "list", "--search", "colour:red"), "--search: unknown field 'colour:'"),
+    (("task", "list", "--search", " "), "--search needs a query"),
+    (("task", "list", "--search", "x", "--status", "error"), "--search takes no --namespace"),
     (("task", "frobnicate"), "invalid choice"),
     (("worker", "--concurrency", "0"), "--concurrency must be at least 1"),
     (
@@ -187,3 +190,24 @@ def test_a_file_that_is_not_sqlite(capsys: pytest.CaptureFixture[str], tmp_path:
     code, _, err = run(capsys, bogus, "task", "list")
     assert code == 2 and "is not a tasker database" in err
     assert digest(bogus) == before
+
+
+def test_task_list_search_finds_an_order_by_its_customer(
+    capsys: pytest.CaptureFixture[str], db: Path
+) -> None:
+    for email in ("ada@example.com", "grace@example.com"):
+        cart = {**CART, "customer_email": email}
+        context = ("--context", json.dumps(cart))
+        run(capsys, db, "task", "create", "ecommerce_order_processing", "--namespace",
+            "ecommerce", *context)  # fmt: skip
+
+    code, out, _ = run(capsys, db, "task", "list", "--search", "ADA@example", "--json")
+    found = json.loads(out)
+    assert code == 0 and found["total"] == 1 and found["note"] is None
+    assert found["tasks"][0]["matched"] == "ctx.customer_email"
+    code, out, _ = run(capsys, db, "task", "list", "--search", "ctx.cart_items.sku:book-1")
+    assert code == 0 and "MATCHED" in out and "2 matching tasks" in out
+    code, out, _ = run(capsys, db, "task", "list", "--search", "tok_visa", "--json")
+    assert json.loads(out)["total"] == 0  # the payment token is a secret: not found
+    code, out, _ = run(capsys, db, "task", "list", "--search", "example.com", "--limit", "1")
+    assert "1 of 2 matching tasks" in out

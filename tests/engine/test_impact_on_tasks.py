@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.api import Engine, EngineError, open_engine
+from engine.api import Engine, open_engine
 from engine.clock import FakeClock
+from engine.context_edit import ContextRejected
 from tests.engine.support import step
 
 DECLINED = {
@@ -102,7 +103,7 @@ async def test_a_bad_context_is_refused_in_one_line_and_nothing_is_written(
 ) -> None:
     uuid = await declined_checkout(shipped)
     before = await shipped.task_audit(uuid)
-    with pytest.raises(EngineError, match=message.replace("$", r"\$")) as refused:
+    with pytest.raises(ContextRejected, match=message.replace("$", r"\$")) as refused:
         await shipped.edit_context(uuid, context, "try", "alice")
     assert "\n" not in str(refused.value)
     assert await shipped.task_audit(uuid) == before
@@ -114,5 +115,5 @@ async def test_a_bad_context_is_refused_in_one_line_and_nothing_is_written(
 async def test_a_finished_task_s_context_cannot_be_edited(shipped: Engine) -> None:
     uuid = await declined_checkout(shipped)
     await shipped.give_up(uuid, "customer left", "alice")
-    with pytest.raises(EngineError, match="is error; only an unfinished task"):
+    with pytest.raises(ContextRejected, match="is error; only an unfinished task"):
         await shipped.edit_context(uuid, {**DECLINED, "payment_token": "tok_x"}, "r", "alice")

@@ -323,6 +323,8 @@ ARGUMENTS = [
         "(5000 characters)",
     ),
     Case("status-unknown", ("task", "list", "--status", "finished"), "is not a task status"),
+    Case("search-unknown-field", ("task", "list", "--search", "colour:red"), "unknown field"),
+    Case("search-unclosed-quote", ("task", "list", "--search", '"card'), "quote is not closed"),
     Case("concurrency-zero", ("worker", "--concurrency", "0"), "--concurrency must be at least 1"),
     Case("lease-zero", ("worker", "--lease-seconds", "0"), "--lease-seconds must be positive"),
     Case("lease-nan", ("worker", "--lease-seconds", "nan"), "a number of seconds from 0.1"),

@@ -31,6 +31,12 @@ HOSTILE = [
 TABLES = [
     "domain_event_deliveries",
     "domain_events",
+    "search_terms",  # the search index, and its FTS5 trigram table's own
+    "search_text",
+    "search_text_config",
+    "search_text_data",
+    "search_text_docsize",
+    "search_text_idx",
     "step_edges",
     "step_transitions",
     "steps",
@@ -113,6 +119,9 @@ def test_hostile_names_and_values_are_stored_as_data(
     for namespace, expected in ((names["namespace"], 1), ("x' OR '1'='1", 0), ("testing", 1)):
         code, out, _ = cli(capsys, *base, "task", "list", "--namespace", namespace, "--json")
         assert code == 0 and len(json.loads(out)) == expected, namespace
+    for query, expected in ((HOSTILE[3][:20], 1), ("\"x' OR '1'='1\"", 0), ('"%%%"', 0)):
+        code, out, _ = cli(capsys, *base, "task", "list", "--search", query, "--json")
+        assert code == 0 and json.loads(out)["total"] == expected, query
     assert [t for (t,) in rows(db, "SELECT name FROM sqlite_master WHERE type = 'table'"
                                    " AND name NOT LIKE 'sqlite_%' ORDER BY name")] == TABLES  # fmt: skip
     assert rows(db, "SELECT COUNT(*) FROM tasks") == [(2,)]
@@ -132,6 +141,7 @@ SQL_FRAGMENTS = {
     "', '.join((':' + c for c in AUDIT_INSERT_COLUMNS))", "' AND '.join(where)", "update",
     "' SKIP LOCKED' if skip_locked else ''", "f', {sets}' if sets else ''", "_TOUCH",
     "sql.EVENT_COLUMNS", "task_filter",
+    "where", "contains",  # the search's conditions: constant fragments, values as parameters
 }  # fmt: skip
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|PRAGMA|CREATE|DROP|ALTER|WHERE|VALUES)\b")
 

@@ -132,3 +132,32 @@ def test_both_backends_answer_every_call_the_console_makes() -> None:
         wanted = list(inspect.signature(getattr(ConsoleData, name)).parameters)
         assert len(inspect.signature(remote).parameters) == len(wanted), name
         assert len(inspect.signature(local).parameters) == len(wanted), name
+
+
+async def test_the_console_over_http_searches_through_the_server(tmp_path: Path) -> None:
+    """/ over HTTP asks the server's search (our ``search`` parameter): a customer's e-mail
+    finds the order; the title says the rows cannot say what matched."""
+    from tests.console.support import key_values, loaded, tasks
+
+    db = tmp_path / "tasker.db"
+    with serving(db, log=tmp_path / "serve.log") as base, httpx.Client(base_url=base) as http:
+        made = {
+            order: http.post("/v1/tasks", json=checkout(order)).json()["task_uuid"]
+            for order in ("wanted", "other")
+        }
+        remote = RemoteEngine(base)
+        await remote.open()
+        app = console(remote)
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await loaded(pilot)
+                await pilot.press("slash", *"wanted@example.com")
+                await until(
+                    pilot,
+                    lambda: key_values(r.key for r in tasks(app).ordered_rows) == [made["wanted"]],
+                    "the order found by e-mail",
+                )
+                title = str(tasks(app).border_title)
+                assert "1 match" in title and "over HTTP the rows do not say" in title
+        finally:
+            await remote.close()

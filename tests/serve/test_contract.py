@@ -280,3 +280,22 @@ def test_analytics_come_from_the_tasks_rows(served: Served) -> None:
     bad = served.http.get(f"{path}?hours=-1")
     assert bad.status_code == 400
     check_component(bad.json(), "ApiError")
+
+
+def test_the_list_searches_with_our_search_parameter(served: Served) -> None:
+    """``search`` (our extension): the engine's search language over the list; the response
+    says it searched (X-Tasker-Search) so a console can tell a server that ignores it."""
+    made = create(served, checkout("find-me-7f3", token="tok_ok"))
+    create(served, checkout("other-7f3", token="tok_ok"))
+    answer = served.http.get("/v1/tasks?search=find-me-7f3@example")
+    found = check(answer, "GET", "/v1/tasks")
+    assert answer.headers["X-Tasker-Search"] == "applied"
+    assert [t["task_uuid"] for t in found["tasks"]] == [made["task_uuid"]]
+    assert found["pagination"]["total_count"] == 1
+    both = check(served.http.get("/v1/tasks?search=ctx.items.sku:7f3"), "GET", "/v1/tasks")
+    assert both["pagination"]["total_count"] == 2
+    assert "X-Tasker-Search" not in served.http.get("/v1/tasks").headers
+    for bad in ("search=colour:red", "search=x&status=pending"):
+        answer = served.http.get(f"/v1/tasks?{bad}")
+        assert answer.status_code == 400, bad
+        assert check(answer, "GET", "/v1/tasks")["BadRequest"]["message"]

@@ -40,6 +40,7 @@ async def test_a_version_3_sqlite_database_keeps_its_contexts(tmp_path: Path) ->
     cx = sqlite3.connect(path, isolation_level=None)
     cx.execute("PRAGMA journal_mode = WAL")
     for migration in schema.MIGRATIONS[:3]:
+        assert isinstance(migration, str)
         cx.executescript(migration)
     cx.execute("PRAGMA user_version = 3")
     cx.execute(INSERT_TEMPLATE.format(",".join("?" * 7)), TEMPLATE)
@@ -60,6 +61,7 @@ async def test_a_version_3_postgresql_schema_keeps_its_contexts(pg_url: str) -> 
         conn.execute("CREATE TABLE tasker_schema (version INTEGER NOT NULL)")
         conn.execute("INSERT INTO tasker_schema (version) VALUES (3)")
         for migration in pg_schema.MIGRATIONS[:3]:
+            assert isinstance(migration, str)
             conn.execute(migration)
         conn.execute(INSERT_TEMPLATE.format(",".join(["%s"] * 7)), TEMPLATE)
         conn.execute(INSERT_V3_TASK.format(",".join(["%s"] * 11)), TASK)

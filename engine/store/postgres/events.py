@@ -1,5 +1,6 @@
-"""The PostgreSQL store's domain-event methods: the SQLite ones' SQL with ``%s`` placeholders
-and ``FOR UPDATE SKIP LOCKED`` claims, so workers on many hosts never take the same event."""
+"""The PostgreSQL store's domain-event writes: the SQLite ones' SQL with ``%s`` placeholders
+and ``FOR UPDATE SKIP LOCKED`` claims, so workers on many hosts never take the same event
+(the reads behind ``tasker events``: ``engine.store.shared_reads``)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from engine.events.delivery import ClaimedEvent, DeliveryReport
 from engine.events.routing import RoutedEvent
 from engine.store import event_rows as sql
+from engine.store.dialect import POSTGRES
 from engine.store.postgres.tx import Tx
 
 R = TypeVar("R")
-
-
-def pg(statement: str) -> str:
-    return statement.replace("?", "%s")
-
-
+pg = POSTGRES.sql
 OUTBOX_INSERT = pg(sql.OUTBOX_INSERT)
 
 
@@ -49,20 +46,6 @@ class EventsMixin:
         if reports:
             await self._write(_record, reports)
 
-    async def next_event_due(self) -> int | None:
-        row = await self._read(_one, sql.NEXT_DUE, ())
-        return None if row is None or row["due"] is None else int(row["due"])
-
-    async def list_events(self, task_uuid: str | None, limit: int) -> list[dict[str, Any]]:
-        return await self._read(_list, task_uuid, limit)
-
-    async def event_stats(self) -> dict[str, Any]:
-        return await self._read(_stats)
-
-
-async def _one(tx: Tx, statement: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
-    return await tx.one(pg(statement), params)
-
 
 async def _any_due(tx: Tx, now: int) -> bool:
     return await tx.one(pg(sql.DUE), (now,)) is not None
@@ -76,17 +59,17 @@ async def _claim(tx: Tx, now: int, worker_id: str, limit: int, lease_ms: int) ->
         f" RETURNING {sql.EVENT_COLUMNS}",
         (now + lease_ms, worker_id, now, limit),
     )
-    retried = [row["event_id"] for row in rows if row["attempts"] > 1]
-    taken: dict[str, set[str]] = {}
-    if retried:
-        for d in await tx.all(
+    retried = sql.retried(rows)
+    delivered = (
+        await tx.all(
             "SELECT event_id, subscriber FROM domain_event_deliveries"
             " WHERE outcome = 'delivered' AND event_id = ANY(%s)",
             (retried,),
-        ):
-            taken.setdefault(d["event_id"], set()).add(d["subscriber"])
-    rows.sort(key=lambda row: row["published_at"])
-    return [sql.claimed_event(row, frozenset(taken.get(row["event_id"], ()))) for row in rows]
+        )
+        if retried
+        else []
+    )
+    return sql.claimed_events(rows, delivered)
 
 
 async def _settle(tx: Tx, reports: list[DeliveryReport]) -> None:
@@ -103,24 +86,3 @@ async def _record(tx: Tx, reports: list[DeliveryReport]) -> None:
         deliveries = [d for r in reports for d in sql.delivery_rows(r)]
         if deliveries:
             await cur.executemany(pg(sql.DELIVERY_INSERT), deliveries)
-
-
-async def _list(tx: Tx, task_uuid: str | None, limit: int) -> list[dict[str, Any]]:
-    task_filter, params = ("WHERE task_uuid = %s", [task_uuid]) if task_uuid else ("", [])
-    rows = await tx.all(
-        f"SELECT {sql.EVENT_COLUMNS} FROM domain_events {task_filter}"
-        " ORDER BY published_at DESC, event_id LIMIT %s",
-        [*params, limit],
-    )
-    deliveries: dict[str, list[Any]] = {row["event_id"]: [] for row in rows}
-    if rows:
-        for d in await tx.all(
-            "SELECT * FROM domain_event_deliveries WHERE event_id = ANY(%s) ORDER BY id",
-            (list(deliveries),),
-        ):
-            deliveries[d["event_id"]].append(d)
-    return [sql.event_view(row, deliveries[row["event_id"]]) for row in rows]
-
-
-async def _stats(tx: Tx) -> dict[str, Any]:
-    return sql.stats(await tx.all(sql.STATS_BY_PUBLISHER), await tx.all(sql.STATS_BY_DELIVERER))

@@ -21,11 +21,13 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from engine.store.base import AttemptResult, ClaimedStep, Finished, StoreError, TaskPlan
+from engine.store.operator_actions import StepAction
 from engine.store.postgres import attempts as postgres_attempts
 from engine.store.postgres import context as postgres_context
 from engine.store.postgres import dynamic as postgres_dynamic
 from engine.store.postgres import events as postgres_events
 from engine.store.postgres import failures as postgres_failures
+from engine.store.postgres import grid as postgres_grid
 from engine.store.postgres import reads as postgres_reads
 from engine.store.postgres import schema as postgres_schema
 from engine.store.postgres import writes as postgres_writes
@@ -63,7 +65,10 @@ def friendly(label: str, exc: psycopg.Error) -> StoreError:
 
 
 class PostgresStore(
-    postgres_reads.ReadMixin, postgres_events.EventsMixin, postgres_failures.FailuresMixin
+    postgres_reads.ReadMixin,
+    postgres_events.EventsMixin,
+    postgres_failures.FailuresMixin,
+    postgres_grid.GridMixin,
 ):
     """The store for one database shared by many hosts."""
 
@@ -216,9 +221,8 @@ class PostgresStore(
         reason: str,
         results: dict[str, Any] | None = None,
     ) -> None:
-        await self._write(
-            postgres_writes.step_action, task_uuid, step_name, action, now_ms, by, reason, results
-        )
+        act = StepAction(task_uuid, step_name, action, now_ms, by, reason, results)
+        await self._write(postgres_writes.step_action, act)
 
     async def task_action(
         self, task_uuid: str, action: str, now_ms: int, by: str, reason: str

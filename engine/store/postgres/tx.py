@@ -15,7 +15,8 @@ from psycopg import AsyncConnection
 
 from engine import readiness
 from engine.states import TaskState, check_step, check_task
-from engine.store.moves import Move, Row, dumps, step_row, step_state
+from engine.store.moves import Move, Row, dumps, had_error, step_row, step_state, task_completed_at
+from engine.store.postgres.search import index_errors
 
 # The SQL type of each step column a move may set.
 COLUMN_TYPES = {
@@ -125,9 +126,17 @@ async def move_steps(
     params = (json.dumps(records), now_ms, now_ms, by)
     if rows_locked:
         await tx.run(sql, params)
-        return {row["step_uuid"] for row, _ in moving}
-    rows = await tx.all(sql, params)
-    return {r["step_uuid"] for r in rows}
+        moved = {row["step_uuid"] for row, _ in moving}
+    else:
+        moved = {r["step_uuid"] for r in await tx.all(sql, params)}
+    if "error" in names:  # the search index follows the step's error
+        await index_errors(tx, [
+            (row["task_uuid"], row["step_uuid"], row["name"], move.columns["error"])
+            for row, move in moving
+            if row["step_uuid"] in moved
+            and (move.columns["error"] is not None or had_error(row))
+        ])  # fmt: skip
+    return moved
 
 
 async def move_step(
@@ -149,7 +158,7 @@ async def move_task(
 ) -> None:
     """Set a task's state (checked against the table) and write its audit row."""
     check_task(task_uuid, from_state, to_state)
-    done = now_ms if to_state in (TaskState.COMPLETE, TaskState.RESOLVED_MANUALLY) else None
+    done = task_completed_at(to_state, now_ms)
     sets = "".join(f", {name} = %({name})s" for name in columns)
     await tx.run(
         "WITH moved AS (UPDATE tasks SET status = %(to)s,"

@@ -10,19 +10,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from engine.decisions import InvalidOutcome
-from engine.ids import short_id
-from engine.states import TERMINAL_STEP_STATES, TERMINAL_TASK_STATES, IllegalTransition
 from engine.states import StepState as S
 from engine.states import TaskState as T
-from engine.store import moves, new_task_rows
-from engine.store.base import (
-    ClaimedStep,
-    IllegalAction,
-    StepNotFound,
-    TaskNotFound,
-    TaskPlan,
-)
+from engine.store import moves, new_task_rows, views
+from engine.store import operator_actions as actions
+from engine.store.base import ClaimedStep, TaskPlan
+from engine.store.dialect import POSTGRES
+from engine.store.postgres import search
 from engine.store.postgres.attempts import claim_ready
 from engine.store.postgres.dynamic import close_creators
 from engine.store.postgres.tx import (
@@ -34,21 +28,13 @@ from engine.store.postgres.tx import (
     touch_task,
 )
 
+_TEMPLATE_INSERT = POSTGRES.sql(new_task_rows.TEMPLATE_INSERT)
+_CONTEXT_INSERT = POSTGRES.sql(new_task_rows.CONTEXT_INSERT)
+_CREATED_TRANSITION_INSERT = POSTGRES.sql(new_task_rows.CREATED_TRANSITION_INSERT)
+
 
 async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
-    await tx.run(
-        "INSERT INTO templates (template_id, namespace, name, version, definition, source_path,"
-        " first_used_at) VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (template_id) DO NOTHING",
-        (
-            plan.template_id,
-            plan.namespace,
-            plan.name,
-            plan.version,
-            plan.template_definition,
-            plan.source_path,
-            now,
-        ),
-    )
+    await tx.run(_TEMPLATE_INSERT, new_task_rows.template_row(plan, now))
     inserted = await tx.one(
         "INSERT INTO tasks (task_uuid, template_id, namespace, name, version, status,"
         " initiator, source_system, reason, identity_hash, idempotency_key, total_steps,"
@@ -62,16 +48,10 @@ async def create_task(tx: Tx, plan: TaskPlan, now: int) -> tuple[str, bool]:
         )
         assert row is not None  # the conflicting task committed before ON CONFLICT returned
         return row["task_uuid"], False
-    await tx.run(
-        "INSERT INTO task_contexts (task_uuid, context) VALUES (%s,%s)",
-        (plan.task_uuid, plan.context_json),
-    )
+    await tx.run(_CONTEXT_INSERT, new_task_rows.context_row(plan))
+    await search.index_task(tx, plan.task_uuid, plan.context, plan.initiator)
     by = new_task_rows.created_by(plan)
-    await tx.run(
-        'INSERT INTO task_transitions (task_uuid, from_state, to_state, at, "by", reason)'
-        " VALUES (%s,%s,%s,%s,%s,%s)",
-        new_task_rows.created_transition(plan, now),
-    )
+    await tx.run(_CREATED_TRANSITION_INSERT, new_task_rows.created_transition(plan, now))
     # The first re-evaluation, worked out from the plan: the steps go in ready as it says.
     first = moves.created_readiness(plan, now)
     steps = [
@@ -184,59 +164,34 @@ async def recover_expired(tx: Tx, now: int, by: str) -> int:
 async def locked_task(tx: Tx, task_uuid: str) -> dict[str, Any]:
     task = await tx.one("SELECT * FROM tasks WHERE task_uuid = %s FOR UPDATE", (task_uuid,))
     if task is None:
-        raise TaskNotFound(f"no task {task_uuid}; list tasks with 'tasker task list'")
+        raise views.no_task(task_uuid)
     return task
 
 
-async def step_action(
-    tx: Tx,
-    task_uuid: str,
-    step_name: str,
-    action: str,
-    now: int,
-    by: str,
-    reason: str,
-    results: dict[str, Any] | None,
-) -> None:
-    task = await locked_task(tx, task_uuid)
-    if T(task["status"]) in TERMINAL_TASK_STATES:
-        raise IllegalAction(
-            f"task {short_id(task_uuid)} is {task['status']}; step actions need an unfinished task"
-        )
+async def step_action(tx: Tx, act: actions.StepAction) -> None:
+    task_uuid = act.task_uuid
+    actions.check_task_open(task_uuid, (await locked_task(tx, task_uuid))["status"])
     row = await tx.one(
-        "SELECT * FROM steps WHERE task_uuid = %s AND name = %s", (task_uuid, step_name)
+        "SELECT * FROM steps WHERE task_uuid = %s AND name = %s", (task_uuid, act.step_name)
     )
     if row is None:
         names = await tx.all(
             "SELECT name FROM steps WHERE task_uuid = %s ORDER BY position", (task_uuid,)
         )
-        raise StepNotFound(
-            f"task {short_id(task_uuid)} has no step '{step_name}'; "
-            f"its steps: {', '.join(r['name'] for r in names)}"
-        )
-    try:
-        move = moves.step_action_move(row, action, now, by, reason, results)
-        await move_step(tx, row, move, now, by)
-    except IllegalTransition:
-        needs = moves.STEP_ACTIONS[action][1]
-        raise IllegalAction(
-            f"step '{step_name}' of task {short_id(task_uuid)} is {row['state']}; {needs}"
-        ) from None
-    if action in ("resolve", "complete"):  # a decision or batchable step closed by hand
-        try:
-            await close_creators(tx, task_uuid, [(step_name, results)], now, by, strict=True)
-        except InvalidOutcome as exc:
-            raise IllegalAction(str(exc)) from None
-    await reevaluate(tx, task_uuid, now, by, f"{action} {step_name}: {reason}")
+        raise actions.no_step(act, (r["name"] for r in names))
+    await move_step(tx, row, actions.step_move(row, act), act.now, act.by)
+    if act.closes_creator:
+        with actions.outcome_checked():
+            await close_creators(
+                tx, task_uuid, [(act.step_name, act.results)], act.now, act.by, strict=True
+            )
+    await reevaluate(tx, task_uuid, act.now, act.by, act.reevaluation_reason)
 
 
 async def task_action(tx: Tx, task_uuid: str, action: str, now: int, by: str, reason: str) -> None:
-    task = await locked_task(tx, task_uuid)
-    state = T(task["status"])
-    short = short_id(task_uuid)
-    if action == "cancel":
-        if state in TERMINAL_TASK_STATES:
-            raise IllegalAction(f"task {short} is {state}; only unfinished tasks can be cancelled")
+    state = T((await locked_task(tx, task_uuid))["status"])
+    to_state = actions.task_target(task_uuid, state, action)
+    if to_state is T.CANCELLED:
         await tx.run(
             "UPDATE steps SET cancel_requested = 1 WHERE task_uuid = %s AND state = 'in_progress'",
             (task_uuid,),
@@ -244,22 +199,11 @@ async def task_action(tx: Tx, task_uuid: str, action: str, now: int, by: str, re
         steps = await tx.all(
             "SELECT * FROM steps WHERE task_uuid = %s ORDER BY position", (task_uuid,)
         )
-        unfinished = [
-            (row, moves.Move(S.CANCELLED, reason, {"ready_at": None}))
-            for row in steps
-            if row["state"] != S.IN_PROGRESS and S(row["state"]) not in TERMINAL_STEP_STATES
-        ]
-        await move_steps(tx, unfinished, now, by)
-        await move_task(tx, task_uuid, state, T.CANCELLED, now, by, reason)
-    elif action == "give_up":
-        if state is not T.BLOCKED_BY_FAILURES:
-            raise IllegalAction(
-                f"task {short} is {state}; give-up needs a task that is blocked_by_failures"
-            )
-        await move_task(tx, task_uuid, state, T.ERROR, now, by, reason)
-    else:
-        raise ValueError(f"unknown task action {action}")
+        cancel = moves.Move(S.CANCELLED, reason, {"ready_at": None})
+        await move_steps(tx, [(row, cancel) for row in actions.steps_to_cancel(steps)], now, by)
+    await move_task(tx, task_uuid, state, to_state, now, by, reason)
     await tx.run("UPDATE steps SET ready_at = NULL WHERE task_uuid = %s", (task_uuid,))
-    # Cancelling moves failed steps to cancelled: none is left in error to count.
-    cancelled = {"failed_steps": 0} if action == "cancel" else {}
-    await touch_task(tx, task_uuid, updated_at=now, **cancelled)
+    failed = actions.failed_after(action)
+    await touch_task(
+        tx, task_uuid, updated_at=now, **({} if failed is None else {"failed_steps": failed})
+    )

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.store.base import TaskPlan
+from engine.store.sqlite.calls import StoreCalls
 from engine.store.sqlite.writes import _create_task
 
 BULK_CHUNK = 1000  # tasks per transaction: one commit each, and a bounded write lock
 
 
-R = TypeVar("R")
-
-
-class BulkWriteMixin:
-    if TYPE_CHECKING:  # provided by SqliteStore
-
-        async def _write(self, fn: Callable[..., R], *args: Any) -> R: ...
-
+class BulkWriteMixin(StoreCalls):
     async def create_tasks(self, plans: list[TaskPlan], now_ms: int) -> list[tuple[str, bool]]:
         made: list[tuple[str, bool]] = []
         for start in range(0, len(plans), BULK_CHUNK):

@@ -1,27 +1,17 @@
-"""The SQLite store's domain-event methods: claim due durable events, settle deliveries,
-record fast events, and the reads behind ``tasker events``."""
+"""The SQLite store's domain-event writes: claim due durable events, settle deliveries,
+record fast events (the reads behind ``tasker events``: ``engine.store.shared_reads``)."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 from engine.events.delivery import ClaimedEvent, DeliveryReport
 from engine.store import event_rows as sql
+from engine.store.sqlite.calls import StoreCalls
 
-R = TypeVar("R")
 
-
-class EventsMixin:
-    if TYPE_CHECKING:  # provided by SqliteStore
-
-        async def _write(self, fn: Callable[..., R], *args: Any) -> R: ...
-        async def _write_if(
-            self, check: Callable[..., bool], fn: Callable[..., R], *args: Any
-        ) -> R: ...
-        async def _call(self, fn: Callable[..., R], *args: Any) -> R: ...
-
+class EventsMixin(StoreCalls):
     async def claim_events(
         self, worker_id: str, now_ms: int, limit: int, lease_ms: int
     ) -> list[ClaimedEvent]:
@@ -40,22 +30,6 @@ class EventsMixin:
         if reports:
             await self._write(_record, reports)
 
-    async def next_event_due(self) -> int | None:
-        """When the earliest pending durable event is due (or its lease ends); None: none."""
-        row = await self._call(lambda cx: cx.execute(sql.NEXT_DUE).fetchone())
-        return None if row is None else row["due"]
-
-    async def list_events(self, task_uuid: str | None, limit: int) -> list[dict[str, Any]]:
-        return await self._call(_list, task_uuid, limit)
-
-    async def event_stats(self) -> dict[str, Any]:
-        return await self._call(
-            lambda cx: sql.stats(
-                cx.execute(sql.STATS_BY_PUBLISHER).fetchall(),
-                cx.execute(sql.STATS_BY_DELIVERER).fetchall(),
-            )
-        )
-
 
 def _any_due(cx: sqlite3.Connection, now: int, *_: Any) -> bool:
     return cx.execute(sql.DUE, (now,)).fetchone() is not None
@@ -71,18 +45,18 @@ def _claim(
         f" RETURNING {sql.EVENT_COLUMNS}",
         (now + lease_ms, worker_id, now, limit),
     ).fetchall()
-    retried = [row["event_id"] for row in rows if row["attempts"] > 1]
-    taken: dict[str, set[str]] = {}
-    if retried:  # a retry calls only the subscribers that have not taken the event yet
-        marks = ",".join("?" * len(retried))
-        for d in cx.execute(
+    retried = sql.retried(rows)
+    marks = ",".join("?" * len(retried))
+    delivered = (
+        cx.execute(
             "SELECT event_id, subscriber FROM domain_event_deliveries"
             f" WHERE outcome = 'delivered' AND event_id IN ({marks})",
             retried,
-        ):
-            taken.setdefault(d["event_id"], set()).add(d["subscriber"])
-    rows.sort(key=lambda row: row["published_at"])
-    return [sql.claimed_event(row, frozenset(taken.get(row["event_id"], ()))) for row in rows]
+        ).fetchall()
+        if retried
+        else []
+    )
+    return sql.claimed_events(rows, delivered)
 
 
 def _settle(cx: sqlite3.Connection, reports: list[DeliveryReport]) -> None:
@@ -93,23 +67,3 @@ def _settle(cx: sqlite3.Connection, reports: list[DeliveryReport]) -> None:
 def _record(cx: sqlite3.Connection, reports: list[DeliveryReport]) -> None:
     cx.executemany(sql.RECORD_INSERT, [sql.record_row(r) for r in reports])
     cx.executemany(sql.DELIVERY_INSERT, [d for r in reports for d in sql.delivery_rows(r)])
-
-
-def _list(cx: sqlite3.Connection, task_uuid: str | None, limit: int) -> list[dict[str, Any]]:
-    task_filter, params = ("WHERE task_uuid = ?", [task_uuid]) if task_uuid else ("", [])
-    rows = cx.execute(
-        f"SELECT {sql.EVENT_COLUMNS} FROM domain_events {task_filter}"
-        " ORDER BY published_at DESC, event_id LIMIT ?",
-        [*params, limit],
-    ).fetchall()
-    deliveries: dict[str, list[Any]] = {}
-    for row in rows:
-        deliveries[row["event_id"]] = []
-    if rows:
-        marks = ",".join("?" * len(rows))
-        for d in cx.execute(
-            f"SELECT * FROM domain_event_deliveries WHERE event_id IN ({marks}) ORDER BY id",
-            [row["event_id"] for row in rows],
-        ):
-            deliveries[d["event_id"]].append(d)
-    return [sql.event_view(row, deliveries[row["event_id"]]) for row in rows]

@@ -29,6 +29,7 @@ from engine.store.sqlite import bulk as sqlite_bulk
 from engine.store.sqlite import context as sqlite_context
 from engine.store.sqlite import events as sqlite_events
 from engine.store.sqlite import failures as sqlite_failures
+from engine.store.sqlite import grid as sqlite_grid
 from engine.store.sqlite import reads as sqlite_reads
 from engine.store.sqlite import writes as sqlite_writes
 from engine.store.sqlite.checkpoint import SAFETY_NET_PAGES, WalCheckpointer
@@ -134,7 +135,11 @@ def _migrate(cx: sqlite3.Connection, path: str) -> None:
     try:
         version = cx.execute("PRAGMA user_version").fetchone()[0]
         for number in range(version, SCHEMA_VERSION):
-            for statement in _statements(MIGRATIONS[number]):
+            migration = MIGRATIONS[number]
+            if callable(migration):
+                migration(cx)
+                continue
+            for statement in _statements(migration):
                 cx.execute(statement)
         cx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         cx.execute("COMMIT")
@@ -183,6 +188,7 @@ class SqliteStore(
     sqlite_context.ContextEditMixin,
     sqlite_events.EventsMixin,
     sqlite_failures.FailuresMixin,
+    sqlite_grid.GridMixin,
 ):
     """The embedded default store."""
 

@@ -14,6 +14,7 @@ from engine import readiness
 from engine.states import StepState, TaskState, check_step, check_task
 from engine.store import moves
 from engine.store.moves import dumps
+from engine.store.sqlite.search import index_errors
 
 STEP_COLUMNS = (  # what readiness reads of a task's steps, in the order readiness_rows reads
     "steps.step_uuid, steps.task_uuid, steps.name, steps.state, steps.dependencies,"
@@ -42,7 +43,20 @@ def move_step(
     if cx.execute(sql, params).rowcount == 0:
         return False
     cx.execute(_STEP_AUDIT, audit)
+    if _error_changes(step, columns):
+        index_errors(cx, [_error_item(step, columns)])
     return True
+
+
+def _error_changes(step: sqlite3.Row, columns: dict[str, Any]) -> bool:
+    """Whether a move sets or clears the step's error (the search index follows it)."""
+    if "error" not in columns:
+        return False
+    return columns["error"] is not None or moves.had_error(step)
+
+
+def _error_item(step: sqlite3.Row, columns: dict[str, Any]) -> tuple[str, str, str, str | None]:
+    return (step["task_uuid"], step["step_uuid"], step["name"], columns["error"])
 
 
 class Moves:
@@ -55,6 +69,7 @@ class Moves:
         self.by = by
         self._updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         self._audit: list[tuple[Any, ...]] = []
+        self._errors: list[tuple[str, str, str, str | None]] = []
 
     def add(
         self,
@@ -69,6 +84,8 @@ class Moves:
         )
         self._updates.setdefault(tuple(columns), []).append(params)
         self._audit.append(audit)
+        if _error_changes(step, columns):
+            self._errors.append(_error_item(step, columns))
 
     def write(self, cx: sqlite3.Connection) -> None:
         for names, params in self._updates.items():
@@ -76,8 +93,10 @@ class Moves:
             if changed != len(params):  # the rows were read under this write lock
                 raise RuntimeError(f"{len(params) - changed} step(s) changed under the lock")
         cx.executemany(_STEP_AUDIT, self._audit)
+        index_errors(cx, self._errors)
         self._updates.clear()
         self._audit.clear()
+        self._errors.clear()
 
 
 def _checked_move(
@@ -135,7 +154,7 @@ def move_task(
     sets its ``completed`` and ``failed`` step counts (None: unchanged).
     """
     check_task(task_uuid, from_state, to_state)
-    done = now_ms if to_state in (TaskState.COMPLETE, TaskState.RESOLVED_MANUALLY) else None
+    done = moves.task_completed_at(to_state, now_ms)
     if not stamp:
         cx.execute(
             "UPDATE tasks SET status = ?, completed_at = COALESCE(?, completed_at) "

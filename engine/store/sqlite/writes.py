@@ -3,44 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, cast
 
-from engine.decisions import InvalidOutcome
-from engine.ids import short_id
-from engine.states import TERMINAL_STEP_STATES, TERMINAL_TASK_STATES, IllegalTransition
 from engine.states import StepState as S
 from engine.states import TaskState as T
-from engine.store import moves, new_task_rows
-from engine.store.base import (
-    AttemptResult,
-    ClaimedStep,
-    Finished,
-    IllegalAction,
-    StepNotFound,
-    TaskNotFound,
-    TaskPlan,
-)
-from engine.store.sqlite import attempts
+from engine.store import moves, new_task_rows, views
+from engine.store import operator_actions as actions
+from engine.store.base import AttemptResult, ClaimedStep, Finished, TaskPlan
+from engine.store.sqlite import attempts, search
+from engine.store.sqlite.calls import StoreCalls
 from engine.store.sqlite.dynamic import close_creators, save_checkpoint
 from engine.store.sqlite.tx import move_step, move_task, reevaluate, touch_task
 
-R = TypeVar("R")
 
-
-class WriteMixin:
-    if TYPE_CHECKING:  # provided by SqliteStore
-
-        async def _write(self, fn: Callable[..., R], *args: Any) -> R: ...
-        async def _write_if(
-            self, check: Callable[..., bool], fn: Callable[..., R], *args: Any
-        ) -> R: ...
-        async def _call(self, fn: Callable[..., R], *args: Any) -> R: ...
-        async def _write_inline(
-            self, check: Callable[..., bool] | None, fn: Callable[..., R], *args: Any
-        ) -> R: ...
-        def _write_now(self, fn: Callable[..., R], *args: Any) -> R | None: ...
-
+class WriteMixin(StoreCalls):
     async def create_task(self, plan: TaskPlan, now_ms: int) -> tuple[str, bool]:
         return await self._write_inline(None, _create_task, plan, now_ms)
 
@@ -115,7 +91,8 @@ class WriteMixin:
         reason: str,
         results: dict[str, Any] | None = None,
     ) -> None:
-        await self._write(_step_action, task_uuid, step_name, action, now_ms, by, reason, results)
+        act = actions.StepAction(task_uuid, step_name, action, now_ms, by, reason, results)
+        await self._write(_step_action, act)
 
     async def task_action(
         self, task_uuid: str, action: str, now_ms: int, by: str, reason: str
@@ -143,19 +120,7 @@ def _create_and_claim(
 
 
 def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str, bool]:
-    cx.execute(
-        "INSERT OR IGNORE INTO templates (template_id, namespace, name, version, definition,"
-        " source_path, first_used_at) VALUES (?,?,?,?,?,?,?)",
-        (
-            plan.template_id,
-            plan.namespace,
-            plan.name,
-            plan.version,
-            plan.template_definition,
-            plan.source_path,
-            now,
-        ),
-    )
+    cx.execute(new_task_rows.TEMPLATE_INSERT, new_task_rows.template_row(plan, now))
     inserted = cx.execute(
         "INSERT INTO tasks (task_uuid, template_id, namespace, name, version, status,"
         " initiator, source_system, reason, identity_hash, idempotency_key, total_steps,"
@@ -169,16 +134,10 @@ def _create_task(cx: sqlite3.Connection, plan: TaskPlan, now: int) -> tuple[str,
             "SELECT task_uuid FROM tasks WHERE identity_hash = ?", (plan.identity_hash,)
         ).fetchone()
         return row[0], False
-    cx.execute(
-        "INSERT INTO task_contexts (task_uuid, context) VALUES (?,?)",
-        (plan.task_uuid, plan.context_json),
-    )
+    cx.execute(new_task_rows.CONTEXT_INSERT, new_task_rows.context_row(plan))
+    search.index_task(cx, plan.task_uuid, plan.context, plan.initiator)
     by = new_task_rows.created_by(plan)
-    cx.execute(
-        "INSERT INTO task_transitions (task_uuid, from_state, to_state, at, by, reason)"
-        " VALUES (?,?,?,?,?,?)",
-        new_task_rows.created_transition(plan, now),
-    )
+    cx.execute(new_task_rows.CREATED_TRANSITION_INSERT, new_task_rows.created_transition(plan, now))
     # The first re-evaluation, worked out from the plan: the steps go in ready as it says.
     first = moves.created_readiness(plan, now)
     cx.executemany(
@@ -251,80 +210,46 @@ def _recover_expired(cx: sqlite3.Connection, now: int, by: str) -> int:
 def task_row(cx: sqlite3.Connection, task_uuid: str) -> sqlite3.Row:
     task = cx.execute("SELECT * FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()
     if task is None:
-        raise TaskNotFound(f"no task {task_uuid}; list tasks with 'tasker task list'")
+        raise views.no_task(task_uuid)
     return cast(sqlite3.Row, task)
 
 
-def _step_action(
-    cx: sqlite3.Connection,
-    task_uuid: str,
-    step_name: str,
-    action: str,
-    now: int,
-    by: str,
-    reason: str,
-    results: dict[str, Any] | None,
-) -> None:
-    task = task_row(cx, task_uuid)
-    if T(task["status"]) in TERMINAL_TASK_STATES:
-        raise IllegalAction(
-            f"task {short_id(task_uuid)} is {task['status']}; step actions need an unfinished task"
-        )
+def _step_action(cx: sqlite3.Connection, act: actions.StepAction) -> None:
+    task_uuid = act.task_uuid
+    actions.check_task_open(task_uuid, task_row(cx, task_uuid)["status"])
     row = cx.execute(
-        "SELECT * FROM steps WHERE task_uuid = ? AND name = ?", (task_uuid, step_name)
+        "SELECT * FROM steps WHERE task_uuid = ? AND name = ?", (task_uuid, act.step_name)
     ).fetchone()
     if row is None:
-        names = [
-            r[0]
-            for r in cx.execute(
-                "SELECT name FROM steps WHERE task_uuid = ? ORDER BY position", (task_uuid,)
-            )
-        ]
-        raise StepNotFound(
-            f"task {short_id(task_uuid)} has no step '{step_name}'; its steps: {', '.join(names)}"
+        names = cx.execute(
+            "SELECT name FROM steps WHERE task_uuid = ? ORDER BY position", (task_uuid,)
         )
-    try:
-        move = moves.step_action_move(row, action, now, by, reason, results)
-        move_step(cx, row, move.to_state, now, by, reason, metadata=move.metadata, **move.columns)
-    except IllegalTransition:
-        needs = moves.STEP_ACTIONS[action][1]
-        raise IllegalAction(
-            f"step '{step_name}' of task {short_id(task_uuid)} is {row['state']}; {needs}"
-        ) from None
-    if action in ("resolve", "complete"):  # a decision or batchable step closed by hand
-        try:
-            close_creators(cx, task_uuid, [(step_name, results)], now, by, strict=True)
-        except InvalidOutcome as exc:
-            raise IllegalAction(str(exc)) from None
-    reevaluate(cx, task_uuid, now, by, f"{action} {step_name}: {reason}")
+        raise actions.no_step(act, (r[0] for r in names))
+    move = actions.step_move(row, act)
+    move_step(
+        cx, row, move.to_state, act.now, act.by, act.reason, metadata=move.metadata, **move.columns
+    )
+    if act.closes_creator:
+        with actions.outcome_checked():
+            close_creators(
+                cx, task_uuid, [(act.step_name, act.results)], act.now, act.by, strict=True
+            )
+    reevaluate(cx, task_uuid, act.now, act.by, act.reevaluation_reason)
 
 
 def _task_action(
     cx: sqlite3.Connection, task_uuid: str, action: str, now: int, by: str, reason: str
 ) -> None:
-    task = task_row(cx, task_uuid)
-    state = T(task["status"])
-    short = short_id(task_uuid)
-    if action == "cancel":
-        if state in TERMINAL_TASK_STATES:
-            raise IllegalAction(f"task {short} is {state}; only unfinished tasks can be cancelled")
-        for row in cx.execute("SELECT * FROM steps WHERE task_uuid = ?", (task_uuid,)).fetchall():
-            if row["state"] == S.IN_PROGRESS:
-                cx.execute(
-                    "UPDATE steps SET cancel_requested = 1 WHERE step_uuid = ?",
-                    (row["step_uuid"],),
-                )
-            elif S(row["state"]) not in TERMINAL_STEP_STATES:
-                move_step(cx, row, S.CANCELLED, now, by, reason, ready_at=None)
-        move_task(cx, task_uuid, state, T.CANCELLED, now, by, reason)
-    elif action == "give_up":
-        if state is not T.BLOCKED_BY_FAILURES:
-            raise IllegalAction(
-                f"task {short} is {state}; give-up needs a task that is blocked_by_failures"
-            )
-        move_task(cx, task_uuid, state, T.ERROR, now, by, reason)
-    else:
-        raise ValueError(f"unknown task action {action}")
+    state = T(task_row(cx, task_uuid)["status"])
+    to_state = actions.task_target(task_uuid, state, action)
+    if to_state is T.CANCELLED:
+        cx.execute(
+            "UPDATE steps SET cancel_requested = 1 WHERE task_uuid = ? AND state = 'in_progress'",
+            (task_uuid,),
+        )
+        steps = cx.execute("SELECT * FROM steps WHERE task_uuid = ?", (task_uuid,)).fetchall()
+        for row in actions.steps_to_cancel(steps):
+            move_step(cx, row, S.CANCELLED, now, by, reason, ready_at=None)
+    move_task(cx, task_uuid, state, to_state, now, by, reason)
     cx.execute("UPDATE steps SET ready_at = NULL WHERE task_uuid = ?", (task_uuid,))
-    # Cancelling moves failed steps to cancelled: none is left in error to count.
-    touch_task(cx, task_uuid, now, failed=0 if action == "cancel" else None)
+    touch_task(cx, task_uuid, now, failed=actions.failed_after(action))
