@@ -33,6 +33,7 @@ PALETTE = (
     ("complete_step", "Complete step with results", "Close the selected step with JSON results"),
     ("cancel_task", "Cancel task", "Cancel the task and its unfinished steps"),
     ("give_up", "Give up", "Close a task blocked by failures as error"),
+    ("edit_context", "Edit context and retry", "Edit the task's context; its failed steps rerun"),
     ("app.failures", "Failures view", "Outstanding failed steps grouped by cause; bulk actions"),
     ("grid", "Grid of recent tasks", "The newest tasks of a template × their steps"),
     ("toggle_reveal", "Reveal / mask secrets", "Show or hide sensitive context values"),

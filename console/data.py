@@ -50,6 +50,12 @@ class CreatedLike(Protocol):
 Task = dict[str, Any]
 
 
+class ImpactLike(Protocol):
+    """What an action will do (``engine.impact.Impact``), as preview lines."""
+
+    def lines(self) -> list[str]: ...
+
+
 class ConsoleData(Protocol):
     @property
     def clock(self) -> ClockLike: ...
@@ -99,6 +105,12 @@ class ConsoleData(Protocol):
     async def give_up(
         self, task: str, reason: str | None = None, by: str | None = None
     ) -> Task: ...
+    async def impact(
+        self, task: str, action: str, step: str | None = None, results: Any = None
+    ) -> ImpactLike: ...
+    async def edit_context(
+        self, task: str, context: Any, reason: str, by: str | None = None
+    ) -> Any: ...
     # the failures view (engine.failure_actions; over HTTP, tasker serve's console routes)
     async def failures(self, include_handled: bool = False) -> list[Task]: ...
     async def failure_preview(self, action: str, targets: Sequence[tuple[str, str]]) -> Task: ...

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from console.remote_impact import RemoteImpactMixin
 from console.remote_rows import RemoteError, audit_row, fingerprint, list_row, step_view
 from console.remote_views import LIST_CAP, NO_FAILURES_ROUTE, PAGE, RemoteViews
 from engine.states import TaskState
@@ -69,7 +70,7 @@ def api_message(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}: {str(body)[:200]}"
 
 
-class RemoteEngine(RemoteViews):
+class RemoteEngine(RemoteViews, RemoteImpactMixin):
     """The console's data from a Tasker orchestration server."""
 
     def __init__(

@@ -23,6 +23,7 @@ from console.app import ConsoleApp
 from console.screens.grid import GridScreen
 from console.screens.main import MainScreen
 from console.showcase import OPERATOR, Showcase, build_showcase, showcase_clock
+from console.widgets.impact_preview import ImpactPreview
 from console.widgets.step_detail import StepDetail
 from console.widgets.steps_table import StepsTable
 from console.widgets.task_table import TaskTable
@@ -40,6 +41,7 @@ class Shot:
     task_role: str | None = None  # the showcase task to select first
     keys: tuple[str, ...] = ()
     size: tuple[int, int] = SIZE
+    scenes: tuple[str, ...] = ()  # the showcase's optional tasks it needs (showcase.SCENES)
     step: str | None = None  # the step to select (and focus the step pane on) before the keys
 
 
@@ -69,6 +71,13 @@ SHOTS = (
         "declined",
         ("enter",),
         (80, 24),
+    ),
+    Shot(
+        "impact-preview",
+        "x on a checkout whose card was charged: what cancelling does not undo",
+        "charged",
+        ("x",),
+        scenes=("charged",),
     ),
 )
 
@@ -118,6 +127,9 @@ async def take(showcase: Showcase, shot: Shot) -> str:
             await pilot.press(*shot.keys)
             await _until(pilot, lambda: getattr(app.screen, "loaded_once", True), shot.name)
             await pilot.pause(0.2)
+            if app.screen.query(ImpactPreview):  # an action dialog: its preview, worked out
+                preview = app.screen.query_one(ImpactPreview)
+                await _until(pilot, lambda: bool(preview.lines), "the impact preview")
             if isinstance(app.screen, GridScreen):
                 grid = app.screen
                 await _until(pilot, lambda: grid.grid is not None, "the grid's rows")
@@ -130,11 +142,14 @@ async def take(showcase: Showcase, shot: Shot) -> str:
 async def write_screenshots(folder: Path) -> list[tuple[Path, str]]:
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
-        showcase = await build_showcase(Path(scratch) / "showcase.db")
+        showcases: dict[tuple[str, ...], Showcase] = {}
         written = []
         for shot in SHOTS:
+            if shot.scenes not in showcases:  # one build per set of scenes
+                db = Path(scratch) / f"showcase-{len(showcases)}.db"
+                showcases[shot.scenes] = await build_showcase(db, shot.scenes)
             path = folder / f"{shot.name}.svg"
-            path.write_text(await take(showcase, shot))
+            path.write_text(await take(showcases[shot.scenes], shot))
             written.append((path, shot.what))
     return written
 

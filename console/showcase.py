@@ -76,6 +76,8 @@ WIDGETS = ("WIDGET-001", "Widget", 2, 29.99)
 GADGET = ("GADGET-002", "Gadget", 1, 149.99)
 CABLES = ("SKU-001", "USB cable", 3, 9.99)
 HEADPHONES = ("SKU-003", "Headphones", 1, 59.0)
+PHONE_CASES = ("SKU-004", "Phone case", 80, 4.20)  # 75 in stock: charged, then short
+SCENES = ("charged",)  # tasks a build adds when asked (the impact preview's screenshot)
 
 
 @contextlib.contextmanager
@@ -152,7 +154,9 @@ class _Story:
             self.clock.hold = None
 
 
-async def _populate(engine: Engine, clock: ShowcaseClock, gateway: Any) -> dict[str, str]:
+async def _populate(
+    engine: Engine, clock: ShowcaseClock, gateway: Any, scenes: tuple[str, ...] = ()
+) -> dict[str, str]:
     story = _Story(engine, clock)
     await story.run("complete", 5, CHECKOUT, order("ada@example.com", "tok_visa_4242", WIDGETS))
     await story.run(
@@ -190,6 +194,10 @@ async def _populate(engine: Engine, clock: ShowcaseClock, gateway: Any) -> dict[
     )
     clock.advance(20_000)
     await engine.cancel_task(cancelled, "duplicate order, the customer asked", OPERATOR)
+    if "charged" in scenes:  # the card is charged, then the stock is short: blocked
+        await story.run(
+            "charged", 21, CHECKOUT, order("ivy@example.com", "tok_visa_4111", PHONE_CASES)
+        )
     # Last, so the console's moment falls inside its 2 s wait: a retry counting down.
     gateway.set_faults(BUSY_TOKEN, [{"kind": "rate_limit", "retry_after_s": 2, "times": 1}])
     await story.create("waiting", 27, DIAMOND, order("gus@example.com", BUSY_TOKEN, WIDGETS))
@@ -205,8 +213,9 @@ def _remove_database(db: Path) -> None:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 
-async def build_showcase(db: Path) -> Showcase:
-    """Write the showcase database at ``db`` (replacing any file there) and describe it."""
+async def build_showcase(db: Path, scenes: tuple[str, ...] = ()) -> Showcase:
+    """Write the showcase database at ``db`` (replacing any file there) and describe it;
+    ``scenes`` (of ``SCENES``) adds the tasks one screenshot needs, the others unchanged."""
     from engine import shipped
 
     shipped.install_package_alias()
@@ -236,7 +245,7 @@ async def build_showcase(db: Path) -> Showcase:
         async with open_engine(db, clock=clock) as engine:
             engine.load_handlers()
             with _handler_time(clock):
-                tasks = await _populate(engine, clock, gateway)
+                tasks = await _populate(engine, clock, gateway, scenes)
     return Showcase(db, clock.now_ms() + SHOWN_AFTER_MS, tasks)
 
 

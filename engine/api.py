@@ -10,16 +10,18 @@ from typing import Any
 
 from engine import identity, plan, search_query, shipped
 from engine.clock import Clock, SystemClock
+from engine.context_edit import ContextEditFacade
 from engine.failure_actions import FailuresFacade
 from engine.handlers import input_check
 from engine.handlers.loading import import_handler_modules
 from engine.handlers.registry import HandlerRegistry
 from engine.ids import short_id
+from engine.impact_preview import ImpactFacade
 from engine.json_limits import MAX_CONTEXT_BYTES, MAX_RESULT_BYTES, NotStorable, stored_size
 from engine.labels import default_operator
 from engine.states import TaskState
-from engine.store import ClaimedStep, Store, TaskPlan, open_store
-from engine.task_created import TaskCreated, new_task_view
+from engine.store import Store, TaskPlan, open_store
+from engine.task_created import TaskCreated, claimed_steps, new_task_view
 from engine.task_waits import TaskWaits
 from engine.templates import TaskTemplate, TemplateCatalog
 from engine.worker import Worker
@@ -36,14 +38,7 @@ def _check_storable(value: Any, what: str, limit: int) -> None:
         raise EngineError(str(exc)) from None
 
 
-def _claimed(write: asyncio.Future[tuple[str, bool, list[ClaimedStep]]]) -> list[ClaimedStep]:
-    """The steps a finished ``create_and_claim`` claimed; none if it failed."""
-    if write.cancelled() or write.exception() is not None:
-        return []
-    return write.result()[2]
-
-
-class Engine(FailuresFacade):
+class Engine(FailuresFacade, ImpactFacade, ContextEditFacade):
     def __init__(
         self,
         store: Store,
@@ -144,7 +139,7 @@ class Engine(FailuresFacade):
         write = asyncio.ensure_future(
             self.store.create_and_claim(new, now, claimant.worker_id, slots, claimant.lease_ms)
         )
-        write.add_done_callback(lambda done: claimant.take(slots, _claimed(done)))
+        write.add_done_callback(lambda done: claimant.take(slots, claimed_steps(done)))
         # Shielded: once sent, the creation completes and its claimed steps start even if the
         # caller is cancelled meanwhile (they would otherwise wait for their lease to expire).
         task_uuid, created, claimed = await asyncio.shield(write)

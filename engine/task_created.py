@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from engine.store import TaskPlan
+from engine.store import ClaimedStep, TaskPlan
 from engine.store.created import created_view
 
 
@@ -47,3 +48,12 @@ def new_task_view(new: TaskPlan, now: int, claims: tuple[set[str], str, int]) ->
     if view is None:
         raise RuntimeError(f"task {new.task_uuid} moved on at its creation: read it back")
     return view
+
+
+def claimed_steps(
+    write: asyncio.Future[tuple[str, bool, list[ClaimedStep]]],
+) -> list[ClaimedStep]:
+    """The steps a finished ``create_and_claim`` claimed; none if it failed."""
+    if write.cancelled() or write.exception() is not None:
+        return []
+    return write.result()[2]

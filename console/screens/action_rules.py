@@ -27,7 +27,7 @@ OUTCOME_LOOK = {"complete": "✓", "error": "✗", "waiting_for_retry": "↻", "
 
 def why_not(action: str, task: dict[str, Any] | None, step: dict[str, Any] | None) -> str | None:
     """Why ``action`` does not apply now (one line), or None when it does."""
-    if action not in (*STEP_ACTION_STATES, "retry_all", "cancel_task", "give_up"):
+    if action not in (*STEP_ACTION_STATES, "retry_all", "cancel_task", "give_up", "edit_context"):
         return None
     if task is None:
         return "select a task first (↑/↓ or j/k in the task list)"
@@ -44,6 +44,10 @@ def why_not(action: str, task: dict[str, Any] | None, step: dict[str, Any] | Non
         if any(s.get("current_state") == "error" for s in task.get("steps", [])):
             return None
         return f"no step of this task has failed ({status}): nothing to retry"
+    if action == "edit_context":
+        if status in (*OPEN_TASK, "blocked_by_failures"):
+            return None
+        return f"the task is finished ({status}): its context can no longer change"
     if action == "cancel_task":
         if status in (*OPEN_TASK, "blocked_by_failures"):
             return None

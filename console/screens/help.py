@@ -27,18 +27,13 @@ KEYS = (
     ("R", "retry every failed step of the task"),
     ("m", "resolve the selected step manually"),
     ("c", "complete the selected step with results (JSON editor)"),
-    ("x", "cancel the task"),
-    ("g", "give up on a task blocked by failures"),
-    ("F", "failures: failed steps grouped by template, step and error code"),
-    ("F: enter", "a group's tasks; on a task: open it in the main screen"),
-    ("F: space", "mark / unmark the group or task under the cursor"),
-    ("F: R / g / m", "retry / give up / resolve all marked: preview, then one reason"),
-    ("F: h", "show / hide handled failures (resolved, retried, given up)"),
+    ("x / g / E", "cancel / give up (task blocked) / edit the context and retry the failed"),
     (
-        "G",
-        "grid: the template's newest tasks × their steps, failures counted per step"
-        " (t / T: next / previous template; enter: open the task)",
+        "F",
+        "failures grouped by cause (enter: a group's tasks; space: mark; R / g / m: act"
+        " on the marked after a preview; h: handled ones too)",
     ),
+    ("G", "grid: a template's newest tasks × steps (t / T: template; enter: open the task)"),
     ("v", "reveal / mask sensitive context values"),
     ("space", "pause / resume the embedded worker"),
     ("s", "sort the task list by the next column"),

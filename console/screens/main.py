@@ -52,6 +52,7 @@ class MainScreen(OperatorActions, Navigation, TaskSearch, Screen[None]):
         Binding("c", "complete_step", "Complete"),
         Binding("x", "cancel_task", "Cancel"),
         Binding("g", "give_up", "Give up"),
+        Binding("E", "edit_context", "Edit ctx"),
         Binding("F", "app.failures", "Failures"),
         Binding("G", "grid", "Grid"),
         Binding("v", "toggle_reveal", "Reveal"),

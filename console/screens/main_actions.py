@@ -12,8 +12,10 @@ from console.host import ConsoleHost
 from console.messages import ActionFailed, ActionSucceeded
 from console.screens.action_rules import why_not
 from console.screens.confirm import ReasonModal
+from console.screens.edit_context import ContextEdited, EditContextModal
 from console.screens.new_task import NewTaskModal, NewTaskRequest
 from console.screens.results import ManualResults, ResultsModal
+from console.widgets.impact_preview import PreviewRequest
 from console.widgets.steps_table import StepsTable
 
 
@@ -74,12 +76,19 @@ class OperatorActions:
             return None
         return self.current_task["task_uuid"], self.selected_step
 
-    def _confirm(self, title: str, text: str, then: Callable[[str], object], label: str) -> None:
+    def _confirm(
+        self,
+        title: str,
+        text: str,
+        then: Callable[[str], object],
+        label: str,
+        preview: PreviewRequest | None = None,
+    ) -> None:
         def done(reason: str | None) -> None:
             if reason:
                 then(reason)
 
-        self.console_app.push_screen(ReasonModal(title, text, label), done)
+        self.console_app.push_screen(ReasonModal(title, text, label, preview), done)
 
     def action_retry_step(self) -> None:
         target = self._target()
@@ -97,7 +106,7 @@ class OperatorActions:
             return engine.reset_step(uuid, step, reason, by)  # type: ignore[no-any-return]
 
         self._confirm(
-            f"Retry step {step}?",
+            f"Retry step {step} of task {short_uuid(uuid)}?",
             "The step goes back to pending with a fresh allowance of attempts.",
             lambda reason: self.run_engine(
                 f"step {step} reset to pending: its next attempt is announced here",
@@ -105,6 +114,7 @@ class OperatorActions:
                 uuid,
             ),
             "Retry",
+            PreviewRequest(uuid, "retry_step", step),
         )
 
     def _retry_now(self, uuid: str, step: str, before: dict[str, Any]) -> None:
@@ -117,7 +127,7 @@ class OperatorActions:
             return engine.retry_now(uuid, step, reason, by)  # type: ignore[no-any-return]
 
         self._confirm(
-            f"Run step {step} now?",
+            f"Run step {step} of task {short_uuid(uuid)} now?",
             f"Its retry is due at {due}; it runs at once instead. The attempt counts as the "
             "retry would have.",
             lambda reason: self.run_engine(
@@ -126,6 +136,7 @@ class OperatorActions:
                 uuid,
             ),
             "Run now",
+            PreviewRequest(uuid, "retry_step", step),
         )
 
     def action_retry_all(self) -> None:
@@ -148,6 +159,7 @@ class OperatorActions:
                 f"{len(failed)} step(s) reset to pending", lambda: reset_all(reason), uuid
             ),
             "Retry all",
+            PreviewRequest(uuid, "retry_all"),
         )
 
     def action_resolve_step(self) -> None:
@@ -157,7 +169,7 @@ class OperatorActions:
         uuid, step = target
         engine, by = self.console_app.engine, self.console_app.operator
         self._confirm(
-            f"Resolve step {step} manually?",
+            f"Resolve step {step} of task {short_uuid(uuid)} manually?",
             "The step is closed without results; steps that depend on it may run.",
             lambda reason: self.run_engine(
                 f"step {step} resolved manually",
@@ -165,6 +177,7 @@ class OperatorActions:
                 uuid,
             ),
             "Resolve",
+            PreviewRequest(uuid, "resolve_step", step),
         )
 
     def action_complete_step(self) -> None:
@@ -182,7 +195,8 @@ class OperatorActions:
                     uuid,
                 )
 
-        self.console_app.push_screen(ResultsModal(step), done)
+        preview = PreviewRequest(uuid, "complete_step", step)
+        self.console_app.push_screen(ResultsModal(step, preview=preview), done)
 
     def action_cancel_task(self) -> None:
         if self.current_task is None:
@@ -198,6 +212,7 @@ class OperatorActions:
                 uuid,
             ),
             "Cancel task",
+            PreviewRequest(uuid, "cancel_task"),
         )
 
     def action_give_up(self) -> None:
@@ -214,7 +229,30 @@ class OperatorActions:
                 uuid,
             ),
             "Give up",
+            PreviewRequest(uuid, "give_up"),
         )
+
+    def action_edit_context(self) -> None:
+        """``E``: edit the task's context, then its failed steps run again with it."""
+        task = self.current_task
+        if task is None:
+            return
+        unavailable = getattr(self.console_app.engine, "EDIT_CONTEXT_UNAVAILABLE", None)
+        if unavailable:
+            self.notify(unavailable, severity="warning", timeout=8, markup=False)
+            return
+        uuid = task["task_uuid"]
+
+        def done(edited: ContextEdited | None) -> None:
+            if edited is None:
+                return
+            self.console_app.wake_worker()
+            retried = ", ".join(edited.retried) or "no failed step"
+            text = f"context of task {short_uuid(uuid)} edited ({len(edited.diff)} change(s)); "
+            self.post_message(ActionSucceeded(text + f"retried: {retried}", uuid))
+
+        self.keep_selected(uuid)
+        self.console_app.push_screen(EditContextModal(task, self.console_app.operator), done)
 
     def action_new_task(self) -> None:
         engine = self.console_app.engine

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, TextArea
 
+from console.host import ConsoleHost
 from console.screens.cursors import apply_cursor_blink
+from console.widgets.impact_preview import ImpactPreview, PreviewRequest
 from engine.literal import literal
 
 
@@ -40,15 +42,24 @@ class ResultsModal(ModalScreen[ManualResults | None]):
         Binding("ctrl+s", "submit", "Complete step"),
     ]
 
-    def __init__(self, step_name: str, initial: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        step_name: str,
+        initial: dict[str, Any] | None = None,
+        preview: PreviewRequest | None = None,
+    ) -> None:
         super().__init__()
         self.step_name = step_name
         self.initial = initial or {}
+        self.preview = preview
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
+        with VerticalScroll(classes="dialog wide"):
             title = literal(f"Complete step {self.step_name} with results", limit=200)
             yield Label(title, classes="dialog-title")
+            if self.preview is not None:  # what dependents expect, then what these results do
+                engine = cast(ConsoleHost, self.app).engine
+                yield ImpactPreview(engine, self.preview, id="impact")
             yield TextArea(json.dumps(self.initial, indent=2), id="results-json")
             yield Input(placeholder="reason (recorded in the audit trail)", id="reason")
             yield Label("", id="results-error", classes="error-line")
@@ -59,6 +70,13 @@ class ResultsModal(ModalScreen[ManualResults | None]):
     def on_mount(self) -> None:
         apply_cursor_blink(self)
         self.query_one(TextArea).focus()
+
+    @on(TextArea.Changed, "#results-json")
+    def results_changed(self) -> None:
+        """The preview checks the results as typed against the dependents' models."""
+        results, _ = parsed_object(self.query_one(TextArea).text)
+        if results is not None and self.preview is not None:
+            self.query_one(ImpactPreview).load(results or None)  # {}: none given yet
 
     @on(Button.Pressed, "#complete")
     @on(Input.Submitted, "#reason")

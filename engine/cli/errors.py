@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.api import EngineError
+from engine.context_edit import ContextRejected
 from engine.handlers.errors import HandlerModuleError
 from engine.states import IllegalTransition
 from engine.store import StoreError
@@ -21,6 +22,7 @@ except ImportError:  # pragma: no cover - older template package
 USER_ERRORS: tuple[type[BaseException], ...] = (
     UsageError,
     EngineError,
+    ContextRejected,
     StoreError,
     TemplateError,
     TemplateNotFound,

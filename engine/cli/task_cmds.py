@@ -13,7 +13,7 @@ from typing import Any
 from engine import json_limits, retry
 from engine.api import Engine, open_engine
 from engine.attempt_history import Attempt, attempt_history
-from engine.cli import numbers, output, task_lists
+from engine.cli import impact_cmds, numbers, output, task_lists
 from engine.cli.errors import UsageError
 from engine.ids import short_id
 from engine.masking import masked, secret_values
@@ -106,6 +106,7 @@ def register(groups: argparse._SubParsersAction[Any]) -> None:
         p.add_argument("--reason")
         p.add_argument("--by")
         p.set_defaults(run=task_action, action=name)
+    impact_cmds.register(commands, _engine, read_json_object)  # --dry-run, edit-context
 
 
 def read_json_object(text: str, what: str) -> dict[str, Any]:

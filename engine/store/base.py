@@ -216,6 +216,20 @@ class Store(Protocol):
         """Operator task action: cancel or give_up; audited."""
         ...
 
+    async def edit_context(
+        self,
+        task_uuid: str,
+        context: dict[str, Any],
+        now_ms: int,
+        by: str,
+        reason: str,
+        metadata: dict[str, Any],
+    ) -> None:
+        """Replace an unfinished task's context and write a task audit row (from and to its
+        current state) with ``metadata`` (the masked diff), in one transaction; IllegalAction
+        for a finished task. Steps are not touched: the caller retries the failed ones."""
+        ...
+
     async def resolve_task_uuid(self, prefix: str) -> str: ...
     async def get_task(self, task_uuid: str) -> dict[str, Any]: ...
     async def task_status(self, task_uuid: str) -> str | None:

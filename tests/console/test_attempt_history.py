@@ -91,7 +91,7 @@ async def test_r_on_a_step_waiting_for_its_retry_runs_it_now(
         await pilot.press("r")
         await pilot.pause()
         title = app.screen.query_one(".dialog-title", Label).render()
-        assert str(title) == "Run step process_payment now?"
+        assert str(title) == f"Run step process_payment of task {waiting[-8:]} now?"
         await pilot.press("escape")
         await confirm_with_reason(pilot, "r", "customer on the phone")
         await until(

@@ -34,3 +34,6 @@ def test_make_screenshots_writes_every_screen(tmp_path: Path, capsys) -> None:
     assert "Help" in small and "Quit" in small, "the footer keeps ? Help and q Quit"
     assert "─ steps ─" in small and " graph " in small and " tasks " not in small
     assert "tok_test_declined" not in written["blocked-task"], "secrets stay masked"
+    impact = written["impact-preview"]
+    assert "Cancel task" in impact and "stops: update_inventory, create_order" in impact
+    assert "amount_charged $362.88," in impact and "cancelling does not refund it" in impact

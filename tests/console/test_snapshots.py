@@ -6,11 +6,15 @@ Update after an intended change with ``pytest tests/console/test_snapshots.py
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from textual.pilot import Pilot
 
 from console.screens.grid import GridScreen
 from console.screens.main import MainScreen
-from console.showcase import Showcase
+from console.showcase import Showcase, build_showcase
+from console.widgets.impact_preview import ImpactPreview
 from console.widgets.task_table import TaskTable
 from tests.console.support import (
     SIZE,
@@ -33,6 +37,9 @@ def opened(task_role: str | None = None, *keys: str):
             await select_task(pilot, app.showcase.tasks[task_role])
         await pilot.press(*keys)
         await settled(pilot)
+        if pilot.app.screen.query(ImpactPreview):  # an action dialog: its preview, worked out
+            preview = pilot.app.screen.query_one(ImpactPreview)
+            await until(pilot, lambda: bool(preview.lines), "the impact preview")
 
     return run_before
 
@@ -112,6 +119,27 @@ class TestDialogs:
         app = ShowcaseConsole(showcase)
         run = opened(None, "question_mark")
         assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+@pytest.fixture(scope="module")
+def charged(tmp_path_factory: pytest.TempPathFactory) -> Showcase:
+    """The showcase plus a checkout charged, then blocked by short stock."""
+    import asyncio
+
+    folder: Path = tmp_path_factory.mktemp("charged")
+    return asyncio.run(build_showcase(folder / "showcase.db", ("charged",)))
+
+
+class TestImpactPreview:
+    def test_cancel_after_a_charge(self, snap_compare, charged: Showcase):
+        """The operator presses x on the checkout whose card was charged before it blocked."""
+        app = ShowcaseConsole(charged)
+        assert snap_compare(app, terminal_size=SIZE, run_before=opened("charged", "x"))
+
+    def test_edit_context_dialog(self, snap_compare, charged: Showcase):
+        """The operator presses E on the checkout blocked by short stock."""
+        app = ShowcaseConsole(charged)
+        assert snap_compare(app, terminal_size=SIZE, run_before=opened("charged", "E"))
 
 
 def failures_view(*keys: str, handled: bool = False):

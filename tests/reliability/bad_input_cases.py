@@ -254,6 +254,53 @@ ARGUMENTS = [
         files={"big.json": BIG},
     ),
     Case("step-audit-unknown-step", ("task", "step-audit", "{blocked}", "ghost"), "no step"),
+    Case(
+        "dry-run-unknown-step",
+        ("task", "resolve-step", "{blocked}", "ghost", "--reason", "r", "--dry-run"),
+        "has no step 'ghost'",
+    ),
+    Case(
+        "edit-context-nothing-given",
+        ("task", "edit-context", "{blocked}", "--reason", "r"),
+        "give the new context: --file CTX.json, or --set KEY=VALUE",
+    ),
+    Case(
+        "edit-context-set-without-value",
+        ("task", "edit-context", "{blocked}", "--set", "order", "--reason", "r"),
+        "--set takes KEY=VALUE",
+    ),
+    Case(
+        "edit-context-set-into-a-list",
+        ("task", "edit-context", "{blocked}", "--set", "script.first.x=1", "--reason", "r"),
+        "'first' holds a list, not an object",
+    ),
+    Case(
+        "edit-context-unchanged",
+        (
+            "task",
+            "edit-context",
+            "{blocked}",
+            "--set",
+            'script.first=["permanent"]',
+            "--reason",
+            "r",
+        ),
+        "the context is unchanged",
+    ),
+    Case(
+        "edit-context-file-not-json",
+        ("task", "edit-context", "{blocked}", "--file", "{dir}/c.json", "--reason", "r"),
+        "--file is not valid JSON",
+        files={"c.json": "{nope"},
+    ),
+    Case(
+        "edit-context-finished-task",
+        ("task", "edit-context", "{complete}", "--set", "order=9", "--reason", "r"),
+        "only an unfinished task's context can be edited",
+    ),
+    Case(
+        "edit-context-no-reason", ("task", "edit-context", "{blocked}", "--set", "a=1"), "--reason"
+    ),
     Case("unknown-command", ("task", "frobnicate"), "invalid choice"),
     Case("missing-namespace", ("task", "create", "flaky_chain"), "--namespace"),
     Case("missing-reason", ("task", "reset-step", "{blocked}", "first"), "--reason"),

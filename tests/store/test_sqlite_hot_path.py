@@ -14,6 +14,7 @@ from engine import lifecycle
 from engine.states import StepState
 from engine.store import StoreError, open_store
 from engine.store.base import AttemptResult
+from engine.store.sqlite import busy
 from engine.store.sqlite import store as sqlite_store
 from tests.store.support import T0, plan, success
 
@@ -87,7 +88,7 @@ async def test_creation_waits_for_the_lock_while_reads_see_what_was_committed(
 async def test_a_lock_held_past_the_wait_is_one_line_and_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sqlite_store, "BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(busy, "BUSY_TIMEOUT_MS", 100)
     path = tmp_path / "tasker.db"
     store = await open_store(str(path))
     holder = sqlite3.connect(path, isolation_level=None)

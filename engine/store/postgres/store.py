@@ -23,6 +23,7 @@ from psycopg_pool import AsyncConnectionPool
 from engine.store.base import AttemptResult, ClaimedStep, Finished, StoreError, TaskPlan
 from engine.store.operator_actions import StepAction
 from engine.store.postgres import attempts as postgres_attempts
+from engine.store.postgres import context as postgres_context
 from engine.store.postgres import dynamic as postgres_dynamic
 from engine.store.postgres import events as postgres_events
 from engine.store.postgres import failures as postgres_failures
@@ -232,6 +233,10 @@ class PostgresStore(
         self, task_uuid: str, action: str, now_ms: int, by: str, reason: str
     ) -> None:
         await self._write(postgres_writes.task_action, task_uuid, action, now_ms, by, reason)
+
+    async def edit_context(self, task_uuid: str, context: dict[str, Any], *args: Any) -> None:
+        """As ``Store.edit_context`` (``now_ms, by, reason, metadata`` follow)."""
+        await self._write(postgres_context.edit_context, task_uuid, context, *args)
 
     async def save_checkpoint(
         self, step_uuid: str, run_count: int, checkpoint: dict[str, Any], now_ms: int

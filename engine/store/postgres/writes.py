@@ -162,7 +162,7 @@ async def recover_expired(tx: Tx, now: int, by: str) -> int:
     return len(moved)
 
 
-async def _locked_task(tx: Tx, task_uuid: str) -> dict[str, Any]:
+async def locked_task(tx: Tx, task_uuid: str) -> dict[str, Any]:
     task = await tx.one("SELECT * FROM tasks WHERE task_uuid = %s FOR UPDATE", (task_uuid,))
     if task is None:
         raise views.no_task(task_uuid)
@@ -171,7 +171,7 @@ async def _locked_task(tx: Tx, task_uuid: str) -> dict[str, Any]:
 
 async def step_action(tx: Tx, act: actions.StepAction) -> None:
     task_uuid = act.task_uuid
-    actions.check_task_open(task_uuid, (await _locked_task(tx, task_uuid))["status"])
+    actions.check_task_open(task_uuid, (await locked_task(tx, task_uuid))["status"])
     row = await tx.one(
         "SELECT * FROM steps WHERE task_uuid = %s AND name = %s", (task_uuid, act.step_name)
     )
@@ -190,7 +190,7 @@ async def step_action(tx: Tx, act: actions.StepAction) -> None:
 
 
 async def task_action(tx: Tx, task_uuid: str, action: str, now: int, by: str, reason: str) -> None:
-    state = T((await _locked_task(tx, task_uuid))["status"])
+    state = T((await locked_task(tx, task_uuid))["status"])
     to_state = actions.task_target(task_uuid, state, action)
     if to_state is T.CANCELLED:
         await tx.run(

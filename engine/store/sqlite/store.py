@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -26,6 +24,8 @@ import aiosqlite
 
 from engine.store.base import StoreError
 from engine.store.sqlite import bulk as sqlite_bulk
+from engine.store.sqlite import busy
+from engine.store.sqlite import context as sqlite_context
 from engine.store.sqlite import events as sqlite_events
 from engine.store.sqlite import failures as sqlite_failures
 from engine.store.sqlite import grid as sqlite_grid
@@ -35,15 +35,12 @@ from engine.store.sqlite.checkpoint import SAFETY_NET_PAGES, WalCheckpointer
 from engine.store.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 
 R = TypeVar("R")
-BUSY_TIMEOUT_MS = 5000
-FIRST_WAIT_S = 0.0001
-LONGEST_WAIT_S = 0.002
 
 
 def _connect(path: str) -> sqlite3.Connection:
     cx = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     cx.row_factory = sqlite3.Row
-    # Lock waits are retried in _patiently with sub-millisecond sleeps: SQLite's own busy
+    # Lock waits are retried in busy.patiently with sub-millisecond sleeps: SQLite's own busy
     # handler sleeps 1, 2, 5, 10… ms, far longer than our transactions hold the lock.
     cx.execute("PRAGMA busy_timeout = 0")
     cx.execute("PRAGMA foreign_keys = ON")
@@ -71,7 +68,7 @@ def _friendly(path: str, exc: sqlite3.Error) -> StoreError:
     if "locked" in text or "busy" in text:
         return StoreError(
             f"{path} is busy: another process held its write lock for over "
-            f"{BUSY_TIMEOUT_MS // 1000} s; retry, or stop the process that holds it"
+            f"{busy.BUSY_TIMEOUT_MS // 1000} s; retry, or stop the process that holds it"
         )
     return StoreError(f"database {path}: {text}")
 
@@ -184,6 +181,7 @@ class SqliteStore(
     sqlite_reads.ReadMixin,
     sqlite_writes.WriteMixin,
     sqlite_bulk.BulkWriteMixin,
+    sqlite_context.ContextEditMixin,
     sqlite_events.EventsMixin,
     sqlite_failures.FailuresMixin,
     sqlite_grid.GridMixin,
@@ -250,7 +248,7 @@ class SqliteStore(
         try:
 
             def run() -> R:
-                return _patiently(fn, self._db._conn, args)
+                return busy.patiently(fn, self._db._conn, args)
 
             return cast(R, await self._db._execute(run))  # type: ignore[no-untyped-call]
         except sqlite3.Error as exc:
@@ -258,11 +256,11 @@ class SqliteStore(
 
     async def _write(self, fn: Callable[..., R], *args: Any) -> R:
         """Run ``fn(connection, *args)`` inside BEGIN IMMEDIATE … COMMIT, retrying lock waits."""
-        return await self._call(_in_transaction, fn, args)
+        return await self._call(busy.in_transaction, fn, args)
 
     async def _write_if(self, check: Callable[..., bool], fn: Callable[..., R], *args: Any) -> R:
         """Like ``_write``, but only when ``check(connection, *args)`` finds work (one hop)."""
-        return await self._call(_if_then_in_transaction, check, fn, args)  # type: ignore[arg-type]
+        return await self._call(busy.if_then_in_transaction, check, fn, args)  # type: ignore[arg-type]
 
     async def _write_inline(
         self, check: Callable[..., bool] | None, fn: Callable[..., R], *args: Any
@@ -277,8 +275,8 @@ class SqliteStore(
                 return await self._write(fn, *args)
             return await self._write_if(check, fn, *args)
         if check is None:
-            return await self._on_loop(_in_transaction, fn, args)
-        return await self._on_loop(_if_then_in_transaction, check, fn, args)  # type: ignore[arg-type]
+            return await self._on_loop(busy.in_transaction, fn, args)
+        return await self._on_loop(busy.if_then_in_transaction, check, fn, args)  # type: ignore[arg-type]
 
     def _write_now(self, fn: Callable[..., R], *args: Any) -> R | None:
         """``fn(inline connection, *args)`` in one write transaction, now or not at all: None
@@ -288,9 +286,9 @@ class SqliteStore(
         if cx is None:
             return None
         try:
-            return _in_transaction(cx, fn, args)
+            return busy.in_transaction(cx, fn, args)
         except sqlite3.OperationalError as exc:
-            if _is_busy(exc) and not cx.in_transaction:
+            if busy.is_busy(exc) and not cx.in_transaction:
                 return None
             raise _friendly(self.path, exc) from None
         except sqlite3.Error as exc:
@@ -307,12 +305,12 @@ class SqliteStore(
         """Run ``fn(inline connection, *args)`` now, retrying a busy lock after a pause."""
         cx = self._inline
         assert cx is not None
-        waits = _lock_waits()
+        waits = busy.lock_waits()
         while True:
             try:
                 return fn(cx, *args)
             except sqlite3.OperationalError as exc:
-                pause = _retry_after(exc, cx, waits)
+                pause = busy.retry_after(exc, cx, waits)
                 if pause is None:
                     raise _friendly(self.path, exc) from None
             except sqlite3.Error as exc:
@@ -335,7 +333,9 @@ class SqliteLeaseRenewer:
                 self._cx = _connect(self._path)
                 _tune(self._cx)  # no fsync per commit, no checkpoint of its own: as the others
             args = (worker_id, step_uuids, lease_until_ms)
-            return _patiently(_in_transaction, self._cx, (sqlite_writes.extend_leases, args))
+            return busy.patiently(
+                busy.in_transaction, self._cx, (sqlite_writes.extend_leases, args)
+            )
         except sqlite3.Error as exc:
             raise _friendly(self._path, exc) from None
 
@@ -343,62 +343,3 @@ class SqliteLeaseRenewer:
         if self._cx is not None:
             self._cx.close()
             self._cx = None
-
-
-def _if_then_in_transaction(
-    cx: sqlite3.Connection, check: Callable[..., bool], fn: Callable[..., R], args: tuple[Any, ...]
-) -> R | list[Any]:
-    """A read (no write lock) decides whether the write transaction is worth taking."""
-    if not check(cx, *args):
-        return []
-    return _in_transaction(cx, fn, args)
-
-
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc)
-    return "locked" in text or "busy" in text
-
-
-def _lock_waits() -> Iterator[float]:
-    """The pauses between attempts at a busy write lock: jittered (waiters do not wake in
-    step), doubling up to LONGEST_WAIT_S, for BUSY_TIMEOUT_MS in all."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    wait = FIRST_WAIT_S
-    while time.monotonic() <= deadline:
-        yield wait * random.uniform(0.5, 1.5)
-        wait = min(wait * 2, LONGEST_WAIT_S)
-
-
-def _retry_after(
-    exc: sqlite3.OperationalError, cx: sqlite3.Connection, waits: Iterator[float]
-) -> float | None:
-    """How long to pause before trying again; None when it is not worth it (not a busy lock,
-    a transaction left open, the wait used up). A call that met a busy lock changed nothing
-    (it was rolled back), so trying again is safe."""
-    return next(waits, None) if _is_busy(exc) and not cx.in_transaction else None
-
-
-def _patiently(fn: Callable[..., R], cx: sqlite3.Connection, args: tuple[Any, ...]) -> R:
-    """Run ``fn(cx, *args)``, retrying for up to BUSY_TIMEOUT_MS while another process holds
-    the write lock."""
-    waits = _lock_waits()
-    while True:
-        try:
-            return fn(cx, *args)
-        except sqlite3.OperationalError as exc:
-            pause = _retry_after(exc, cx, waits)
-            if pause is None:
-                raise
-        time.sleep(pause)
-
-
-def _in_transaction(cx: sqlite3.Connection, fn: Callable[..., R], args: tuple[Any, ...]) -> R:
-    cx.execute("BEGIN IMMEDIATE")
-    try:
-        result = fn(cx, *args)
-        cx.execute("COMMIT")
-        return result
-    except BaseException:
-        if cx.in_transaction:  # SQLite already rolled back after SQLITE_FULL, IOERR and such
-            cx.execute("ROLLBACK")
-        raise

@@ -209,7 +209,7 @@ def _recover_expired(cx: sqlite3.Connection, now: int, by: str) -> int:
     return len(rows)
 
 
-def _task_row(cx: sqlite3.Connection, task_uuid: str) -> sqlite3.Row:
+def task_row(cx: sqlite3.Connection, task_uuid: str) -> sqlite3.Row:
     task = cx.execute("SELECT * FROM tasks WHERE task_uuid = ?", (task_uuid,)).fetchone()
     if task is None:
         raise views.no_task(task_uuid)
@@ -218,7 +218,7 @@ def _task_row(cx: sqlite3.Connection, task_uuid: str) -> sqlite3.Row:
 
 def _step_action(cx: sqlite3.Connection, act: actions.StepAction) -> None:
     task_uuid = act.task_uuid
-    actions.check_task_open(task_uuid, _task_row(cx, task_uuid)["status"])
+    actions.check_task_open(task_uuid, task_row(cx, task_uuid)["status"])
     row = cx.execute(
         "SELECT * FROM steps WHERE task_uuid = ? AND name = ?", (task_uuid, act.step_name)
     ).fetchone()
@@ -242,7 +242,7 @@ def _step_action(cx: sqlite3.Connection, act: actions.StepAction) -> None:
 def _task_action(
     cx: sqlite3.Connection, task_uuid: str, action: str, now: int, by: str, reason: str
 ) -> None:
-    state = T(_task_row(cx, task_uuid)["status"])
+    state = T(task_row(cx, task_uuid)["status"])
     to_state = actions.task_target(task_uuid, state, action)
     if to_state is T.CANCELLED:
         cx.execute(
