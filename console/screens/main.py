@@ -44,7 +44,7 @@ class MainScreen(OperatorActions, Navigation, TaskSearch, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "app.help", "Help"),  # first: the footer never loses them
         Binding("q", "app.quit", "Quit"),
-        Binding("slash", "filter", "Search"),
+        Binding("slash", "filter", "Find"),
         Binding("n", "new_task", "New"),
         Binding("r", "retry_step", "Retry"),
         Binding("R", "retry_all", "Retry all"),
@@ -52,11 +52,11 @@ class MainScreen(OperatorActions, Navigation, TaskSearch, Screen[None]):
         Binding("c", "complete_step", "Complete"),
         Binding("x", "cancel_task", "Cancel"),
         Binding("g", "give_up", "Give up"),
-        Binding("E", "edit_context", "Edit ctx"),
+        Binding("E", "edit_context", "Edit"),
         Binding("F", "app.failures", "Failures"),
         Binding("G", "grid", "Grid"),
-        Binding("v", "toggle_reveal", "Reveal"),
-        Binding("space", "toggle_worker", "Pause/Resume"),
+        Binding("v", "toggle_reveal", "Reveal", show=False),
+        Binding("space", "toggle_worker", "Pause"),
         Binding("s", "sort", "Sort", show=False),
         *NAVIGATION_BINDINGS,
     ]
