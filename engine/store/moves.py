@@ -141,7 +141,12 @@ def task_completed_at(to_state: TaskState, now: int) -> int | None:
 
 
 def had_error(row: Row) -> bool:
-    """Whether a step row read before a move carried an error (True when it was not read)."""
+    """Whether a step row read before a move carried an error: its ``has_error`` flag or its
+    ``error`` column, whichever was read (True when neither was)."""
+    try:
+        return bool(row["has_error"])
+    except (KeyError, IndexError):
+        pass
     try:
         return row["error"] is not None
     except (KeyError, IndexError):

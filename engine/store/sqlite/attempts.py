@@ -201,7 +201,8 @@ def _finishing_steps(cx: sqlite3.Connection, step_uuids: list[str]) -> dict[str,
     for chunk, marks in chunks(step_uuids):
         query = (
             "SELECT step_uuid, task_uuid, name, state, run_count, cancel_requested, results,"
-            f" template_step, inputs FROM steps WHERE step_uuid IN ({marks})"
+            " template_step, inputs, error IS NOT NULL AS has_error"
+            f" FROM steps WHERE step_uuid IN ({marks})"
         )
         for row in cx.execute(query, chunk):
             rows[row["step_uuid"]] = row
