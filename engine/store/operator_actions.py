@@ -116,3 +116,22 @@ def failed_after(action: str) -> int | None:
     """The task's failed-step count after the action (None: unchanged). Cancelling moves
     failed steps to cancelled: none is left in error to count."""
     return 0 if action == "cancel" else None
+
+
+# A context edit's audit row: the task stays in its state; the metadata holds the masked diff.
+CONTEXT_EDIT_AUDIT = (
+    'INSERT INTO task_transitions (task_uuid, from_state, to_state, at, "by", reason, metadata)'
+    " VALUES (?,?,?,?,?,?,?)"
+)
+
+
+def context_edit_audit(
+    task_uuid: str, status: str, now: int, by: str, reason: str, metadata: dict[str, Any]
+) -> tuple[Any, ...]:
+    """An edit of a task's context: refused (IllegalAction) once the task has finished; else
+    the parameters of its ``CONTEXT_EDIT_AUDIT`` row."""
+    if T(status) in TERMINAL_TASK_STATES:
+        raise IllegalAction(
+            f"task {short_id(task_uuid)} is {status}; only an unfinished task's context can change"
+        )
+    return (task_uuid, status, status, now, by, reason, moves.dumps(metadata))

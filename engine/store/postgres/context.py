@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.ids import short_id
-from engine.states import TERMINAL_TASK_STATES
-from engine.states import TaskState as T
-from engine.store.base import IllegalAction
-from engine.store.moves import compact_json, dumps
+from engine.store import operator_actions as actions
+from engine.store.dialect import POSTGRES
+from engine.store.moves import compact_json
 from engine.store.postgres import search
 from engine.store.postgres.tx import Tx, touch_task
 from engine.store.postgres.writes import locked_task
@@ -26,19 +24,11 @@ async def edit_context(
 ) -> None:
     """As ``Store.edit_context``."""
     task = await locked_task(tx, task_uuid)
-    status = T(task["status"])
-    if status in TERMINAL_TASK_STATES:
-        raise IllegalAction(
-            f"task {short_id(task_uuid)} is {status}; only an unfinished task's context can change"
-        )
+    audit = actions.context_edit_audit(task_uuid, task["status"], now, by, reason, metadata)
     await tx.run(
         "UPDATE task_contexts SET context = %s WHERE task_uuid = %s",
         (compact_json(context), task_uuid),
     )
     await search.reindex_task(tx, task_uuid, context, task["initiator"])  # found by its new values
-    await tx.run(
-        'INSERT INTO task_transitions (task_uuid, from_state, to_state, at, "by", reason, metadata)'
-        " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (task_uuid, status.value, status.value, now, by, reason, dumps(metadata)),
-    )
+    await tx.run(POSTGRES.sql(actions.CONTEXT_EDIT_AUDIT), audit)
     await touch_task(tx, task_uuid, updated_at=now)

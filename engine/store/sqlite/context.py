@@ -6,10 +6,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from engine.ids import short_id
-from engine.states import TERMINAL_TASK_STATES
-from engine.states import TaskState as T
-from engine.store.base import IllegalAction
+from engine.store import operator_actions as actions
 from engine.store.moves import dumps
 from engine.store.sqlite import search
 from engine.store.sqlite.tx import touch_task
@@ -46,18 +43,10 @@ def _edit_context(
     metadata: dict[str, Any],
 ) -> None:
     task = task_row(cx, task_uuid)
-    status = T(task["status"])
-    if status in TERMINAL_TASK_STATES:
-        raise IllegalAction(
-            f"task {short_id(task_uuid)} is {status}; only an unfinished task's context can change"
-        )
+    audit = actions.context_edit_audit(task_uuid, task["status"], now, by, reason, metadata)
     cx.execute(
         "UPDATE task_contexts SET context = ? WHERE task_uuid = ?", (dumps(context), task_uuid)
     )
     search.reindex_task(cx, task_uuid, context, task["initiator"])  # found by its new values
-    cx.execute(
-        "INSERT INTO task_transitions (task_uuid, from_state, to_state, at, by, reason, metadata)"
-        " VALUES (?,?,?,?,?,?,?)",
-        (task_uuid, status.value, status.value, now, by, reason, dumps(metadata)),
-    )
+    cx.execute(actions.CONTEXT_EDIT_AUDIT, audit)
     touch_task(cx, task_uuid, now)
