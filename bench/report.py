@@ -7,6 +7,26 @@ from typing import Any
 from bench import big_tasks, report_postgres
 
 
+CONSOLE_READS = (  # bench.console's reads behind the console's views, as the report names them
+    ("grid query (G, newest 40 of a template)", "grid_query_ms"),
+    ("failures view (F, 3 % of tasks failed)", "failures_ms"),
+    ("failures view with the handled ones (h)", "failures_all_ms"),
+    ("search: a customer's e-mail", "search_email_ms"),
+    ("search: code:PAYMENT_DECLINED", "search_code_ms"),
+    ("search: ctx.order_id:", "search_ctx_path_ms"),
+    ("search: a word in error messages", "search_word_ms"),
+)
+
+
+def _console_reads(c: dict[str, Any]) -> list[str]:
+    """A row per read both sizes measured (a run from before a read existed has none)."""
+    return [
+        f"| {label} | {c[f'{key}_10k']:.1f} ms | {c[f'{key}_100k']:.1f} ms |"
+        for label, key in CONSOLE_READS
+        if f"{key}_10k" in c and f"{key}_100k" in c
+    ]
+
+
 def _m(figure: dict[str, float] | None) -> float | None:
     return None if figure is None else figure["median"]
 
@@ -120,6 +140,7 @@ def markdown(r: dict[str, Any]) -> str:
             f"{c['list_query_ms_100k']:.0f} ms |",
             f"| counts per state | {c['counts_ms_10k']:.1f} ms | {c['counts_ms_100k']:.1f} ms |",
             f"| refresh cycle, 20 tasks changed | {c['refresh_ms_10k']:.1f} ms | – |",
+            *_console_reads(c),
         ]
     if "postgres" in r:
         lines += report_postgres.markdown(r["postgres"])
