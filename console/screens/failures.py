@@ -294,7 +294,7 @@ class FailuresScreen(Screen[str | None]):
         word = ACTION_WORDS[message.action]
         modal = ReasonModal(
             f"{word} {len(message.targets)} failed steps",
-            f"{message.text}.\nOne reason is audited with every action of the batch.",
+            f"{message.text}. One reason is audited with every action of the batch.",
             word,
         )
 
