@@ -6,7 +6,6 @@ from typing import Any
 
 from bench import big_tasks, report_postgres
 
-
 CONSOLE_READS = (  # bench.console's reads behind the console's views, as the report names them
     ("grid query (G, newest 40 of a template)", "grid_query_ms"),
     ("failures view (F, 3 % of tasks failed)", "failures_ms"),
