@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,30 +60,52 @@ CODES = ("PAYMENT_DECLINED", "GATEWAY_TIMEOUT", "RATE_LIMITED")
 
 
 def _fail_some(cx: sqlite3.Connection) -> None:
-    """Block one task in FAILED_EVERY on its first step's error, indexed for search."""
+    """Block one task in FAILED_EVERY on its first step's error."""
+    fail_first_steps(
+        cx, FAILED_EVERY, 0, CODES, lambda code, n: f"gateway said {code.lower()} for order {n}"
+    )
+    cx.execute("ANALYZE")
+
+
+def fail_first_steps(
+    cx: sqlite3.Connection,
+    every: int,
+    remainder: int,
+    codes: tuple[str, ...],
+    message: Callable[[str, int], str],
+) -> None:
+    """Block each task whose rowid % ``every`` is ``remainder`` on its first step, in error
+    with the next of ``codes`` and ``message(code, rowid)``, as a worker leaves it: the step's
+    error, its audit row, the task's state, and the search index."""
     cx.execute("BEGIN IMMEDIATE")
     rows = cx.execute(
-        "SELECT s.task_uuid, s.step_uuid, s.name, t.rowid FROM steps s JOIN tasks t USING"
-        f" (task_uuid) WHERE t.rowid % {FAILED_EVERY} = 0 AND s.position = 0"
+        "SELECT s.task_uuid, s.step_uuid, s.name, t.rowid, t.created_at FROM steps s"
+        " JOIN tasks t USING (task_uuid) WHERE t.rowid % ? = ? AND s.position = 0",
+        (every, remainder),
     ).fetchall()
     items = []
-    for task_uuid, step_uuid, name, rowid in rows:
-        code = CODES[rowid % len(CODES)]
-        error = {"error_type": "permanent_error", "error_code": code, "retryable": False,
-                 "message": f"gateway said {code.lower()} for order {rowid}"}  # fmt: skip
+    for n, (task_uuid, step_uuid, name, rowid, at) in enumerate(rows):
+        code = codes[n % len(codes)]
+        error = json.dumps({"error_type": "permanent_error", "error_code": code,
+                            "retryable": False, "message": message(code, rowid)})  # fmt: skip
         cx.execute(
-            "UPDATE steps SET state = 'error', ready_at = NULL, attempts = 1, error = ?"
-            " WHERE step_uuid = ?",
-            (json.dumps(error), step_uuid),
+            "UPDATE steps SET state = 'error', ready_at = NULL, attempts = 1, run_count = 1,"
+            " error = ?, finished_at = ? WHERE step_uuid = ?",
+            (error, at + 5, step_uuid),
+        )
+        cx.execute(
+            "INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state,"
+            " to_state, attempt, at, by, reason, metadata)"
+            " VALUES (?, ?, ?, 'in_progress', 'error', 1, ?, 'bench', 'failed', ?)",
+            (task_uuid, step_uuid, name, at + 5, error),
         )
         cx.execute(
             "UPDATE tasks SET status = 'blocked_by_failures', failed_steps = 1 WHERE task_uuid = ?",
             (task_uuid,),
         )
-        items.append((task_uuid, step_uuid, name, json.dumps(error)))
+        items.append((task_uuid, step_uuid, name, error))
     search.index_errors(cx, items)
     cx.execute("COMMIT")
-    cx.execute("ANALYZE")
 
 
 def _complete_most(cx: sqlite3.Connection) -> None:

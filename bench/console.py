@@ -222,37 +222,18 @@ def build_databases(folder: Path, small: int = 10_000, large: int = 100_000) -> 
 
 
 def fail_some(db: Path) -> Path:
-    """Block one task in FAILED_EVERY (pending ones) on its first step, in error with one of
-    FAILURE_CODES, as a worker would leave it: the step's error and its audit row."""
-    cx = sqlite3.connect(db)
-    cx.execute("BEGIN IMMEDIATE")
-    rows = cx.execute(
-        "SELECT s.step_uuid, s.task_uuid, s.name, t.created_at FROM tasks t JOIN steps s"
-        " ON s.task_uuid = t.task_uuid AND s.position = 0 WHERE t.rowid % ? = 10",
-        (FAILED_EVERY,),
-    ).fetchall()
-    for n, (step_uuid, task_uuid, name, at) in enumerate(rows):
-        code = FAILURE_CODES[n % len(FAILURE_CODES)]
-        error = {"error_type": "permanent_error", "error_code": code, "retryable": False,
-                 "message": f"{code.lower().replace('_', ' ')} for order {n}"}  # fmt: skip
-        cx.execute(
-            "UPDATE steps SET state = 'error', ready_at = NULL, attempts = 1, run_count = 1,"
-            " error = ?, finished_at = ? WHERE step_uuid = ?",
-            (json.dumps(error), at + 5, step_uuid),
-        )
-        cx.execute(
-            "INSERT INTO step_transitions (task_uuid, step_uuid, step_name, from_state,"
-            " to_state, attempt, at, by, reason, metadata)"
-            " VALUES (?, ?, ?, 'in_progress', 'error', 1, ?, 'bench', 'failed', ?)",
-            (task_uuid, step_uuid, name, at + 5, json.dumps(error)),
-        )
-        cx.execute(
-            "UPDATE tasks SET status = 'blocked_by_failures', failed_steps = 1 WHERE task_uuid = ?",
-            (task_uuid,),
-        )
-    cx.execute("COMMIT")
-    cx.close()
+    """Block one task in FAILED_EVERY (pending ones, apart from the shop's) on its first step,
+    in error with one of FAILURE_CODES, as a worker would leave it (``bulk.fail_first_steps``)."""
+    cx = sqlite3.connect(db, isolation_level=None)
+    try:
+        bulk.fail_first_steps(cx, FAILED_EVERY, 10, FAILURE_CODES, _failure_message)
+    finally:
+        cx.close()
     return db
+
+
+def _failure_message(code: str, rowid: int) -> str:
+    return f"{code.lower().replace('_', ' ')} for order {rowid}"
 
 
 def table(results: dict[str, Any]) -> str:
