@@ -148,10 +148,6 @@ def _state_prefix(value: str) -> str:
     return prefix
 
 
-def state_matches(term: Term, status: str) -> bool:
-    return status.startswith(term.value)
-
-
 def task_text_matches(term: Term, row: dict[str, Any]) -> str | None:
     """Which of the task's own columns a free word or state term matches (None: none)."""
     status = str(row.get("status") or "")
