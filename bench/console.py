@@ -13,8 +13,8 @@ millisecond, nine in ten complete):
   alone (the grid's: the newest 40 tasks of a template with their steps, one read);
 - ``failures_ms``: the failures view's read (``Engine.failures``: the outstanding failed steps
   grouped by cause, each group's sample masked) with three tasks in a hundred blocked by a
-  failed step (the shop databases' one in 50, and ``fail_some``'s one in ``FAILED_EVERY`` with
-  its audit rows); ``failures_all_ms``: the same with the handled ones (``h``), which reads the
+  failed step (the shop databases' one in 50, and ``fail_some``'s one in ``FAILED_EVERY``, each
+  with its audit row and in the search index); ``failures_all_ms``: the same with the handled ones (``h``), which reads the
   whole audit trail;
 - ``search_*_ms``: ``/`` searches (``SEARCHES``), the count and the newest matches the console
   lists, through the search index (budget: 100 ms at 100k tasks).
