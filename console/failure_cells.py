@@ -134,4 +134,5 @@ def targets(
 def title(groups: Sequence[Group], include_handled: bool) -> str:
     open_steps = sum(g["outstanding"] for g in groups)
     shown = "outstanding and handled" if include_handled else "outstanding"
-    return f"failures · {open_steps} outstanding in {len(groups)} groups ({shown}; h toggles)"
+    noun = "group" if len(groups) == 1 else "groups"
+    return f"failures · {open_steps} outstanding in {len(groups)} {noun} ({shown}; h toggles)"
