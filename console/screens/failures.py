@@ -153,8 +153,10 @@ class FailuresScreen(Screen[str | None]):
             cursor = await engine.change_cursor()
             if check_feed and cursor == self._cursor:
                 return
-            self._cursor = cursor
             groups = await engine.failures(include_handled=handled)
+            # Only a finished read counts the feed as seen: a read cancelled on its way (a
+            # toggle's, replaced by a poll's) must leave the next poll to read again.
+            self._cursor = cursor
         except Exception as exc:  # a refused read is one line on screen; the next poll retries
             self.post_message(FailuresLoaded([], handled, one_line(exc)))
             return
