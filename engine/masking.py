@@ -53,6 +53,11 @@ SECRET_PARTS = (
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _CARD_RUN = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
 _DIGIT_GROUP = re.compile(r"[0-9]+")
+# A uuid is an id, never a card: its digit-only groups can chain into a card-like run.
+_UUID_OR_CARD_RUN = re.compile(
+    r"(?P<uuid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})|"
+    + _CARD_RUN.pattern
+)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -115,7 +120,9 @@ def masked_cards(text: str) -> str:
     """``text`` with every card-like number in it masked to its last four digits."""
     if _CARD_RUN.search(text) is None:  # the common case, at a fraction of sub's cost
         return text
-    return _CARD_RUN.sub(lambda m: _masked_cards_in_run(m.group()), text)
+    return _UUID_OR_CARD_RUN.sub(
+        lambda m: m.group() if m.group("uuid") else _masked_cards_in_run(m.group()), text
+    )
 
 
 def _secret_text(value: Any) -> str | None:

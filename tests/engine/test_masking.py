@@ -95,3 +95,11 @@ def test_secret_values_come_from_the_whole_task_and_are_masked_where_quoted() ->
         "reason": "at_from_results_99",
     }
     assert masked(error, secrets) == {"error": {"message": "token •••• expired"}, "reason": "••••"}
+
+
+def test_a_uuid_whose_digit_groups_chain_like_a_card_is_left_whole() -> None:
+    task_uuid = "01a251d9-a123-4242-4242-424242424242"  # 4242-4242-424242424242: Luhn-valid
+    assert masked_cards(task_uuid) == task_uuid
+    assert (
+        masked_cards(f"card 4242 4242 4242 4242 of {task_uuid}") == f"card ••••4242 of {task_uuid}"
+    )
