@@ -23,6 +23,7 @@ from bench import (
     engine_chain,
     floor_minimal,
     floor_same_writes,
+    held,
     latency,
     memory,
     peers,
@@ -48,10 +49,13 @@ def median_of(runs: int, fn: Callable[[Path], float]) -> dict[str, float]:
     return summary(values)
 
 
-def sequential_rounds(runs: int, sequential: int) -> dict[str, dict[str, float]]:
+def sequential_rounds(
+    runs: int, sequential: int, full: Path | None = None
+) -> dict[str, dict[str, float]]:
     """The floors and our sequential chains, measured side by side in each round, so that every
     ratio pairs figures taken within seconds of each other (this machine drifts within the
-    hour); a ratio's median is the median of the rounds' ratios."""
+    hour); a ratio's median is the median of the rounds' ratios. ``full``: a database holding
+    ``held.HELD_CHAINS`` finished chains, on a copy of which each round runs the chains again."""
     figures: dict[str, list[float]] = {}
 
     def add(key: str, value: float) -> None:
@@ -69,6 +73,10 @@ def sequential_rounds(runs: int, sequential: int) -> dict[str, dict[str, float]]
             add("per_step_to_same_writes_floor", chain / 5 / same)
             add("per_step_to_minimal_floor", chain / 5 / minimal)
             add("diamond4_ms", engine_chain.ms_per_workflow(t / "d.db", "diamond4", sequential))
+            if full is not None:
+                on_full = held.sqlite_ms_per_step(full, t, sequential)
+                add("held_ms_per_step", on_full)
+                add("held_to_empty", on_full / (chain / 5))
     return {key: summary(values) for key, values in figures.items()}
 
 
@@ -90,7 +98,10 @@ def measure(runs: int, chains: int, sequential: int, big: int) -> dict:
         "runs": runs,
         "chains": chains,
     }
-    seq = sequential_rounds(runs, sequential)
+    with tempfile.TemporaryDirectory() as tmp:
+        full = Path(tmp) / "full.db"
+        held.fill(full)
+        seq = sequential_rounds(runs, sequential, full)
     r["floor"] = {
         "same_writes_ms_per_step": seq["floor_same_writes_ms_per_step"],
         "minimal_ms_per_step": seq["floor_minimal_ms_per_step"],
@@ -100,6 +111,11 @@ def measure(runs: int, chains: int, sequential: int, big: int) -> dict:
         "per_step_to_minimal_floor": seq["per_step_to_minimal_floor"],
     }
     r["ours"] = {"chain5_ms": seq["chain5_ms"], "diamond4_ms": seq["diamond4_ms"]}
+    r["held"] = {
+        "chains": held.HELD_CHAINS,
+        "ms_per_step": seq["held_ms_per_step"],
+        "to_empty": seq["held_to_empty"],
+    }
     r["ours"].update(
         {
             f"chains_per_s_{k}": median_of(

@@ -34,11 +34,13 @@ SERVER = os.environ.get("TASKER_BENCH_PG", "postgresql://postgres@127.0.0.1:5432
 
 
 @contextmanager
-def scratch_database(server: str = SERVER) -> Iterator[str]:
-    """The URL of a new database on ``server``, dropped on exit."""
+def scratch_database(server: str = SERVER, template: str | None = None) -> Iterator[str]:
+    """The URL of a new database on ``server`` (a copy of the database ``template``, if named),
+    dropped on exit."""
     name = f"tasker_bench_{secrets.token_hex(4)}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     parts = urlsplit(server)
     try:
         yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))

@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from bench import floor_postgres, peers
+from bench import floor_postgres, held, peers
 from bench.postgres import SERVER, STEPS, chains_per_second, ms_per_step, scratch_database
 
 FLOOR_CHAINS = 300
@@ -47,22 +47,31 @@ def _dbos_ms_per_step() -> float:
 
 def sequential(runs: int, chains: int) -> dict[str, dict[str, float]]:
     figures: dict[str, list[float]] = {}
-    for _ in range(runs):
-        one_by_one, pipelined = _floors(FLOOR_CHAINS)
-        with scratch_database() as url:
-            ours = ms_per_step(url, chains)
-        dbos = _dbos_ms_per_step()
-        for key, value in (
-            ("floor_one_tx_ms_per_step", one_by_one),
-            ("floor_pipelined_ms_per_step", pipelined),
-            ("ours_ms_per_step", ours),
-            ("dbos_ms_per_step", dbos),
-            ("ours_to_pipelined_floor", ours / pipelined),
-            ("ours_to_one_tx_floor", ours / one_by_one),
-            ("dbos_to_ours", dbos / ours),
-        ):
-            figures.setdefault(key, []).append(value)
+    with held.postgres_full(SERVER) as full:
+        for _ in range(runs):
+            _sequential_round(figures, chains, full)
     return {key: summary(values) for key, values in figures.items()}
+
+
+def _sequential_round(figures: dict[str, list[float]], chains: int, full: str) -> None:
+    """The floors, our chain (on an empty database and on a copy of ``full``) and DBOS's."""
+    one_by_one, pipelined = _floors(FLOOR_CHAINS)
+    with scratch_database() as url:
+        ours = ms_per_step(url, chains)
+    on_full = held.postgres_ms_per_step(SERVER, full, chains)
+    dbos = _dbos_ms_per_step()
+    for key, value in (
+        ("floor_one_tx_ms_per_step", one_by_one),
+        ("floor_pipelined_ms_per_step", pipelined),
+        ("ours_ms_per_step", ours),
+        ("ours_held_ms_per_step", on_full),
+        ("dbos_ms_per_step", dbos),
+        ("ours_to_pipelined_floor", ours / pipelined),
+        ("ours_to_one_tx_floor", ours / one_by_one),
+        ("held_to_empty", on_full / ours),
+        ("dbos_to_ours", dbos / ours),
+    ):
+        figures.setdefault(key, []).append(value)
 
 
 def throughput(runs: int, chains: int, workers: int) -> dict[str, dict[str, float]]:
@@ -92,6 +101,7 @@ def measure(runs: int, chains: int, sequential_chains: int, workers: tuple[int, 
         version = cx.execute("SHOW server_version").fetchone()
     figures: dict[str, Any] = {
         "server": f"PostgreSQL {version[0] if version else '?'}",
+        "held_chains": held.HELD_CHAINS,
         "sequential": sequential(runs, sequential_chains),
     }
     for k in workers:

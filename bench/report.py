@@ -69,6 +69,21 @@ def _per_step_rows(r: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _held_rows(h: dict[str, Any] | None) -> list[str]:
+    """A step's cost on a database already holding many finished chains, beside its cost on an
+    empty one in the same round (a run from before it was measured has none)."""
+    if not h:
+        return []
+    to_empty = h["to_empty"]
+    return [
+        "",
+        "| what the database holds, sequential 5-step chain | ms per step | ours / on an empty one |",
+        "|---|---|---|",
+        f"| {h['chains']:,} finished chains | {_fmt(_m(h['ms_per_step']), 'ms', 3)} |"
+        f" {_times(_m(to_empty))} ({to_empty['min']:.2f}–{to_empty['max']:.2f}×) |",
+    ]
+
+
 def markdown(r: dict[str, Any]) -> str:
     ours, dbos, huey = r["ours"], r["dbos"], r["huey"]
     lines = [
@@ -107,6 +122,7 @@ def markdown(r: dict[str, Any]) -> str:
             f"{_fmt(d, 'chains/s', 0)} | {_fmt(h, 'chains/s', 0)} | {_ratio(o, d)} | "
             f"{_ratio(o, h)} |"
         )
+    lines += _held_rows(r.get("held"))
     lat = ours.get("latency", {})
     lines += [
         "",

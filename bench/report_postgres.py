@@ -33,6 +33,18 @@ def _range(figures: dict[str, Any], key: str) -> str:
     return "" if figure is None else f" ({figure['min']:.2f}–{figure['max']:.2f}×)"
 
 
+def _held_row(seq: dict[str, Any], chains: int | None) -> list[str]:
+    """Ours on a database holding many finished chains (a run from before it was measured has
+    no such row)."""
+    if chains is None or "ours_held_ms_per_step" not in seq:
+        return []
+    return [
+        f"| ours, on a database already holding {chains:,} finished chains |"
+        f" {_ms(_m(seq, 'ours_held_ms_per_step'))} |"
+        f" {_x(_m(seq, 'held_to_empty'))}{_range(seq, 'held_to_empty')} ours on an empty one |"
+    ]
+
+
 def markdown(pg: dict[str, Any]) -> list[str]:
     """The lines of the PostgreSQL section; one line saying why when it was skipped."""
     if "skipped" in pg:
@@ -45,6 +57,7 @@ def markdown(pg: dict[str, Any]) -> list[str]:
         "| PostgreSQL, per step, 5-step chain one at a time | ms per step | ours / it |",
         "|---|---|---|",
         f"| ours | {_ms(_m(seq, 'ours_ms_per_step'))} | |",
+        *_held_row(seq, pg.get("held_chains")),
         f"| floor, statements of a step pipelined (one round trip) |"
         f" {_ms(_m(seq, 'floor_pipelined_ms_per_step'))} |"
         f" {_x(_m(seq, 'ours_to_pipelined_floor'))}{_range(seq, 'ours_to_pipelined_floor')} |",

@@ -87,3 +87,26 @@ def test_the_postgresql_tables_put_ours_beside_the_floors_and_dbos_with_paired_r
 def test_a_run_without_a_postgresql_server_says_why_in_one_line() -> None:
     table = report.markdown({**_results(), "postgres": {"skipped": "no PostgreSQL server"}})
     assert table.endswith("PostgreSQL: not measured, no PostgreSQL server.")
+
+
+def test_a_step_on_a_database_holding_many_chains_is_set_beside_one_on_an_empty_database() -> None:
+    held = {
+        "chains": 5000,
+        "ms_per_step": _figure(0.42),
+        "to_empty": {"median": 1.05, "min": 0.98, "max": 1.1},
+    }
+    pg = _postgres()
+    pg["held_chains"] = 5000
+    pg["sequential"] |= {
+        "ours_held_ms_per_step": _figure(1.1),
+        "held_to_empty": {"median": 1.1, "min": 1.0, "max": 1.2},
+    }
+    table = report.markdown({**_results(), "held": held, "postgres": pg})
+    assert "| 5,000 finished chains | 0.420 ms | 1.05× (0.98–1.10×) |" in table
+    assert (
+        "| ours, on a database already holding 5,000 finished chains | 1.100 ms |"
+        " 1.10× (1.00–1.20×) ours on an empty one |" in table
+    )
+    # A run from before these were measured shows neither row.
+    older = report.markdown({**_results(), "postgres": _postgres()})
+    assert "finished chains" not in older

@@ -91,6 +91,27 @@ async def test_a_retry_puts_the_step_back_at_its_time_and_the_task_waits_for_it(
     assert_as_evaluated(db, made.task_uuid, due + 1)
 
 
+async def test_a_retry_due_when_its_failure_is_stored_is_claimed_by_that_write(
+    db: str | Path, store: Store
+) -> None:
+    # The failure's write decides the task waits for the retry, and its claim (sent with the
+    # re-evaluation on PostgreSQL) starts the retry at once: the task ends up running it.
+    made = plan({"a": (), "b": ("a",)})
+    await store.create_task(made, T0)
+    [a] = (await claim(store, T0)).values()
+    failed = failure(a, T0 + 1)
+    due = failed.decision.next_retry_at_ms
+    assert due is not None
+    _, [again], states = await store.finish_attempts([failed], due, "w1", 5)
+    assert again.name == "a" and again.attempts == 2
+    assert states[made.task_uuid] == TaskState.WAITING_FOR_RETRY  # as the write decided it
+    task = await store.get_task(made.task_uuid)
+    assert task is not None and task["status"] == "steps_in_process"  # and then started it
+    assert_as_evaluated(db, made.task_uuid, due)
+    _, [b], _ = await store.finish_attempts([success(again)], due + 1, "w1", 5)
+    assert b.name == "b" and set(b.dependency_results) == {"a"}
+
+
 async def test_operator_actions_and_errors_keep_the_counts(db: str | Path, store: Store) -> None:
     made = plan({"a": (), "b": (), "c": ("a", "b"), "d": ("c",)})
     await store.create_task(made, T0)

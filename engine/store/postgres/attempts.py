@@ -1,8 +1,9 @@
 """The PostgreSQL store's hot path: claiming ready steps and storing attempt results.
 
 Every function runs inside one transaction (``PostgresStore._write``), or a read before one.
-Finishing a batch of attempts re-evaluates its tasks in one query and claims the steps they
-made ready in the same transaction, as ``sqlite_attempts`` does for SQLite.
+Finishing a batch of attempts re-evaluates its tasks in one statement and claims the steps they
+made ready in the same transaction, as ``sqlite_attempts`` does for SQLite: the finished rows
+read and locked, then the re-evaluation and the claim in one round trip, then COMMIT.
 """
 
 from __future__ import annotations
@@ -10,21 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from engine.states import StepState as S
-from engine.states import TaskState as T
 from engine.store import moves
-from engine.store.base import AttemptResult, ClaimedStep, Finished
+from engine.store.base import AttemptResult, Finished
 from engine.store.expansion_rows import closes_creator
+from engine.store.postgres import claims
 from engine.store.postgres import events as postgres_events
 from engine.store.postgres import incremental as postgres_incremental
 from engine.store.postgres.dynamic import close_creators
-from engine.store.postgres.tx import (
-    Tx,
-    move_steps,
-    move_task,
-    reevaluate,
-    reevaluate_all,
-    touch_task,
-)
+from engine.store.postgres.tx import Tx, move_steps, reevaluate_all
 
 
 async def any_ready(tx: Tx, now: int) -> bool:
@@ -34,70 +28,6 @@ async def any_ready(tx: Tx, now: int) -> bool:
             (now,),
         )
     )
-
-
-async def claim_ready(
-    tx: Tx,
-    worker_id: str,
-    now: int,
-    limit: int,
-    lease_ms: int,
-    evaluated: dict[str, T] | None = None,
-) -> list[ClaimedStep]:
-    """Claim up to ``limit`` ready steps, oldest first, of tasks no one else is changing.
-
-    ``evaluated``: tasks already re-evaluated in this transaction and the state they got.
-    """
-    if limit <= 0:
-        return []
-    # Oldest first; a task (or step) another transaction is changing is skipped, not waited
-    # for. Locking the step too makes the rows read the latest committed ones.
-    rows = await tx.all(
-        "SELECT s.*, t.status AS task_status FROM steps s JOIN tasks t ON t.task_uuid = s.task_uuid"
-        " WHERE s.ready_at IS NOT NULL AND s.ready_at <= %s ORDER BY s.ready_at LIMIT %s"
-        " FOR UPDATE OF t, s SKIP LOCKED",
-        (now, limit),
-    )
-    moving = [
-        (
-            row,
-            moves.Move(
-                S.IN_PROGRESS,
-                moves.CLAIM_REASON,
-                moves.claim_columns(row, worker_id, now, lease_ms),
-            ),
-        )
-        for row in rows
-    ]
-    moved = await move_steps(tx, moving, now, worker_id, rows_locked=True)
-    claimed = [row for row in rows if row["step_uuid"] in moved]
-    evaluated = evaluated or {}
-    for task_uuid, task_status in {r["task_uuid"]: r["task_status"] for r in claimed}.items():
-        if evaluated.get(task_uuid) is T.STEPS_IN_PROCESS:
-            continue  # re-evaluated and stamped in this transaction already
-        status = T(task_status)
-        if status is T.STEPS_IN_PROCESS:
-            await touch_task(tx, task_uuid, updated_at=now)  # a start changes no state: stamp
-        elif status in moves.STARTED_BY_A_CLAIM:  # counters and readiness stay as they are
-            await move_task(tx, task_uuid, status, T.STEPS_IN_PROCESS, now, worker_id,
-                            moves.START_REASON, updated_at=now)  # fmt: skip
-        else:
-            await reevaluate(tx, task_uuid, now, worker_id, moves.START_REASON)
-    return await claimed_steps(tx, claimed)
-
-
-async def claimed_steps(tx: Tx, claimed: list[dict[str, Any]]) -> list[ClaimedStep]:
-    """What the handlers of just-claimed steps need: the context and every ancestor's results."""
-    if not claimed:
-        return []
-    tasks, siblings = await postgres_incremental.ancestors(tx, claimed)
-    parsed: dict[str, dict[str, Any]] = {task: {} for task in tasks}  # one parse per task
-    return [
-        moves.claimed_step(
-            row, tasks[row["task_uuid"]], siblings[row["task_uuid"]], parsed[row["task_uuid"]]
-        )
-        for row in claimed
-    ]
 
 
 async def finish_attempts(
@@ -160,10 +90,18 @@ async def finish_attempts(
     ]
     if outbox:  # a step that publishes nothing pays no statement for it
         await postgres_events.write_outbox(tx, outbox, by)
-    evaluated, left = await postgres_incremental.reevaluate_finished(
-        tx, finished, {task_uuid: "; ".join(why) for task_uuid, why in reasons.items()}, now, by
+    sent = await postgres_incremental.send(
+        tx, finished, {task_uuid: "; ".join(why) for task_uuid, why in reasons.items()}, now
     )
+    # The claim goes with the re-evaluation when nothing read in between can change what it
+    # finds: one round trip for both.
+    claim = await claims.send(tx, now, claim_limit) if sent.whole else None
+    evaluated, left = await postgres_incremental.conclude(tx, sent, by)
     evaluated.update(await reevaluate_all(tx, left, now, by))
-    stored = [r.step_uuid in moved for r in results]
-    claimed = await claim_ready(tx, by, now, claim_limit, lease_ms, evaluated)
-    return Finished(stored, claimed, evaluated)
+    if claim is None or sent.readied_late:
+        early = await claims.take(tx, claim, by, now, lease_ms, evaluated)
+        claim = await claims.send(tx, now, claim_limit - len(early))
+    else:
+        early = []
+    claimed = early + await claims.take(tx, claim, by, now, lease_ms, evaluated)
+    return Finished([r.step_uuid in moved for r in results], claimed, evaluated)

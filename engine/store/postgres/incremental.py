@@ -1,15 +1,19 @@
-"""Re-evaluating running tasks from their finished steps only (``engine.incremental``), and
-reading a claimed step's ancestors only: what ``sqlite/incremental.py`` does, in few round trips.
+"""Re-evaluating running tasks from their finished steps only (``engine.incremental``), in one
+round trip: what ``sqlite/incremental.py`` does.
 
 The finished steps' tasks are locked (``finish_attempts`` read them ``FOR UPDATE``). One
-statement decrements the completed steps' dependents' counts of unmet dependencies and returns
-them; one writes the ready list; one asks every task's yes/no questions; a batch with a
-parallelism whose clone completed costs two more.
+statement decrements the completed steps' dependents' counts of unmet dependencies, puts those
+it releases on the ready list, and asks every task's yes/no questions (``send``); its rows
+decide the tasks' states (``conclude``). A batch with a parallelism whose clone completed costs
+two more.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
+
+from psycopg import AsyncCursor
 
 from engine import incremental
 from engine.states import StepState as S
@@ -21,25 +25,33 @@ Finish = tuple[dict[str, Any], S, int | None]  # a finished step's row (with its
 # status and counters as task_status, task_total_steps, task_completed_steps,
 # task_failed_steps), its new state, its retry time
 
-_DECREMENT = (
+# A released dependent goes on the ready list here unless it may be a capped batch's clone
+# (its inputs name a parallelism): those Python decides. The questions are asked on the rows
+# as they were before this statement, which is enough: the dependents it changes answer
+# "ready" themselves (``released``), and it leaves none held.
+_DECREMENT_AND_ASK = (
     "WITH gone AS (SELECT e.to_step, COUNT(*) AS n FROM step_edges e"
-    " WHERE e.from_step = ANY(%s) GROUP BY e.to_step)"
-    " UPDATE steps s SET unmet_dependencies = s.unmet_dependencies - gone.n FROM gone"
-    " WHERE s.step_uuid = gone.to_step"
+    " WHERE e.from_step = ANY(%(completed)s) GROUP BY e.to_step),"
+    " dec AS (UPDATE steps s SET unmet_dependencies = s.unmet_dependencies - gone.n,"
+    " ready_at = CASE WHEN s.state = 'pending' AND s.unmet_dependencies = gone.n"
+    " AND s.ready_at IS NULL AND s.task_uuid = ANY(%(tasks)s) AND (s.template_step IS NULL"
+    " OR s.inputs IS NULL OR strpos(s.inputs, 'parallelism') = 0) THEN %(now)s"
+    " ELSE s.ready_at END FROM gone WHERE s.step_uuid = gone.to_step"
     " RETURNING s.step_uuid, s.task_uuid, s.state, s.unmet_dependencies, s.ready_at,"
-    " s.template_step, s.inputs"
-)
-_QUESTIONS = (
-    "SELECT u.task_uuid,"
+    " s.template_step, s.inputs)"
+    " SELECT 'dependent' AS kind, d.task_uuid, d.step_uuid, d.state, d.unmet_dependencies,"
+    " d.ready_at, d.template_step, d.inputs, NULL::boolean AS in_progress,"
+    " NULL::boolean AS ready, NULL::boolean AS held, NULL::boolean AS waiting_for_retry"
+    " FROM dec d UNION ALL SELECT 'task', u.task_uuid, NULL, NULL, NULL, NULL, NULL, NULL,"
     " EXISTS (SELECT 1 FROM steps s WHERE s.task_uuid = u.task_uuid"
-    " AND s.state = 'in_progress') AS in_progress,"
+    " AND s.state = 'in_progress'),"
     " EXISTS (SELECT 1 FROM steps s WHERE s.task_uuid = u.task_uuid AND s.state = 'pending'"
-    " AND s.ready_at IS NOT NULL) AS ready,"
+    " AND s.ready_at IS NOT NULL),"
     " EXISTS (SELECT 1 FROM steps s WHERE s.task_uuid = u.task_uuid AND s.state = 'pending'"
-    " AND s.ready_at IS NULL AND s.unmet_dependencies = 0) AS held,"
+    " AND s.ready_at IS NULL AND s.unmet_dependencies = 0),"
     " EXISTS (SELECT 1 FROM steps s WHERE s.task_uuid = u.task_uuid"
-    " AND s.state = 'waiting_for_retry') AS waiting_for_retry"
-    " FROM unnest(%s::text[]) AS u(task_uuid)"
+    " AND s.state = 'waiting_for_retry')"
+    " FROM unnest(%(tasks)s::text[]) AS u(task_uuid)"
 )
 _OUT = (
     "SELECT (SELECT COUNT(*) FROM steps WHERE task_uuid = %(task)s AND state = 'in_progress'"
@@ -58,11 +70,30 @@ _LET_GO = (
 )
 
 
-async def reevaluate_finished(
-    tx: Tx, finished: dict[str, list[Finish]], reasons: dict[str, str], now: int, by: str
-) -> tuple[dict[str, T], dict[str, str]]:
-    """Re-evaluate the tasks of ``finished`` that qualify from the change alone. Returns their
-    new states, and the ``reasons`` of the tasks left for ``tx.reevaluate_all``."""
+@dataclass
+class Sent:
+    """Finished steps whose tasks' re-evaluation is on its way to the server."""
+
+    chosen: dict[str, list[Finish]]  # the tasks re-evaluated from the change alone
+    reasons: dict[str, str]  # every task with a finished step: why it is re-evaluated
+    now: int
+    cursor: AsyncCursor[Any] | None = None
+    # Python put steps on the ready list after the statement: a claim sent with it missed them.
+    readied_late: bool = False
+    _capped: dict[str, dict[str, int]] = field(default_factory=dict)  # task -> batch -> cap
+
+    @property
+    def whole(self) -> bool:
+        """Is every task's re-evaluation in the statement sent, with no read to follow it?
+        (Then a claim may be sent before its rows are read.)"""
+        return len(self.chosen) == len(self.reasons) and not self._capped
+
+
+async def send(
+    tx: Tx, finished: dict[str, list[Finish]], reasons: dict[str, str], now: int
+) -> Sent:
+    """Queue the re-evaluation of the tasks of ``finished`` that qualify from the change alone;
+    ``conclude`` reads it."""
     chosen = {
         task: steps
         for task, steps in finished.items()
@@ -73,33 +104,62 @@ async def reevaluate_finished(
             (to for _, to, _ in steps),
         )
     }
-    completed = [row["step_uuid"] for steps in chosen.values() for row, to, _ in steps
-                 if to is S.COMPLETE]  # fmt: skip
-    ready: dict[str, dict[str, int | None]] = {task: {} for task in chosen}  # by task
+    sent = Sent(chosen, reasons, now)
+    sent._capped = {task: found for task, steps in chosen.items()
+                    if (found := _capped_batches(steps))}  # fmt: skip
+    retrying: dict[str, int | None] = {
+        row["step_uuid"]: retry_at if retry_at is not None else now
+        for steps in chosen.values()
+        for row, to_state, retry_at in steps
+        if to_state is S.WAITING_FOR_RETRY
+    }
+    await _set_ready(tx, retrying)
+    if chosen:
+        completed = [row["step_uuid"] for steps in chosen.values() for row, to, _ in steps
+                     if to is S.COMPLETE]  # fmt: skip
+        params = {"completed": completed, "tasks": list(chosen), "now": now}
+        sent.cursor = await tx.send(_DECREMENT_AND_ASK, params)
+    return sent
+
+
+async def conclude(tx: Tx, sent: Sent, by: str) -> tuple[dict[str, T], dict[str, str]]:
+    """The new states of the tasks ``send`` re-evaluated, written, and the ``reasons`` of the
+    tasks left for ``tx.reevaluate_all``."""
+    chosen, now = dict(sent.chosen), sent.now
+    answers: dict[str, dict[str, Any]] = {}
     released: set[str] = set()
-    if completed:
-        for dependent in await tx.all(_DECREMENT, (completed,)):
-            task = dependent["task_uuid"]
-            if task not in chosen or not incremental.released(
-                dependent["state"], dependent["unmet_dependencies"], dependent["ready_at"]
-            ):
-                continue
-            if dependent["template_step"] is not None and moves.parallelism(dependent["inputs"]):
-                del chosen[task]  # a capped batch's first clones: the batch is counted whole
-                continue
-            ready[task][dependent["step_uuid"]] = now
-            released.add(task)
-    for task, steps in chosen.items():
-        for row, to_state, retry_at in steps:
-            if to_state is S.WAITING_FOR_RETRY:
-                ready[task][row["step_uuid"]] = retry_at if retry_at is not None else now
-    await _set_ready(tx, {uuid: at for task in chosen for uuid, at in ready[task].items()})
-    for task, steps in chosen.items():
-        for batch, parallelism in _capped_batches(steps).items():
-            if await _let_clones_go(tx, task, batch, parallelism, now):
+    late: dict[str, dict[str, int | None]] = {}  # by task
+    for r in await tx.rows(sent.cursor) if sent.cursor is not None else []:
+        task = r["task_uuid"]
+        if r["kind"] == "task":
+            answers[task] = r
+            continue
+        set_here = r["ready_at"] == now and not _maybe_capped(r)
+        if task not in chosen or not incremental.released(
+            r["state"], r["unmet_dependencies"], None if set_here else r["ready_at"]
+        ):
+            continue
+        if r["template_step"] is not None and moves.parallelism(r["inputs"]):
+            del chosen[task]  # a capped batch's first clones: the batch is counted whole
+            continue
+        if not set_here:
+            late.setdefault(task, {})[r["step_uuid"]] = now
+        released.add(task)
+    late_ready = {uuid: at for task in chosen for uuid, at in late.get(task, {}).items()}
+    await _set_ready(tx, late_ready)
+    sent.readied_late = bool(late_ready)
+    for task, batches in sent._capped.items():
+        for batch, parallelism in batches.items():
+            if task in chosen and await _let_clones_go(tx, task, batch, parallelism, now):
                 released.add(task)
-    states = await _decide(tx, chosen, released, reasons, now, by)
-    return states, {task: why for task, why in reasons.items() if task not in states}
+    states = await _decide(tx, chosen, answers, released, sent.reasons, now, by)
+    return states, {task: why for task, why in sent.reasons.items() if task not in states}
+
+
+def _maybe_capped(dependent: dict[str, Any]) -> bool:
+    """What the statement leaves to Python: a clone whose inputs name a parallelism."""
+    inputs = dependent["inputs"]
+    return dependent["template_step"] is not None and inputs is not None and "parallelism" in inputs
 
 
 def _capped_batches(steps: list[Finish]) -> dict[str, int]:
@@ -135,15 +195,13 @@ async def _let_clones_go(tx: Tx, task: str, batch: str, parallelism: int, now: i
 async def _decide(
     tx: Tx,
     chosen: dict[str, list[Finish]],
+    answers: dict[str, dict[str, Any]],
     released: set[str],
     reasons: dict[str, str],
     now: int,
     by: str,
 ) -> dict[str, T]:
-    """Each chosen task's new state from its counters and one query's answers; written."""
-    if not chosen:
-        return {}
-    answers = {r["task_uuid"]: r for r in await tx.all(_QUESTIONS, (list(chosen),))}
+    """Each chosen task's new state from its counters and the statement's answers; written."""
     states: dict[str, T] = {}
     counted: list[tuple[str, int]] = []
     for task, steps in chosen.items():
@@ -172,38 +230,3 @@ async def _decide(
             (now, [t for t, _ in counted], [n for _, n in counted]),
         )
     return states
-
-
-_ANCESTORS = (
-    "WITH RECURSIVE wanted(task_uuid, name) AS ("
-    ' SELECT u.task_uuid COLLATE "C", u.name COLLATE "C"'
-    " FROM unnest(%(tasks)s::text[], %(names)s::text[]) AS u(task_uuid, name)"
-    ' UNION SELECT p.task_uuid COLLATE "C", d.name COLLATE "C" FROM wanted w'
-    " JOIN steps p ON p.task_uuid = w.task_uuid AND p.name = w.name"
-    " CROSS JOIN LATERAL json_array_elements_text(p.dependencies::json) AS d(name))"
-    " SELECT t.task_uuid, t.template_id, c.context, s.name, s.dependencies, s.results"
-    " FROM tasks t JOIN task_contexts c ON c.task_uuid = t.task_uuid"
-    " LEFT JOIN (wanted w JOIN steps s ON s.task_uuid = w.task_uuid AND s.name = w.name)"
-    " ON w.task_uuid = t.task_uuid WHERE t.task_uuid = ANY(%(all)s)"
-)
-
-
-async def ancestors(
-    tx: Tx, claimed: list[dict[str, Any]]
-) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:
-    """The claimed steps' tasks (context, template id) and, by task, their ancestors' names,
-    dependencies and results by name: one query, reading the ancestors, not whole tasks."""
-    pairs = {
-        (row["task_uuid"], name)
-        for row in claimed
-        for name in moves.dependencies(row["dependencies"])
-    }
-    task_uuids = list(dict.fromkeys(row["task_uuid"] for row in claimed))
-    tasks: dict[str, dict[str, Any]] = {}
-    found: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in task_uuids}
-    params = {"tasks": [t for t, _ in pairs], "names": [n for _, n in pairs], "all": task_uuids}
-    for r in await tx.all(_ANCESTORS, params):
-        tasks[r["task_uuid"]] = r
-        if r["name"] is not None:
-            found[r["task_uuid"]][r["name"]] = r
-    return tasks, found

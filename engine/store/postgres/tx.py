@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncCursor
 
 from engine import readiness
 from engine.states import TaskState, check_step, check_task
@@ -60,6 +60,16 @@ class Tx:
     async def all(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
         cur = await self.conn.execute(sql, params)
         return await cur.fetchall()
+
+    async def send(self, sql: str, params: Any = None) -> AsyncCursor[Any]:
+        """Queue a statement whose rows are read later with ``rows``: statements sent before
+        the first of them is read share its round trip."""
+        return await self.conn.execute(sql, params)
+
+    async def rows(self, cursor: AsyncCursor[Any]) -> list[dict[str, Any]]:
+        """The rows of a statement queued with ``send`` (a round trip unless they came back
+        with an earlier statement's)."""
+        return await cursor.fetchall()
 
     async def lock_tasks(self, task_uuids: Iterable[str], skip_locked: bool = False) -> list[str]:
         """Lock these tasks' rows in uuid order; with ``skip_locked``, only those free now."""

@@ -17,7 +17,7 @@ from engine.store import operator_actions as actions
 from engine.store.base import ClaimedStep, TaskPlan
 from engine.store.dialect import POSTGRES
 from engine.store.postgres import search
-from engine.store.postgres.attempts import claim_ready
+from engine.store.postgres.claims import claim_ready
 from engine.store.postgres.dynamic import close_creators
 from engine.store.postgres.tx import (
     Tx,
