@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
-from engine.api import open_engine
+from engine.api import Engine, open_engine
 from engine.handlers.registry import HandlerRegistry
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -17,7 +18,7 @@ def register_noops() -> None:
     from tasker_core.step_handler.functional import step_handler
 
     @step_handler("bench_noop")
-    async def noop(context):
+    async def noop(context: Any) -> dict[str, Any]:
         return {}
 
     HandlerRegistry.instance().register("bench_noop", noop)
@@ -42,7 +43,7 @@ async def _run(db: str | Path, template: str, chains: int) -> float:
     return elapsed * 1000 / chains
 
 
-async def completed(engine, task_uuid: str) -> None:
+async def completed(engine: Engine, task_uuid: str) -> None:
     """Wait as a caller would (woken by the commit that settles the task), and check."""
     status = await engine.wait_for_task(task_uuid, timeout_s=60)
     if status != "complete":

@@ -75,11 +75,13 @@ def chains_per_second(url: str, workers: int, chains: int = 1000) -> dict[str, f
     finally:
         peak.stop()
     with psycopg.connect(url) as cx:
-        done, first, last = cx.execute(
+        row = cx.execute(
             "SELECT (SELECT COUNT(*) FROM tasks WHERE status = 'complete'),"
             " MIN(at) FILTER (WHERE to_state = 'in_progress'),"
             " MAX(at) FILTER (WHERE to_state = 'complete') FROM step_transitions"
         ).fetchone()
+    assert row is not None  # an aggregate always has its one row
+    done, first, last = row
     if done != chains:
         raise RuntimeError(f"only {done} of {chains} chains completed")
     return {

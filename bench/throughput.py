@@ -34,7 +34,9 @@ def worker_command(path: Path | str, concurrency: int) -> list[str]:
     return [tasker, "--db", str(path), *options, *run]
 
 
-def spawn_workers(path: Path | str, workers: int, concurrency: int) -> list[subprocess.Popen]:
+def spawn_workers(
+    path: Path | str, workers: int, concurrency: int
+) -> list[subprocess.Popen[bytes]]:
     cmd = worker_command(path, concurrency)
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
     return [
@@ -43,7 +45,7 @@ def spawn_workers(path: Path | str, workers: int, concurrency: int) -> list[subp
     ]
 
 
-def wait_for_workers(procs: list[subprocess.Popen]) -> None:
+def wait_for_workers(procs: list[subprocess.Popen[bytes]]) -> None:
     for proc in procs:
         _, err = proc.communicate(timeout=600)
         if proc.returncode != 0:
@@ -63,4 +65,4 @@ def chains_per_second(
             "SELECT MIN(at) FILTER (WHERE to_state = 'in_progress'),"
             " MAX(at) FILTER (WHERE to_state = 'complete') FROM step_transitions"
         ).fetchone()
-    return chains / max((last - first) / 1000, 1e-3)
+    return float(chains / max((last - first) / 1000, 1e-3))

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import venv
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).parent
 VENV = HERE.parent / ".venv-peers"
@@ -35,7 +36,7 @@ def run(
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
     timeout: int = 900,
-) -> dict:
+) -> dict[str, Any]:
     """Run ``bench/peers/<script>`` in the peers' venv; its last stdout line is a JSON object."""
     proc = subprocess.run(
         [str(PYTHON), str(HERE / script), *args],
@@ -48,4 +49,5 @@ def run(
     if proc.returncode != 0:
         print(proc.stderr[-2000:], file=sys.stderr)
         raise RuntimeError(f"{script} {' '.join(args)} failed with exit code {proc.returncode}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    found: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return found

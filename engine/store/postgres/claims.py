@@ -16,7 +16,7 @@ from engine.states import StepState as S
 from engine.states import TaskState as T
 from engine.store import moves
 from engine.store.base import ClaimedStep
-from engine.store.postgres.tx import Tx, move_steps, move_task, reevaluate, touch_task
+from engine.store.postgres.tx import Tx, move_steps, move_tasks, reevaluate
 
 # Three kinds of rows: a claimed step (its whole row, with its task's status, as JSON); a
 # claimed step's task (template id as name, context as results); an ancestor of a claimed step.
@@ -93,17 +93,21 @@ async def take(
     ]  # fmt: skip
     await move_steps(tx, moving, now, worker_id, rows_locked=True)
     evaluated = evaluated or {}
+    stamped: list[str] = []
+    started: list[tuple[str, T, T, str]] = []
     for task_uuid, task_status in {r["task_uuid"]: r["task_status"] for r in claimed}.items():
         status = evaluated.get(task_uuid) or T(task_status)
         if task_uuid in evaluated and status is T.STEPS_IN_PROCESS:
             continue  # re-evaluated and stamped in this transaction already
         if status is T.STEPS_IN_PROCESS:
-            await touch_task(tx, task_uuid, updated_at=now)  # a start changes no state: stamp
+            stamped.append(task_uuid)  # a start changes no state: stamp
         elif status in moves.STARTED_BY_A_CLAIM:  # counters and readiness stay as they are
-            await move_task(tx, task_uuid, status, T.STEPS_IN_PROCESS, now, worker_id,
-                            moves.START_REASON, updated_at=now)  # fmt: skip
+            started.append((task_uuid, status, T.STEPS_IN_PROCESS, moves.START_REASON))
         else:
             await reevaluate(tx, task_uuid, now, worker_id, moves.START_REASON)
+    await move_tasks(tx, started, now, worker_id, updated_at=[now] * len(started))
+    for task_uuid in stamped:
+        tx.stamp(task_uuid, updated_at=now)
     parsed: dict[str, dict[str, Any]] = {task: {} for task in tasks}  # one parse per task
     return [
         moves.claimed_step(

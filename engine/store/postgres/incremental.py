@@ -19,7 +19,7 @@ from engine import incremental
 from engine.states import StepState as S
 from engine.states import TaskState as T
 from engine.store import moves
-from engine.store.postgres.tx import Tx, move_task
+from engine.store.postgres.tx import Tx, move_tasks
 
 Finish = tuple[dict[str, Any], S, int | None]  # a finished step's row (with its task's
 # status and counters as task_status, task_total_steps, task_completed_steps,
@@ -204,6 +204,8 @@ async def _decide(
     """Each chosen task's new state from its counters and the statement's answers; written."""
     states: dict[str, T] = {}
     counted: list[tuple[str, int]] = []
+    ended: list[tuple[str, T, T, str]] = []
+    ended_done: list[int] = []
     for task, steps in chosen.items():
         first = steps[0][0]
         done = first["task_completed_steps"] + sum(1 for _, to, _ in steps if to is S.COMPLETE)
@@ -216,17 +218,14 @@ async def _decide(
 
         state = incremental.task_state_after(first["task_total_steps"], done, has)
         if state is not T.STEPS_IN_PROCESS:
-            await move_task(tx, task, T.STEPS_IN_PROCESS, state, now, by, reasons[task],
-                            updated_at=now, completed_steps=done, failed_steps=0)  # fmt: skip
+            ended.append((task, T.STEPS_IN_PROCESS, state, reasons[task]))
+            ended_done.append(done)
         else:
             counted.append((task, done))
         tx.touched.add(task)
         states[task] = state
-    if counted:
-        await tx.run(
-            "UPDATE tasks t SET updated_at = %s, completed_steps = u.completed"
-            " FROM unnest(%s::text[], %s::integer[]) AS u(task_uuid, completed)"
-            " WHERE t.task_uuid = u.task_uuid",
-            (now, [t for t, _ in counted], [n for _, n in counted]),
-        )
+    await move_tasks(tx, ended, now, by, updated_at=[now] * len(ended),
+                     completed_steps=ended_done, failed_steps=[0] * len(ended))  # fmt: skip
+    for task, done in counted:
+        tx.stamp(task, updated_at=now, completed_steps=done)
     return states

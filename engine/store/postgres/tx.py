@@ -48,6 +48,14 @@ class Tx:
     def __init__(self, conn: AsyncConnection[Any]) -> None:
         self.conn = conn
         self.touched: set[str] = set()
+        # Columns of tasks to set with the change-feed numbers, by task (``stamp``).
+        self.stamps: dict[str, dict[str, Any]] = {}
+
+    def stamp(self, task_uuid: str, **columns: Any) -> None:
+        """Set these columns of a task (of ``STAMPED``) when its change is numbered, just
+        before COMMIT: the same row update, not one more."""
+        self.stamps.setdefault(task_uuid, {}).update(columns)
+        self.touched.add(task_uuid)
 
     async def run(self, sql: Any, params: Any = None) -> None:
         """Execute without reading a result (queued in pipeline mode)."""
@@ -79,6 +87,20 @@ class Tx:
             (sorted(set(task_uuids)),),
         )
         return [r["task_uuid"] for r in rows]
+
+
+STAMPED = {"updated_at": "bigint", "completed_steps": "integer"}
+
+
+async def write_stamps(tx: Tx, task_uuids: Iterable[str]) -> None:
+    """Write the pending stamps of these tasks now: another write to them follows, and must
+    find them (and not be overwritten by them when the changes are numbered)."""
+    for task_uuid in [t for t in task_uuids if t in tx.stamps]:
+        columns = tx.stamps.pop(task_uuid)
+        sets = ", ".join(f"{name} = %({name})s" for name in columns)
+        await tx.run(
+            f"UPDATE tasks SET {sets} WHERE task_uuid = %(task)s", {**columns, "task": task_uuid}
+        )
 
 
 async def move_steps(
@@ -168,6 +190,7 @@ async def move_task(
 ) -> None:
     """Set a task's state (checked against the table) and write its audit row."""
     check_task(task_uuid, from_state, to_state)
+    await write_stamps(tx, [task_uuid])
     done = task_completed_at(to_state, now_ms)
     sets = "".join(f", {name} = %({name})s" for name in columns)
     await tx.run(
@@ -188,6 +211,51 @@ async def move_task(
         },
     )
     tx.touched.add(task_uuid)
+
+
+TaskMove = tuple[str, TaskState, TaskState, str]  # a task, its state, the next one, why
+TASK_COLUMN_TYPES = {
+    "updated_at": "bigint",
+    "completed_steps": "integer",
+    "failed_steps": "integer",
+}
+
+
+async def move_tasks(
+    tx: Tx, moving: Sequence[TaskMove], now_ms: int, by: str, **columns: list[Any]
+) -> None:
+    """``move_task`` for many tasks in one statement: each set to its next state (checked
+    against the table) with its audit row; ``columns``: a value per task, in order."""
+    if not moving:
+        return
+    for task_uuid, from_state, to_state, _ in moving:
+        check_task(task_uuid, from_state, to_state)
+    await write_stamps(tx, [m[0] for m in moving])
+    records = [
+        {
+            "task_uuid": task_uuid,
+            "from_state": from_state.value,
+            "to_state": to_state.value,
+            "reason": reason,
+            "done": task_completed_at(to_state, now_ms),
+            **{name: values[n] for name, values in columns.items()},
+        }
+        for n, (task_uuid, from_state, to_state, reason) in enumerate(moving)
+    ]
+    typed = "".join(f", {name} {TASK_COLUMN_TYPES[name]}" for name in columns)
+    sets = "".join(f", {name} = u.{name}" for name in columns)
+    await tx.run(
+        "WITH u AS (SELECT * FROM json_to_recordset(%s::json) AS u(task_uuid text,"
+        f" from_state text, to_state text, reason text, done bigint{typed})),"
+        " moved AS (UPDATE tasks t SET status = u.to_state,"
+        f" completed_at = COALESCE(u.done, t.completed_at){sets} FROM u"
+        " WHERE t.task_uuid = u.task_uuid AND t.status = u.from_state"
+        " AND t.task_uuid = ANY(%s) RETURNING t.task_uuid, u.from_state, u.to_state, u.reason)"
+        ' INSERT INTO task_transitions (task_uuid, from_state, to_state, at, "by", reason)'
+        " SELECT task_uuid, from_state, to_state, %s, %s, reason FROM moved",
+        (json.dumps(records), [m[0] for m in moving], now_ms, by),
+    )
+    tx.touched.update(m[0] for m in moving)
 
 
 async def reevaluate(tx: Tx, task_uuid: str, now_ms: int, by: str, reason: str) -> TaskState:
@@ -240,6 +308,7 @@ async def evaluate_tasks(
     unmet: dict[str, int] = {}
     counted: list[tuple[str, int, int]] = []
     states: dict[str, TaskState] = {}
+    await write_stamps(tx, reasons)
     for task_uuid, reason in reasons.items():
         rows = found[task_uuid]
         task_state = TaskState(rows[0]["task_status"])
@@ -293,6 +362,7 @@ async def set_unmet(tx: Tx, unmet: dict[str, int]) -> None:
 
 async def touch_task(tx: Tx, task_uuid: str, **columns: Any) -> None:
     """Set columns of a task (updated_at at least) and mark it changed for the change feed."""
+    await write_stamps(tx, [task_uuid])
     sets = ", ".join(f"{name} = %({name})s" for name in columns)
     await tx.run(
         f"UPDATE tasks SET {sets} WHERE task_uuid = %(task)s", {**columns, "task": task_uuid}
@@ -309,10 +379,20 @@ async def publish(tx: Tx, feed_lock: int, channel: str) -> None:
     if not tx.touched:
         return
     # One statement: each row's number is drawn after the join with the lock's one row, that
-    # is after the lock is held (a subquery with a volatile function is never flattened).
+    # is after the lock is held (a subquery with a volatile function is never flattened). The
+    # tasks' stamps are set in the same row update.
+    stamps = [
+        {"task_uuid": task, **{name: tx.stamps.get(task, {}).get(name) for name in STAMPED}}
+        for task in sorted(tx.touched)
+    ]
+    typed = "".join(f", {name} {kind}" for name, kind in STAMPED.items())
+    sets = "".join(f", {name} = COALESCE(u.{name}, t.{name})" for name in STAMPED)
     await tx.run(
-        "WITH numbered AS (UPDATE tasks SET change_seq = nextval('task_change_seq')"
-        " FROM (SELECT pg_advisory_xact_lock(%s)) AS feed_lock WHERE task_uuid = ANY(%s)"
-        " RETURNING 1) SELECT pg_notify(%s, '')",
-        (feed_lock, sorted(tx.touched), channel),
+        "WITH numbered AS (UPDATE tasks t SET change_seq = nextval('task_change_seq')"
+        f"{sets} FROM (SELECT pg_advisory_xact_lock(%s)) AS feed_lock,"
+        f" json_to_recordset(%s::json) AS u(task_uuid text{typed})"
+        " WHERE t.task_uuid = u.task_uuid AND t.task_uuid = ANY(%s) RETURNING 1)"
+        " SELECT pg_notify(%s, '')",
+        (feed_lock, json.dumps(stamps), [r["task_uuid"] for r in stamps], channel),
     )
+    tx.stamps.clear()
