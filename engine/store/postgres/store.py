@@ -117,10 +117,6 @@ class PostgresStore(
             # The engine's statements are short: compiling one (which the planner's estimates
             # for the recursive ancestor lookup would ask for) costs far more than running it.
             await new.execute("SET jit = off")
-            # Its statements are prepared (psycopg prepares one run five times) and planned
-            # once per connection: planned for each run, the claim's plan alone took longer
-            # than the whole step's writes on a database of 50,000 steps.
-            await new.execute("SET plan_cache_mode = force_generic_plan")
 
         pool = AsyncConnectionPool(
             url,
@@ -318,6 +314,11 @@ async def _in_one_pipeline(
     try:
         async with conn.pipeline():
             await conn.execute("BEGIN")
+            # A write's statements are a few fixed texts, prepared (psycopg prepares one run
+            # five times): planned once per connection, not per run (the claim's plan alone
+            # took longer than a step's writes on a database of 50,000 steps). Reads keep
+            # plans made for their values (a search's pattern, say).
+            await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
             result = await work()
             await then()
             await conn.execute("COMMIT")
