@@ -144,6 +144,7 @@ SQL_FRAGMENTS = {
     "where", "contains",  # the search's conditions: constant fragments, values as parameters
     "_COLUMNS", "_OPEN", "_FAILED",  # failure_rows: column names and quoted state enum values
     "event_rows.EVENT_COLUMNS",
+    "typed",  # postgres tx: column names and SQL types of a JSON recordset, from constant maps
 }  # fmt: skip
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|PRAGMA|CREATE|DROP|ALTER|WHERE|VALUES)\b")
 

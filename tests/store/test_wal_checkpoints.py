@@ -21,13 +21,17 @@ def writer(path: Path) -> sqlite3.Connection:
 
 
 def in_database_file(path: Path) -> int:
-    """Rows of t in the database file itself: an immutable reader does not look at the WAL."""
+    """Rows of t in the database file itself: an immutable reader does not look at the WAL.
+    -1 when the read raced a checkpoint writing the file (an immutable reader takes no lock,
+    so it may see pages half copied): the caller looks again."""
     cx = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
     try:
         count: int = cx.execute("SELECT COUNT(*) FROM t").fetchone()[0]
         return count
     except sqlite3.OperationalError:  # the table itself is still only in the WAL
         return 0
+    except sqlite3.DatabaseError:  # "database disk image is malformed": a page mid-copy
+        return -1
     finally:
         cx.close()
 

@@ -21,32 +21,31 @@ from engine.store.postgres.tx import Tx, move_steps, move_tasks, reevaluate
 # Three kinds of rows: a claimed step (its whole row, with its task's status, as JSON); a
 # claimed step's task (template id as name, context as results); an ancestor of a claimed step.
 # A task or step another transaction is changing is skipped, not waited for; locking the step
-# too makes the rows read the latest committed ones.
-# One step of the task by name, looked up through the (task_uuid, name) index for each row
-# that asks (LIMIT keeps the planner from turning the lookups into a scan of every step).
-_ONE_STEP = "SELECT s.{} FROM steps s WHERE s.task_uuid = w.task_uuid AND s.name = w.name LIMIT 1"
-# A step's dependency names. Unnested from an array, which the planner takes for a few names
-# (a set-returning JSON function it takes for a hundred, and the recursion multiplies that into
-# hash tables of millions of rows built, empty, on every claim).
-_NAMES = "unnest(ARRAY(SELECT json_array_elements_text({}.dependencies::json)))"
+# too makes the rows read the latest committed ones. Each ancestor is looked up through the
+# (task_uuid, name) index by the row that names it (LIMIT 1 keeps the planner from joining
+# every step instead), and dependency names are unnested from an array, which the planner takes
+# for a few names (a set-returning JSON function it takes for a hundred, and the recursion
+# multiplies that into hash tables of a million rows built, empty, on every claim).
 _CLAIM = (
     "WITH RECURSIVE claim AS (SELECT s.*, t.status AS task_status FROM steps s"
     " JOIN tasks t ON t.task_uuid = s.task_uuid"
     " WHERE s.ready_at IS NOT NULL AND s.ready_at <= %(now)s ORDER BY s.ready_at"
     " LIMIT %(limit)s FOR UPDATE OF t, s SKIP LOCKED),"
     " wanted(task_uuid, name) AS ("
-    " SELECT c.task_uuid, d.name FROM claim c"
-    f" CROSS JOIN LATERAL {_NAMES.format('c')} AS d(name)"
+    " SELECT c.task_uuid, d.name FROM claim c CROSS JOIN LATERAL"
+    " unnest(ARRAY(SELECT json_array_elements_text(c.dependencies::json))) AS d(name)"
     " UNION SELECT w.task_uuid, d.name FROM wanted w CROSS JOIN LATERAL"
-    f" ({_ONE_STEP.format('dependencies')}) AS p"
-    f" CROSS JOIN LATERAL {_NAMES.format('p')} AS d(name))"
+    " (SELECT s.dependencies FROM steps s WHERE s.task_uuid = w.task_uuid AND s.name = w.name"
+    " LIMIT 1) AS p CROSS JOIN LATERAL"
+    " unnest(ARRAY(SELECT json_array_elements_text(p.dependencies::json))) AS d(name))"
     " SELECT 'claimed' AS kind, c.task_uuid, NULL AS name, NULL AS dependencies,"
     " NULL AS results, row_to_json(c) AS claimed FROM claim c"
     " UNION ALL SELECT 'task', t.task_uuid, t.template_id, NULL, x.context, NULL FROM tasks t"
     " JOIN task_contexts x ON x.task_uuid = t.task_uuid"
     " WHERE t.task_uuid IN (SELECT task_uuid FROM claim)"
     " UNION ALL SELECT 'ancestor', w.task_uuid, w.name, a.dependencies, a.results, NULL"
-    f" FROM wanted w CROSS JOIN LATERAL ({_ONE_STEP.format('dependencies, s.results')}) AS a"
+    " FROM wanted w CROSS JOIN LATERAL (SELECT s.dependencies, s.results FROM steps s"
+    " WHERE s.task_uuid = w.task_uuid AND s.name = w.name LIMIT 1) AS a"
 )
 
 
