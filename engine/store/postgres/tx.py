@@ -52,8 +52,9 @@ class Tx:
         self.stamps: dict[str, dict[str, Any]] = {}
 
     def stamp(self, task_uuid: str, **columns: Any) -> None:
-        """Set these columns of a task (of ``STAMPED``) when its change is numbered, just
-        before COMMIT: the same row update, not one more."""
+        """Set these columns of a task when its change is numbered, just before COMMIT: the
+        same row update, not one more (only ``STAMPED`` columns wait that long; ``write_stamps``
+        writes any pending stamp at once)."""
         self.stamps.setdefault(task_uuid, {}).update(columns)
         self.touched.add(task_uuid)
 
@@ -362,12 +363,8 @@ async def set_unmet(tx: Tx, unmet: dict[str, int]) -> None:
 
 async def touch_task(tx: Tx, task_uuid: str, **columns: Any) -> None:
     """Set columns of a task (updated_at at least) and mark it changed for the change feed."""
+    tx.stamp(task_uuid, **columns)  # with a stamp pending, one update sets both
     await write_stamps(tx, [task_uuid])
-    sets = ", ".join(f"{name} = %({name})s" for name in columns)
-    await tx.run(
-        f"UPDATE tasks SET {sets} WHERE task_uuid = %(task)s", {**columns, "task": task_uuid}
-    )
-    tx.touched.add(task_uuid)
 
 
 async def publish(tx: Tx, feed_lock: int, channel: str) -> None:
