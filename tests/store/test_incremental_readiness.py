@@ -11,7 +11,7 @@ import psycopg
 from engine import readiness
 from engine.states import TaskState
 from engine.store import Store, moves, unmet_schema
-from engine.store.base import ClaimedStep
+from engine.store.base import AttemptResult, ClaimedStep, TaskPlan
 from tests.backends import is_postgres, rows
 from tests.store.support import T0, failure, plan, success
 
@@ -73,13 +73,18 @@ async def test_a_wide_task_moves_step_by_step_as_a_whole_evaluation_would(
     assert (task["status"], task["completed_steps"]) == ("complete", 14)
 
 
-async def test_a_retry_puts_the_step_back_at_its_time_and_the_task_waits_for_it(
-    db: str | Path, store: Store
-) -> None:
+async def first_attempt_failed(store: Store) -> tuple[TaskPlan, AttemptResult]:
+    """A two-step chain whose first step's first attempt failed (retryable), not yet stored."""
     made = plan({"a": (), "b": ("a",)})
     await store.create_task(made, T0)
     [a] = (await claim(store, T0)).values()
-    failed = failure(a, T0 + 1)
+    return made, failure(a, T0 + 1)
+
+
+async def test_a_retry_puts_the_step_back_at_its_time_and_the_task_waits_for_it(
+    db: str | Path, store: Store
+) -> None:
+    made, failed = await first_attempt_failed(store)
     _, _, states = await store.finish_attempts([failed], T0 + 1, "w1")
     assert states[made.task_uuid] == TaskState.WAITING_FOR_RETRY
     assert_as_evaluated(db, made.task_uuid, T0 + 1)
@@ -96,10 +101,7 @@ async def test_a_retry_due_when_its_failure_is_stored_is_claimed_by_that_write(
 ) -> None:
     # The failure's write decides the task waits for the retry, and its claim (sent with the
     # re-evaluation on PostgreSQL) starts the retry at once: the task ends up running it.
-    made = plan({"a": (), "b": ("a",)})
-    await store.create_task(made, T0)
-    [a] = (await claim(store, T0)).values()
-    failed = failure(a, T0 + 1)
+    made, failed = await first_attempt_failed(store)
     due = failed.decision.next_retry_at_ms
     assert due is not None
     _, [again], states = await store.finish_attempts([failed], due, "w1", 5)
