@@ -10,7 +10,7 @@ two more.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import AsyncCursor
@@ -77,16 +77,16 @@ class Sent:
     chosen: dict[str, list[Finish]]  # the tasks re-evaluated from the change alone
     reasons: dict[str, str]  # every task with a finished step: why it is re-evaluated
     now: int
+    capped: dict[str, dict[str, int]]  # task -> batch with a parallelism -> its cap
     cursor: AsyncCursor[Any] | None = None
     # Python put steps on the ready list after the statement: a claim sent with it missed them.
     readied_late: bool = False
-    _capped: dict[str, dict[str, int]] = field(default_factory=dict)  # task -> batch -> cap
 
     @property
     def whole(self) -> bool:
         """Is every task's re-evaluation in the statement sent, with no read to follow it?
         (Then a claim may be sent before its rows are read.)"""
-        return len(self.chosen) == len(self.reasons) and not self._capped
+        return len(self.chosen) == len(self.reasons) and not self.capped
 
 
 async def send(
@@ -104,9 +104,8 @@ async def send(
             (to for _, to, _ in steps),
         )
     }
-    sent = Sent(chosen, reasons, now)
-    sent._capped = {task: found for task, steps in chosen.items()
-                    if (found := _capped_batches(steps))}  # fmt: skip
+    capped = {task: found for task, steps in chosen.items() if (found := _capped_batches(steps))}
+    sent = Sent(chosen, reasons, now, capped)
     retrying: dict[str, int | None] = {
         row["step_uuid"]: retry_at if retry_at is not None else now
         for steps in chosen.values()
@@ -148,7 +147,7 @@ async def conclude(tx: Tx, sent: Sent, by: str) -> tuple[dict[str, T], dict[str,
     late_ready = {uuid: at for task in chosen for uuid, at in late.get(task, {}).items()}
     await _set_ready(tx, late_ready)
     sent.readied_late = bool(late_ready)
-    for task, batches in sent._capped.items():
+    for task, batches in sent.capped.items():
         for batch, parallelism in batches.items():
             if task in chosen and await _let_clones_go(tx, task, batch, parallelism, now):
                 released.add(task)
