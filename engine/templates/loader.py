@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from engine.templates import advice, ranges, unknown_keys, validate
+from engine.templates.cycle_collection import cycle_collection_paused
 from engine.templates.errors import TemplateError, TemplateWarning
 from engine.templates.findings import Finding
 from engine.templates.models import TaskTemplate
@@ -40,6 +41,11 @@ def load_template_text(
     text: str, source: str = "<string>", *, environment: str | None = None
 ) -> LoadedTemplate:
     """Load and check one template's YAML text; ``source`` names it in messages."""
+    with cycle_collection_paused():
+        return _load(text, source, environment)
+
+
+def _load(text: str, source: str, environment: str | None) -> LoadedTemplate:
     parsed = _parse(text, source)
     data = parsed.data
     if data is None:

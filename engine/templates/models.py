@@ -33,7 +33,7 @@ class _Model(BaseModel):
     def _null_is_absent(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        names = {n for name, f in cls.model_fields.items() for n in (name, f.alias) if n}
+        names = _field_names(cls)
         out: dict[Any, Any] = {}
         for key, value in data.items():
             if value is None and key in cls.null_means:
@@ -44,6 +44,19 @@ class _Model(BaseModel):
 
     def unknown_keys(self) -> list[str]:
         return sorted(str(k) for k in (self.model_extra or {}))
+
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _field_names(model: type[BaseModel]) -> frozenset[str]:
+    """A model's field names and aliases, worked out once per class (a template of thousands
+    of steps asks per step)."""
+    names = _FIELD_NAMES.get(model)
+    if names is None:
+        fields = model.model_fields.items()
+        names = _FIELD_NAMES[model] = frozenset(n for k, f in fields for n in (k, f.alias) if n)
+    return names
 
 
 class HandlerDefinition(_Model):
@@ -65,9 +78,13 @@ class RetryConfiguration(_Model):
     max_backoff_ms: int | None = None
 
 
+_DEFAULT_RETRY = RetryConfiguration(backoff_base_ms=1000, max_backoff_ms=30_000)
+
+
 def _default_retry() -> RetryConfiguration:
-    # Tasker's Default impl: with no ``retry:`` block at all the bases are filled in.
-    return RetryConfiguration(backoff_base_ms=1000, max_backoff_ms=30_000)
+    # Tasker's Default impl: with no ``retry:`` block at all the bases are filled in. A copy of
+    # one validated instance (its fields are plain values): validating it per step costs.
+    return _DEFAULT_RETRY.model_copy()
 
 
 class BatchConfiguration(_Model):
