@@ -27,6 +27,7 @@ from engine.outcomes import ErrorType, Outcome, StepError
 from engine.store import ClaimedStep, Store
 from engine.store.base import AttemptResult
 from engine.templates import TaskTemplate
+from engine.templates.cycle_collection import cycle_collection_paused
 
 log = logging.getLogger("tasker.runner")
 
@@ -59,7 +60,8 @@ class TemplateCache:
         if template_id not in self._cache:
             text = await self._store.template_definition(template_id)
             try:
-                self._cache[template_id] = TaskTemplate.model_validate_json(text)
+                with cycle_collection_paused():  # thousands of steps' models at once
+                    self._cache[template_id] = TaskTemplate.model_validate_json(text)
             except ValueError as exc:  # pydantic's ValidationError is one
                 first = str(exc).splitlines()[1:3] or [str(exc)]
                 raise TemplateUnreadable(
