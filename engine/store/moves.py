@@ -117,6 +117,12 @@ def readiness_row(
     )
 
 
+def maybe_capped(template_step: str | None, inputs: str | None) -> bool:
+    """A clone whose inputs name a parallelism: the step the re-evaluation statements leave
+    off the ready list (``parallelism`` decides in Python), the one thing they cannot tell."""
+    return template_step is not None and inputs is not None and "parallelism" in inputs
+
+
 @functools.lru_cache(maxsize=8192)
 def parallelism(inputs: str | None) -> int | None:
     """A clone's batch parallelism from its inputs (None: not capped, as before it was kept)."""

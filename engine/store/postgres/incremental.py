@@ -133,7 +133,7 @@ async def conclude(tx: Tx, sent: Sent, by: str) -> tuple[dict[str, T], dict[str,
         if r["kind"] == "task":
             answers[task] = r
             continue
-        set_here = r["ready_at"] == now and not _maybe_capped(r)
+        set_here = r["ready_at"] == now and not moves.maybe_capped(r["template_step"], r["inputs"])
         if task not in chosen or not incremental.released(
             r["state"], r["unmet_dependencies"], None if set_here else r["ready_at"]
         ):
@@ -153,12 +153,6 @@ async def conclude(tx: Tx, sent: Sent, by: str) -> tuple[dict[str, T], dict[str,
                 released.add(task)
     states = await _decide(tx, chosen, answers, released, sent.reasons, now, by)
     return states, {task: why for task, why in sent.reasons.items() if task not in states}
-
-
-def _maybe_capped(dependent: dict[str, Any]) -> bool:
-    """What the statement leaves to Python: a clone whose inputs name a parallelism."""
-    inputs = dependent["inputs"]
-    return dependent["template_step"] is not None and inputs is not None and "parallelism" in inputs
 
 
 def _capped_batches(steps: list[Finish]) -> dict[str, int]:

@@ -195,14 +195,18 @@ def finish_attempts(
 
 
 def _finishing_steps(cx: sqlite3.Connection, step_uuids: list[str]) -> dict[str, sqlite3.Row]:
-    """What storing an attempt's result reads of its step (``move_step``, ``decision_move``),
-    one query per 999 steps."""
+    """What storing an attempt's result reads of its step (``move_step``, ``decision_move``)
+    and of its task (the counters the re-evaluation moves on), one query per 999 steps."""
     rows: dict[str, sqlite3.Row] = {}
     for chunk, marks in chunks(step_uuids):
         query = (
-            "SELECT step_uuid, task_uuid, name, state, run_count, cancel_requested, results,"
-            " template_step, inputs, error IS NOT NULL AS has_error"
-            f" FROM steps WHERE step_uuid IN ({marks})"
+            "SELECT steps.step_uuid, steps.task_uuid, steps.name, steps.state, steps.run_count,"
+            " steps.cancel_requested, steps.results, steps.template_step, steps.inputs,"
+            " steps.error IS NOT NULL AS has_error, tasks.status AS task_status,"
+            " tasks.total_steps AS task_total_steps,"
+            " tasks.completed_steps AS task_completed_steps,"
+            " tasks.failed_steps AS task_failed_steps"
+            f" FROM steps JOIN tasks USING (task_uuid) WHERE steps.step_uuid IN ({marks})"
         )
         for row in cx.execute(query, chunk):
             rows[row["step_uuid"]] = row

@@ -17,13 +17,17 @@ from engine.incremental import Question
 from engine.states import StepState as S
 from engine.states import TaskState as T
 from engine.store import moves
-from engine.store.sqlite.tx import chunks, move_task, touch_task
+from engine.store.sqlite.tx import move_task, touch_task
 
 Finish = tuple[sqlite3.Row, S, int | None]  # a finished step's row, its new state, retry time
 
-_DECREMENT = (
-    "UPDATE steps SET unmet_dependencies = unmet_dependencies - 1 WHERE step_uuid IN"
-    " (SELECT to_step FROM step_edges WHERE from_step = ?)"
+_DECREMENT = (  # a dependent released goes on the ready list here (SET sees the old row),
+    # unless it is a clone that may be capped: ``moves.maybe_capped``, decided in Python
+    "UPDATE steps SET unmet_dependencies = unmet_dependencies - 1, ready_at = CASE"
+    " WHEN state = 'pending' AND unmet_dependencies = 1 AND ready_at IS NULL"
+    " AND (template_step IS NULL OR inputs IS NULL OR instr(inputs, 'parallelism') = 0)"
+    " THEN ?2 ELSE ready_at END WHERE step_uuid IN"
+    " (SELECT to_step FROM step_edges WHERE from_step = ?1)"
     " RETURNING step_uuid, state, unmet_dependencies, ready_at, template_step, inputs"
 )
 _HELD = (  # pending, every dependency met, not on the ready list (the task is not parked)
@@ -62,13 +66,11 @@ def reevaluate_finished(
     for a whole re-evaluation (``tx.reevaluate_all``)."""
     states: dict[str, T] = {}
     left: dict[str, str] = {}
-    tasks = _task_counters(cx, list(finished))
     for task_uuid, reason in reasons.items():
-        task = tasks.get(task_uuid)
         steps = finished.get(task_uuid, [])
         state = None
-        if task is not None and steps and _qualifies(task, steps):
-            state = _reevaluate_one(cx, task, steps, now, by, reason)
+        if steps and _qualifies(steps):
+            state = _reevaluate_one(cx, task_uuid, steps, now, by, reason)
         if state is None:
             left[task_uuid] = reason
         else:
@@ -76,21 +78,10 @@ def reevaluate_finished(
     return states, left
 
 
-def _task_counters(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, sqlite3.Row]:
-    found = {}
-    for chunk, marks in chunks(task_uuids):
-        for row in cx.execute(
-            "SELECT task_uuid, status, total_steps, completed_steps, failed_steps FROM tasks"
-            f" WHERE task_uuid IN ({marks})",
-            chunk,
-        ):
-            found[row["task_uuid"]] = row
-    return found
-
-
-def _qualifies(task: sqlite3.Row, steps: list[Finish]) -> bool:
+def _qualifies(steps: list[Finish]) -> bool:
+    task = steps[0][0]  # the task's columns, read with each of its finished steps
     moved_to = (to_state for _, to_state, _ in steps)
-    return incremental.qualifies(T(task["status"]), task["failed_steps"], moved_to)
+    return incremental.qualifies(T(task["task_status"]), task["task_failed_steps"], moved_to)
 
 
 def _parallelism(row: sqlite3.Row) -> int | None:
@@ -99,7 +90,7 @@ def _parallelism(row: sqlite3.Row) -> int | None:
 
 
 def _reevaluate_one(
-    cx: sqlite3.Connection, task: sqlite3.Row, steps: list[Finish], now: int, by: str, reason: str
+    cx: sqlite3.Connection, task_uuid: str, steps: list[Finish], now: int, by: str, reason: str
 ) -> T | None:
     """The task's new state, its ready list and counters written; None (nothing written but
     the counts, which a whole re-evaluation rewrites) when it needs a whole re-evaluation."""
@@ -114,26 +105,28 @@ def _reevaluate_one(
         capped = _parallelism(row)
         if capped is not None:
             batches[row["template_step"]] = capped
-        for dependent in cx.execute(_DECREMENT, (row["step_uuid"],)).fetchall():
-            state, unmet, ready_at = dependent[1:4]
-            if incremental.released(state, unmet, ready_at):
+        for dependent in cx.execute(_DECREMENT, (row["step_uuid"], now)).fetchall():
+            state, unmet, ready_at, template_step, inputs = dependent[1:6]
+            set_here = ready_at == now and not moves.maybe_capped(template_step, inputs)
+            if incremental.released(state, unmet, None if set_here else ready_at):
                 if _parallelism(dependent) is not None:
                     return None  # a capped batch's first clones: the batch is counted whole
-                ready.append((now, dependent["step_uuid"]))
+                if not set_here:
+                    ready.append((now, dependent["step_uuid"]))
                 released = True
     if ready:
         cx.executemany("UPDATE steps SET ready_at = ? WHERE step_uuid = ?", ready)
-    task_uuid = task["task_uuid"]
     for batch, parallelism in batches.items():
         released |= _let_clones_go(cx, task_uuid, batch, parallelism, now)
-    done = task["completed_steps"] + completed
+    task = steps[0][0]
+    done = task["task_completed_steps"] + completed
 
     def has(question: str) -> bool:
         if question == Question.READY and released:
             return True
         return cx.execute(_ASK[question] + " LIMIT 1", (task_uuid,)).fetchone() is not None
 
-    state = incremental.task_state_after(task["total_steps"], done, has)
+    state = incremental.task_state_after(task["task_total_steps"], done, has)
     if state is not T.STEPS_IN_PROCESS:
         move_task(cx, task_uuid, T.STEPS_IN_PROCESS, state, now, by, reason,
                   stamp=True, completed=done, failed=0)  # fmt: skip

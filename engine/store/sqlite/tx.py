@@ -6,6 +6,7 @@ Plain functions over a ``sqlite3.Connection`` already inside BEGIN IMMEDIATE.
 from __future__ import annotations
 
 import functools
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any, cast
@@ -88,6 +89,8 @@ class Moves:
             self._errors.append(_error_item(step, columns))
 
     def write(self, cx: sqlite3.Connection) -> None:
+        if not self._audit:  # nothing moved (a claim that found nothing ready)
+            return
         for names, params in self._updates.items():
             changed = cx.executemany(_update_sql(names), params).rowcount
             if changed != len(params):  # the rows were read under this write lock
@@ -224,10 +227,6 @@ def readiness_rows(rows: list[sqlite3.Row]) -> list[readiness.StepRow]:
     return [moves.readiness_row(r[0], *r[2:11]) for r in rows]
 
 
-def _dependencies(row: sqlite3.Row) -> tuple[str, ...]:
-    return moves.dependencies(row["dependencies"])
-
-
 SQLITE_MAX_PARAMETERS = 999  # the lowest limit any SQLite build has
 
 
@@ -245,25 +244,25 @@ def tasks_rows(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, list[
     )
 
 
+_ANCESTORS = (  # every lookup through the (task_uuid, name) key; UNION: each name once
+    "WITH RECURSIVE wanted(name) AS (SELECT value FROM json_each(?2) UNION"
+    " SELECT d.value FROM wanted JOIN steps s ON s.task_uuid = ?1 AND s.name = wanted.name,"
+    " json_each(s.dependencies) AS d)"
+    " SELECT s.name, s.dependencies, s.results FROM wanted"
+    " JOIN steps s ON s.task_uuid = ?1 AND s.name = wanted.name"
+)
+
+
 def ancestor_rows(
     cx: sqlite3.Connection, task_uuid: str, parents: set[str]
 ) -> dict[str, sqlite3.Row]:
     """The names, dependencies and results of ``parents`` and of all their ancestors in the
-    task, by name: what claimed steps' handlers see. Read a generation at a time by name, so
-    it costs the ancestors, not the task's other steps."""
-    found: dict[str, sqlite3.Row] = {}
-    wanted = sorted(parents)
-    while wanted:
-        for chunk, marks in chunks(wanted, SQLITE_MAX_PARAMETERS - 1):  # and the task's uuid
-            for row in cx.execute(
-                "SELECT name, dependencies, results FROM steps"
-                f" WHERE task_uuid = ? AND name IN ({marks})",
-                (task_uuid, *chunk),
-            ):
-                found[row["name"]] = row
-        parents = {d for name in wanted if name in found for d in _dependencies(found[name])}
-        wanted = sorted(parents - found.keys())
-    return found
+    task, by name: what claimed steps' handlers see. One statement that follows the
+    dependencies down by name, so it costs the ancestors, not the task's other steps."""
+    if not parents:
+        return {}
+    wanted = json.dumps(sorted(parents))
+    return {row["name"]: row for row in cx.execute(_ANCESTORS, (task_uuid, wanted))}
 
 
 def _by_task(
