@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    beside_peers,
     big_tasks,
     console,
     engine_chain,
@@ -29,7 +30,6 @@ from bench import (
     peers,
     postgres_run,
     report,
-    throughput,
 )
 
 OUT = Path(__file__).parent
@@ -50,12 +50,13 @@ def median_of(runs: int, fn: Callable[[Path], float]) -> dict[str, float]:
 
 
 def sequential_rounds(
-    runs: int, sequential: int, full: Path | None = None
+    runs: int, sequential: int, full: Path | None = None, with_peers: bool = False
 ) -> dict[str, dict[str, float]]:
     """The floors and our sequential chains, measured side by side in each round, so that every
     ratio pairs figures taken within seconds of each other (this machine drifts within the
     hour); a ratio's median is the median of the rounds' ratios. ``full``: a database holding
-    ``held.HELD_CHAINS`` finished chains, on a copy of which each round runs the chains again."""
+    ``held.HELD_CHAINS`` finished chains, on a copy of which each round runs the chains again;
+    ``with_peers``: DBOS's and Huey's sequential workflows run in each round too."""
     figures: dict[str, list[float]] = {}
 
     def add(key: str, value: float) -> None:
@@ -77,17 +78,15 @@ def sequential_rounds(
                 on_full = held.sqlite_ms_per_step(full, t, sequential)
                 add("held_ms_per_step", on_full)
                 add("held_to_empty", on_full / (chain / 5))
+            if with_peers:
+                dbos, huey = beside_peers.dbos_sequential(), beside_peers.huey_sequential()
+                add("dbos_chain5_ms", dbos["chain5_ms"])
+                add("dbos_diamond4_ms", dbos["diamond4_ms"])
+                add("huey_chain5_ms", huey["chain5_ms"])
+                add("dbos_to_ours_chain5", dbos["chain5_ms"] / chain)
+                add("dbos_to_ours_diamond4", dbos["diamond4_ms"] / figures["diamond4_ms"][-1])
+                add("huey_to_ours_chain5", huey["chain5_ms"] / chain)
     return {key: summary(values) for key, values in figures.items()}
-
-
-def peer_median(
-    runs: int, script: str, key: str, mode: str, *args: str, db_env: str | None = None
-) -> dict[str, float]:
-    def once(tmp: Path) -> float:
-        env = {db_env: str(tmp / "peer.db")} if db_env else None
-        return peers.run(script, mode, str(tmp), *args, env=env, cwd=tmp)[key]
-
-    return median_of(runs, once)
 
 
 def measure(runs: int, chains: int, sequential: int, big: int) -> dict:
@@ -101,53 +100,36 @@ def measure(runs: int, chains: int, sequential: int, big: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         full = Path(tmp) / "full.db"
         held.fill(full)
-        seq = sequential_rounds(runs, sequential, full)
+        seq = sequential_rounds(runs, sequential, full, with_peers=True)
     r["floor"] = {
         "same_writes_ms_per_step": seq["floor_same_writes_ms_per_step"],
         "minimal_ms_per_step": seq["floor_minimal_ms_per_step"],
     }
+    side = beside_peers.throughput_rounds(runs, chains, WORKERS)
     r["ratios"] = {
         "per_step_to_same_writes_floor": seq["per_step_to_same_writes_floor"],
         "per_step_to_minimal_floor": seq["per_step_to_minimal_floor"],
+        "dbos_to_ours_chain5": seq["dbos_to_ours_chain5"],
+        "dbos_to_ours_diamond4": seq["dbos_to_ours_diamond4"],
+        "huey_to_ours_chain5": seq["huey_to_ours_chain5"],
+        **side["ratios"],
     }
-    r["ours"] = {"chain5_ms": seq["chain5_ms"], "diamond4_ms": seq["diamond4_ms"]}
+    r["ours"] = {"chain5_ms": seq["chain5_ms"], "diamond4_ms": seq["diamond4_ms"], **side["ours"]}
     r["held"] = {
         "chains": held.HELD_CHAINS,
         "ms_per_step": seq["held_ms_per_step"],
         "to_empty": seq["held_to_empty"],
     }
-    r["ours"].update(
-        {
-            f"chains_per_s_{k}": median_of(
-                runs, lambda t, k=k: throughput.chains_per_second(t / "o.db", k, chains)
-            )
-            for k in WORKERS
-        }
-    )
+    r["dbos"] = {
+        "chain5_ms": seq["dbos_chain5_ms"],
+        "diamond4_ms": seq["dbos_diamond4_ms"],
+        **side["dbos"],
+    }
+    r["huey"] = {"chain5_ms": seq["huey_chain5_ms"], **side["huey"]}
     r["big"] = big_tasks.measure()  # one run: its ratios pair figures of the same minutes
     with tempfile.TemporaryDirectory() as tmp:
         r["ours"]["latency"] = latency.measure(Path(tmp) / "l.db")
         r["ours"]["large"] = large_database(Path(tmp), big)
-    r["dbos"] = {
-        "chain5_ms": peer_median(runs, "dbos_bench.py", "chain5_ms", "seq"),
-        "diamond4_ms": peer_median(runs, "dbos_bench.py", "diamond4_ms", "seq"),
-    }
-    r["huey"] = {
-        "chain5_ms": peer_median(runs, "huey_bench.py", "chain5_ms", "seq", db_env="HUEY_BENCH_DB")
-    }
-    for k in WORKERS:
-        r["dbos"][f"chains_per_s_{k}"] = peer_median(
-            runs, "dbos_bench.py", "chains_per_s", "throughput", str(k), str(chains)
-        )
-        r["huey"][f"chains_per_s_{k}"] = peer_median(
-            runs,
-            "huey_bench.py",
-            "chains_per_s",
-            "throughput",
-            str(k),
-            str(chains),
-            db_env="HUEY_BENCH_DB",
-        )
     r["postgres"] = postgres_run.measure(runs, chains, sequential, WORKERS)
     return r
 

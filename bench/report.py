@@ -38,6 +38,14 @@ def _ratio(a: float | None, b: float | None) -> str:
     return "–" if a is None or b is None or b == 0 else _times(a / b)
 
 
+def _paired(figure: dict[str, float] | None, a: float | None, b: float | None) -> str:
+    """The median of the rounds' own ratios with their range (``beside_peers``); a run from
+    before peers ran in the same rounds has none: the ratio of the medians."""
+    if figure is None:
+        return _ratio(a, b)
+    return f"{_times(figure['median'])} ({figure['min']:.2f}–{figure['max']:.2f}×)"
+
+
 def _times(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}×"
 
@@ -94,14 +102,16 @@ def markdown(r: dict[str, Any]) -> str:
         " Huey / ours |",
         "|---|---|---|---|---|---|",
     ]
-    for label, key in (
-        ("5-step chain, per workflow", "chain5_ms"),
-        ("4-step diamond, per workflow", "diamond4_ms"),
+    paired = r.get("ratios", {})
+    for label, key, name in (
+        ("5-step chain, per workflow", "chain5_ms", "chain5"),
+        ("4-step diamond, per workflow", "diamond4_ms", "diamond4"),
     ):
         o, d, h = _m(ours.get(key)), _m(dbos.get(key)), _m(huey.get(key))
         lines.append(
             f"| {label} | {_fmt(o, 'ms')} | {_fmt(d, 'ms')} | {_fmt(h, 'ms')} | "
-            f"{_ratio(d, o)} | {_ratio(h, o)} |"
+            f"{_paired(paired.get(f'dbos_to_ours_{name}'), d, o)} | "
+            f"{_paired(paired.get(f'huey_to_ours_{name}'), h, o)} |"
         )
     lines += [
         "",
@@ -119,8 +129,9 @@ def markdown(r: dict[str, Any]) -> str:
         o, d, h = _m(ours.get(key)), _m(dbos.get(key)), _m(huey.get(key))
         lines.append(
             f"| {k} worker process{'es' if k > 1 else ''} | {_fmt(o, 'chains/s', 0)} | "
-            f"{_fmt(d, 'chains/s', 0)} | {_fmt(h, 'chains/s', 0)} | {_ratio(o, d)} | "
-            f"{_ratio(o, h)} |"
+            f"{_fmt(d, 'chains/s', 0)} | {_fmt(h, 'chains/s', 0)} | "
+            f"{_paired(paired.get(f'throughput_{k}_to_dbos'), o, d)} | "
+            f"{_paired(paired.get(f'throughput_{k}_to_huey'), o, h)} |"
         )
     lines += _held_rows(r.get("held"))
     lat = ours.get("latency", {})

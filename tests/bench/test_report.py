@@ -110,3 +110,33 @@ def test_a_step_on_a_database_holding_many_chains_is_set_beside_one_on_an_empty_
     # A run from before these were measured shows neither row.
     older = report.markdown({**_results(), "postgres": _postgres()})
     assert "finished chains" not in older
+
+
+def test_peer_ratios_are_the_rounds_own_when_the_peers_ran_in_the_same_rounds() -> None:
+    results = _results()
+    results["dbos"] = {"chains_per_s_1": _figure(100.0), "chain5_ms": _figure(10.0)}
+    results["huey"] = {"chains_per_s_1": _figure(400.0)}
+    results["ours"]["chain5_ms"] = _figure(2.0)
+    results["ratios"].update(
+        {
+            "throughput_1_to_dbos": {"median": 9.5, "min": 9.0, "max": 11.0},
+            "throughput_1_to_huey": {"median": 2.4, "min": 2.2, "max": 2.6},
+            "dbos_to_ours_chain5": {"median": 5.5, "min": 5.0, "max": 6.0},
+        }
+    )
+    table = report.markdown(results)
+    assert (
+        "| 1 worker process | 1000 chains/s | 100 chains/s | 400 chains/s | 9.50× (9.00–11.00×) |"
+        " 2.40× (2.20–2.60×) |" in table
+    )
+    assert (
+        "| 5-step chain, per workflow | 2.00 ms | 10.00 ms | – | 5.50× (5.00–6.00×) | – |" in table
+    )
+
+
+def test_without_paired_ratios_a_peer_ratio_is_the_ratio_of_the_medians() -> None:
+    results = _results()
+    results["dbos"] = {"chains_per_s_1": _figure(100.0)}
+    assert "| 1 worker process | 1000 chains/s | 100 chains/s | – | 10.00× | – |" in (
+        report.markdown(results)
+    )
