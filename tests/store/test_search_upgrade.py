@@ -64,7 +64,7 @@ async def test_a_version_5_sqlite_database_gets_its_index(tmp_path: Path) -> Non
 
     assert await _found_after_upgrade(str(path)) == EXPECTED
     with sqlite3.connect(path) as side:
-        assert side.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION == 7
+        assert side.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION == 8
 
 
 async def test_a_version_5_postgresql_schema_gets_its_index(pg_url: str) -> None:
@@ -79,4 +79,4 @@ async def test_a_version_5_postgresql_schema_gets_its_index(pg_url: str) -> None
     assert await _found_after_upgrade(pg_url) == EXPECTED
     with psycopg.connect(pg_url) as conn:
         version = conn.execute("SELECT version FROM tasker_schema").fetchone()
-    assert version == (pg_schema.SCHEMA_VERSION,) == (7,)
+    assert version == (pg_schema.SCHEMA_VERSION,) == (8,)

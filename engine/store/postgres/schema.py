@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import errors
 
-from engine.store import schema_ddl, unmet_schema
+from engine.store import failure_rows, schema_ddl, unmet_schema
 from engine.store.base import StoreError
 from engine.store.dialect import POSTGRES
 from engine.store.postgres.search import upgrade_to_6
@@ -32,6 +32,9 @@ MIGRATIONS: list[Migration] = [
     # 7: each step's count of unmet dependencies and a task's steps by state
     # (engine/store/unmet_schema.py).
     unmet_schema.postgres_migration(),
+    # 8: the audit rows of failures by step, for the failures view with the handled ones
+    # (engine/store/failure_rows.py).
+    failure_rows.FAILURES_INDEX,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from engine.store import schema_ddl, unmet_schema
+from engine.store import failure_rows, schema_ddl, unmet_schema
 from engine.store.dialect import SQLITE
 from engine.store.sqlite.search import upgrade_to_6
 
@@ -25,6 +25,9 @@ MIGRATIONS: list[Migration] = [
     # 7: each step's count of unmet dependencies and a task's steps by state
     # (engine/store/unmet_schema.py).
     unmet_schema.sqlite_migration(),
+    # 8: the audit rows of failures by step, for the failures view with the handled ones
+    # (engine/store/failure_rows.py).
+    failure_rows.FAILURES_INDEX,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
