@@ -2,7 +2,8 @@
 
 One task of N no-op steps (a root, N-2 parallel steps, a join) against the same N steps as N/5
 five-step chains, in the same run, by one in-process worker; a batch whose analyzer makes
-thousands of clones; and the time to validate and to create a task of a 10,000-step template.
+thousands of clones; the time to validate and to create a task of a 10,000-step template; and
+the console's graph of one such task, drawn first and redrawn as the selection moves.
 The templates are generated into a temporary directory.
 
 ``python -m bench.big_tasks [--sizes 500 4000] [--clones 5000] [--template 10000]``
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from console.dag_render import dag_picture
 from engine.api import open_engine
 from engine.templates.loader import load_template
 
@@ -151,6 +153,27 @@ def template_times(tmp: Path, steps: int, runs: int = 3) -> dict[str, float]:
     }
 
 
+def graph_times(steps: int, runs: int = 3) -> dict[str, float]:
+    """Seconds for the console to draw the graph of a ``steps``-step task (a root, parallel
+    steps, a join) the first time, and again with another step selected; medians of ``runs``
+    (each first draw of a task with names of its own: nothing laid out before)."""
+    first, moved = [], []
+    for run in range(runs):
+        parallel = [f"p{run}_{n:05d}" for n in range(steps - 2)]
+        shape = [("root", []), *[(name, ["root"]) for name in parallel], ("join", parallel)]
+        start = time.perf_counter()
+        dag_picture(shape, selected=parallel[0])
+        first.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        dag_picture(shape, selected=parallel[1])
+        moved.append(time.perf_counter() - start)
+    return {
+        "steps": steps,
+        "first_s": statistics.median(first),
+        "moved_s": statistics.median(moved),
+    }
+
+
 SIZES = (500, 4000, 10_000)
 CLONES = 5000
 TEMPLATE_STEPS = 10_000
@@ -166,6 +189,7 @@ def measure(
             "one_task": [one_task_against_chains(t, n) for n in sizes],
             "batch": clone_batch(t, clones),
             "template": template,
+            "graph": [graph_times(n) for n in sizes],
         }
 
 
@@ -193,6 +217,23 @@ def markdown(big: dict[str, Any]) -> list[str]:
         "|---|---|",
         f"| validate (load) | {template['validate_s']:.2f} s |",
         f"| create a task of it | {template['create_s']:.2f} s |",
+        *_graph_rows(big.get("graph", [])),
+    ]
+
+
+def _graph_rows(graphs: list[dict[str, float]]) -> list[str]:
+    """The console's graph of one big task (a run from before it was measured has none)."""
+    if not graphs:
+        return []
+    return [
+        "",
+        "| the console's graph of one task (a root, parallel steps, a join) | first draw |"
+        " the selection moved |",
+        "|---|---|---|",
+        *(
+            f"| {g['steps']:,} steps | {g['first_s'] * 1000:.0f} ms | {g['moved_s'] * 1000:.0f} ms |"
+            for g in graphs
+        ),
     ]
 
 

@@ -6,15 +6,18 @@ scrolls sideways instead of breaking boxes apart.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 
 from rich.cells import cell_len
 from rich.text import Text
 
 from console.dag_dynamic import DAG_LOOK
 from console.dag_layout import layered_layout
-from console.dag_routing import Band, routed
+from console.dag_routing import Band, RoutedDag, routed
 from console.formatting import step_look
 from engine.literal import visible
 
@@ -85,10 +88,9 @@ def _band_cells(band: Band) -> dict[tuple[int, int], dict[int, int]]:
             for row in range(run.row + 1, band.rows):
                 mark(row, col, i, UP | DOWN)
             mark(run.row, col, i, DOWN)
-        for col in range(run.left, run.right + 1):
-            mark(
-                run.row, col, i, (LEFT if col > run.left else 0) | (RIGHT if col < run.right else 0)
-            )
+        left, right = run.left, run.right  # each a min/max over the run's columns: once
+        for col in range(left, right + 1):
+            mark(run.row, col, i, (LEFT if col > left else 0) | (RIGHT if col < right else 0))
     return cells
 
 
@@ -116,11 +118,30 @@ class _Canvas:
         out = []
         for cells in self.rows:
             line = Text(no_wrap=True, overflow="ignore", end="")
-            for char, style in cells:
-                line.append(char, style or None)
+            for style, run in groupby(cells, key=itemgetter(1)):  # a run of one style at once
+                line.append("".join(char for char, _ in run), style or None)
             line.rstrip()
             out.append(line)
         return tuple(out)
+
+
+Connectors = tuple[tuple[tuple[int, int, str], ...], ...]  # per band: (row, column, glyph)
+
+
+@functools.lru_cache(maxsize=8)
+def _routing(
+    shape: tuple[tuple[str, tuple[str, ...]], ...], widths: tuple[int, ...]
+) -> tuple[RoutedDag, Connectors]:
+    """The layout, the edges' routing and the connector glyphs of steps whose boxes have these
+    widths: the same while only the selection or a state of the same width changes, so moving
+    through the steps of a task of thousands does not lay it out again at each key."""
+    width_of = dict(zip((name for name, _ in shape), widths, strict=True))
+    routing = routed(layered_layout(shape, width_of.__getitem__))
+    connectors = tuple(
+        tuple((r, col, _glyph(owners)) for (r, col), owners in _band_cells(band).items())
+        for band in routing.bands
+    )
+    return routing, connectors
 
 
 def dag_picture(
@@ -133,11 +154,12 @@ def dag_picture(
     shows ``labels[name]`` when given (a batch group's ``process ×4``) instead of the name."""
     states = states or {}
     labels = labels or {}
-    layout = layered_layout(
-        steps,
-        lambda name: cell_len(box_label(labels.get(name, name), states.get(name, "pending"))),
+    shape = tuple((name, tuple(deps)) for name, deps in steps)
+    widths = tuple(
+        cell_len(box_label(labels.get(name, name), states.get(name, "pending")))
+        for name, _ in shape
     )
-    routing = routed(layout)
+    routing, connectors = _routing(shape, widths)
     canvas = _Canvas(routing.layout.width)
     boxes: dict[str, tuple[int, int, int]] = {}
     for i, layer in enumerate(routing.layout.layers):
@@ -158,6 +180,6 @@ def dag_picture(
             first = len(canvas.rows)
             for _ in range(band.rows):
                 canvas.new_row()
-            for (r, col), owners in _band_cells(band).items():
-                canvas.put(first + r, col, _glyph(owners), EDGE_STYLE)
+            for r, col, glyph in connectors[i]:
+                canvas.put(first + r, col, glyph, EDGE_STYLE)
     return DagPicture(canvas.lines(), boxes)

@@ -46,22 +46,27 @@ class RoutedDag:
     bands: tuple[Band, ...]
 
 
-def _bundles(
-    upper: tuple[PlacedNode, ...], edges: tuple[tuple[str, str], ...]
-) -> list[tuple[list[str], list[str]]]:
-    """(parents, children) groups in the order of the upper layer."""
-    keys = {n.key for n in upper}
+def _children(edges: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
+    """Each node's children, in edge order, once for all bands (a band reads its own nodes')."""
     children: dict[str, list[str]] = {}
     for a, b in edges:
-        if a in keys:
-            children.setdefault(a, []).append(b)
+        children.setdefault(a, []).append(b)
+    return children
+
+
+def _bundles(
+    upper: tuple[PlacedNode, ...], children: dict[str, list[str]]
+) -> list[tuple[list[str], list[str]]]:
+    """(parents, children) groups in the order of the upper layer; a group's children in the
+    order of their first edge."""
     groups: dict[frozenset[str], tuple[list[str], list[str]]] = {}
     for node in upper:
         kids = children.get(node.key)
         if kids:
-            groups.setdefault(frozenset(kids), ([], sorted(set(kids), key=kids.index)))[0].append(
-                node.key
-            )
+            group = frozenset(kids)
+            if group not in groups:
+                groups[group] = ([], list(dict.fromkeys(kids)))
+            groups[group][0].append(node.key)
     return list(groups.values())
 
 
@@ -146,9 +151,10 @@ def routed(layout: DagLayout) -> RoutedDag:
     """Route every band top to bottom; lower layers may move right to make room."""
     layers = list(layout.layers)
     bands: list[Band] = []
+    children = _children(layout.edges)
     for i in range(len(layers) - 1):
         upper = layers[i]
-        bundles = _bundles(upper, layout.edges)
+        bundles = _bundles(upper, children)
         exit_of = {n.key: n.centre for n in upper}
         lower, entry = _entry_columns(list(layers[i + 1]), bundles, exit_of)
         layers[i + 1] = tuple(lower)

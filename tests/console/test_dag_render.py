@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from console import dag_render
 from console.dag_layout import acyclic_dependencies
 from console.dag_render import GLYPHS, dag_picture
 from tests.external import CORPUS, corpus_template_names
@@ -245,4 +246,6 @@ def test_bundles_that_must_cross_go_on_separate_rows_and_read_back_exactly():
 
 def test_the_read_back_catches_runs_drawn_on_top_of_each_other(monkeypatch):
     monkeypatch.setattr("console.dag_routing._rows_for", lambda spans: [0] * len(spans))
+    # Laid out afresh under the patch (not a kept layout), and none kept from it.
+    monkeypatch.setattr(dag_render, "_routing", dag_render._routing.__wrapped__)
     assert drawn_edges(dag_picture(CROSSED)) != true_edges(CROSSED)
