@@ -184,3 +184,32 @@ def _recount(db: str | Path, sql: str) -> None:
             cx.execute(sql)
     finally:
         cx.close()
+
+
+async def test_results_of_several_tasks_stored_together_release_each_tasks_dependents(
+    db: str | Path, store: Store
+) -> None:
+    """One write for the results of three tasks: the two parents of a diamond's join (counted
+    down by two at once) and two chains' first steps; the claim that follows reads each task's
+    ancestors."""
+    diamond = plan({"top": (), "left": ("top",), "right": ("top",), "join": ("left", "right")})
+    chains = [plan({"a": (), "b": ("a",), "c": ("b",)}) for _ in range(2)]
+    for made in (diamond, *chains):
+        await store.create_task(made, T0)
+    first = await store.claim_ready("w1", T0, 50, 60_000)
+    tops = [c for c in first if c.task_uuid == diamond.task_uuid]
+    _, sides, _ = await store.finish_attempts([success(tops[0])], T0 + 1, "w1", 2)
+    assert sorted(c.name for c in sides) == ["left", "right"]
+    chain_heads = [c for c in first if c.task_uuid != diamond.task_uuid]
+    stored, claimed, states = await store.finish_attempts(
+        [*map(success, sides), *map(success, chain_heads)], T0 + 2, "w1", 10
+    )
+    assert stored == [True] * 4
+    by_task = {(c.task_uuid, c.name): c for c in claimed}
+    assert set(by_task) == {(diamond.task_uuid, "join")} | {(m.task_uuid, "b") for m in chains}
+    assert set(by_task[diamond.task_uuid, "join"].dependency_results) == {"top", "left", "right"}
+    for made in chains:
+        assert set(by_task[made.task_uuid, "b"].dependency_results) == {"a"}
+    for made in (diamond, *chains):
+        assert states[made.task_uuid] == TaskState.STEPS_IN_PROCESS
+        assert_as_evaluated(db, made.task_uuid, T0 + 2)

@@ -98,7 +98,7 @@ def claim_ready(
     parents: dict[str, set[str]] = {}
     for row in claimed:
         parents.setdefault(row["task_uuid"], set()).update(moves.dependencies(row["dependencies"]))
-    ancestors = {task: ancestor_rows(cx, task, names) for task, names in parents.items()}
+    ancestors = ancestor_rows(cx, parents)
     return [(row, ancestors[row["task_uuid"]]) for row in claimed]
 
 

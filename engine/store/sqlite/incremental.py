@@ -10,6 +10,7 @@ written grow with the steps that changed, not with the task.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from engine import incremental
@@ -21,14 +22,24 @@ from engine.store.sqlite.tx import move_task, touch_task
 
 Finish = tuple[sqlite3.Row, S, int | None]  # a finished step's row, its new state, retry time
 
-_DECREMENT = (  # a dependent released goes on the ready list here (SET sees the old row),
-    # unless it is a clone that may be capped: ``moves.maybe_capped``, decided in Python
+_DECREMENT = (  # every completed step's dependents at once, by how many of their dependencies
+    # completed; one released goes on the ready list here (SET sees the old row), unless it is
+    # a clone that may be capped: ``moves.maybe_capped``, decided in Python
+    "UPDATE steps SET unmet_dependencies = unmet_dependencies - gone.n, ready_at = CASE"
+    " WHEN state = 'pending' AND unmet_dependencies = gone.n AND ready_at IS NULL"
+    " AND (template_step IS NULL OR inputs IS NULL OR instr(inputs, 'parallelism') = 0)"
+    " THEN ?2 ELSE ready_at END FROM (SELECT to_step, COUNT(*) AS n FROM step_edges"
+    " WHERE from_step IN (SELECT value FROM json_each(?1)) GROUP BY to_step) AS gone"
+    " WHERE steps.step_uuid = gone.to_step RETURNING steps.task_uuid, steps.step_uuid,"
+    " steps.state, steps.unmet_dependencies, steps.ready_at, steps.template_step, steps.inputs"
+)
+_DECREMENT_ONE = (  # the same for one completed step (one at a time: a third cheaper)
     "UPDATE steps SET unmet_dependencies = unmet_dependencies - 1, ready_at = CASE"
     " WHEN state = 'pending' AND unmet_dependencies = 1 AND ready_at IS NULL"
     " AND (template_step IS NULL OR inputs IS NULL OR instr(inputs, 'parallelism') = 0)"
     " THEN ?2 ELSE ready_at END WHERE step_uuid IN"
-    " (SELECT to_step FROM step_edges WHERE from_step = ?1)"
-    " RETURNING step_uuid, state, unmet_dependencies, ready_at, template_step, inputs"
+    " (SELECT to_step FROM step_edges WHERE from_step = ?1) RETURNING task_uuid, step_uuid,"
+    " state, unmet_dependencies, ready_at, template_step, inputs"
 )
 _HELD = (  # pending, every dependency met, not on the ready list (the task is not parked)
     "SELECT step_uuid FROM steps WHERE task_uuid = ? AND state = 'pending' AND ready_at IS NULL"
@@ -66,16 +77,40 @@ def reevaluate_finished(
     for a whole re-evaluation (``tx.reevaluate_all``)."""
     states: dict[str, T] = {}
     left: dict[str, str] = {}
+    chosen = {
+        task: steps
+        for task, steps in finished.items()
+        if task in reasons and steps and _qualifies(steps)
+    }
+    dependents = _decrement(cx, chosen, now)
     for task_uuid, reason in reasons.items():
-        steps = finished.get(task_uuid, [])
+        steps = chosen.get(task_uuid, [])
         state = None
-        if steps and _qualifies(steps):
-            state = _reevaluate_one(cx, task_uuid, steps, now, by, reason)
+        if steps:
+            state = _reevaluate_one(cx, task_uuid, steps, dependents.get(task_uuid, []), now, by,
+                                    reason)  # fmt: skip
         if state is None:
             left[task_uuid] = reason
         else:
             states[task_uuid] = state
     return states, left
+
+
+def _decrement(
+    cx: sqlite3.Connection, chosen: dict[str, list[Finish]], now: int
+) -> dict[str, list[sqlite3.Row]]:
+    """Count the completed steps of ``chosen`` off their dependents (released ones put on the
+    ready list), in one statement; the dependents as they are now, by task."""
+    completed = [row["step_uuid"] for steps in chosen.values() for row, to, _ in steps
+                 if to is S.COMPLETE]  # fmt: skip
+    found: dict[str, list[sqlite3.Row]] = {}
+    if len(completed) == 1:
+        rows = cx.execute(_DECREMENT_ONE, (completed[0], now)).fetchall()
+    else:
+        rows = cx.execute(_DECREMENT, (json.dumps(completed), now)).fetchall() if completed else []
+    for row in rows:
+        found.setdefault(row["task_uuid"], []).append(row)
+    return found
 
 
 def _qualifies(steps: list[Finish]) -> bool:
@@ -90,10 +125,17 @@ def _parallelism(row: sqlite3.Row) -> int | None:
 
 
 def _reevaluate_one(
-    cx: sqlite3.Connection, task_uuid: str, steps: list[Finish], now: int, by: str, reason: str
+    cx: sqlite3.Connection,
+    task_uuid: str,
+    steps: list[Finish],
+    dependents: list[sqlite3.Row],
+    now: int,
+    by: str,
+    reason: str,
 ) -> T | None:
     """The task's new state, its ready list and counters written; None (nothing written but
-    the counts, which a whole re-evaluation rewrites) when it needs a whole re-evaluation."""
+    the counts, which a whole re-evaluation rewrites) when it needs a whole re-evaluation.
+    ``dependents``: its steps whose unmet dependencies ``_decrement`` counted down."""
     ready: list[tuple[int | None, str]] = []
     completed, released = 0, False
     batches: dict[str, int] = {}  # the batches a capped clone of which completed
@@ -105,15 +147,15 @@ def _reevaluate_one(
         capped = _parallelism(row)
         if capped is not None:
             batches[row["template_step"]] = capped
-        for dependent in cx.execute(_DECREMENT, (row["step_uuid"], now)).fetchall():
-            state, unmet, ready_at, template_step, inputs = dependent[1:6]
-            set_here = ready_at == now and not moves.maybe_capped(template_step, inputs)
-            if incremental.released(state, unmet, None if set_here else ready_at):
-                if _parallelism(dependent) is not None:
-                    return None  # a capped batch's first clones: the batch is counted whole
-                if not set_here:
-                    ready.append((now, dependent["step_uuid"]))
-                released = True
+    for dependent in dependents:
+        state, unmet, ready_at, template_step, inputs = dependent[2:7]
+        set_here = ready_at == now and not moves.maybe_capped(template_step, inputs)
+        if incremental.released(state, unmet, None if set_here else ready_at):
+            if _parallelism(dependent) is not None:
+                return None  # a capped batch's first clones: the batch is counted whole
+            if not set_here:
+                ready.append((now, dependent["step_uuid"]))
+            released = True
     if ready:
         cx.executemany("UPDATE steps SET ready_at = ? WHERE step_uuid = ?", ready)
     for batch, parallelism in batches.items():

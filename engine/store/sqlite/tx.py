@@ -244,25 +244,42 @@ def tasks_rows(cx: sqlite3.Connection, task_uuids: list[str]) -> dict[str, list[
     )
 
 
-_ANCESTORS = (  # every lookup through the (task_uuid, name) key; UNION: each name once
+_ANCESTORS = (  # every lookup through the (task_uuid, name) key; UNION: each step once
+    "WITH RECURSIVE wanted(task_uuid, name) AS (SELECT json_extract(value, '$[0]'),"
+    " json_extract(value, '$[1]')"
+    " FROM json_each(?) UNION SELECT wanted.task_uuid, d.value FROM wanted JOIN steps s"
+    " ON s.task_uuid = wanted.task_uuid AND s.name = wanted.name, json_each(s.dependencies) AS d)"
+    " SELECT s.task_uuid, s.name, s.dependencies, s.results FROM wanted"
+    " JOIN steps s ON s.task_uuid = wanted.task_uuid AND s.name = wanted.name"
+)
+_ANCESTORS_IN_ONE_TASK = (  # the same for the steps of one task (a claim of one: cheaper)
     "WITH RECURSIVE wanted(name) AS (SELECT value FROM json_each(?2) UNION"
     " SELECT d.value FROM wanted JOIN steps s ON s.task_uuid = ?1 AND s.name = wanted.name,"
     " json_each(s.dependencies) AS d)"
-    " SELECT s.name, s.dependencies, s.results FROM wanted"
+    " SELECT s.task_uuid, s.name, s.dependencies, s.results FROM wanted"
     " JOIN steps s ON s.task_uuid = ?1 AND s.name = wanted.name"
 )
 
 
 def ancestor_rows(
-    cx: sqlite3.Connection, task_uuid: str, parents: set[str]
-) -> dict[str, sqlite3.Row]:
-    """The names, dependencies and results of ``parents`` and of all their ancestors in the
-    task, by name: what claimed steps' handlers see. One statement that follows the
-    dependencies down by name, so it costs the ancestors, not the task's other steps."""
-    if not parents:
-        return {}
-    wanted = json.dumps(sorted(parents))
-    return {row["name"]: row for row in cx.execute(_ANCESTORS, (task_uuid, wanted))}
+    cx: sqlite3.Connection, parents: dict[str, set[str]]
+) -> dict[str, dict[str, sqlite3.Row]]:
+    """For each task, the names, dependencies and results of its ``parents`` and of all their
+    ancestors, by name: what claimed steps' handlers see. One statement for every task of a
+    claim, following the dependencies down by name, so it costs the ancestors, not the tasks'
+    other steps."""
+    found: dict[str, dict[str, sqlite3.Row]] = {task: {} for task in parents}
+    wanted = [[task, name] for task, names in parents.items() for name in sorted(names)]
+    if len(parents) == 1:
+        [(task, names)] = parents.items()
+        rows = (
+            cx.execute(_ANCESTORS_IN_ONE_TASK, (task, json.dumps(sorted(names)))) if names else ()
+        )
+    else:
+        rows = cx.execute(_ANCESTORS, (json.dumps(wanted),)) if wanted else ()
+    for row in rows:
+        found[row["task_uuid"]][row["name"]] = row
+    return found
 
 
 def _by_task(
