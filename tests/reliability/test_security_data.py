@@ -145,6 +145,7 @@ SQL_FRAGMENTS = {
     "_COLUMNS", "_OPEN", "_FAILED",  # failure_rows: column names and quoted state enum values
     "event_rows.EVENT_COLUMNS",
     "typed",  # postgres tx: column names and SQL types of a JSON recordset, from constant maps
+    "_RELEASE.format(n='gone.n')", "_RELEASE.format(n='1')",  # sqlite incremental: a column or 1
 }  # fmt: skip
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|PRAGMA|CREATE|DROP|ALTER|WHERE|VALUES)\b")
 

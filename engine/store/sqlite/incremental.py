@@ -22,24 +22,27 @@ from engine.store.sqlite.tx import move_task, touch_task
 
 Finish = tuple[sqlite3.Row, S, int | None]  # a finished step's row, its new state, retry time
 
-_DECREMENT = (  # every completed step's dependents at once, by how many of their dependencies
-    # completed; one released goes on the ready list here (SET sees the old row), unless it is
-    # a clone that may be capped: ``moves.maybe_capped``, decided in Python
-    "UPDATE steps SET unmet_dependencies = unmet_dependencies - gone.n, ready_at = CASE"
-    " WHEN state = 'pending' AND unmet_dependencies = gone.n AND ready_at IS NULL"
+# A dependent released goes on the ready list in the decrement itself (SET sees the old row),
+# unless it is a clone that may be capped: ``moves.maybe_capped``, decided in Python. ``{n}``:
+# how many of its dependencies completed.
+_RELEASE = (
+    "ready_at = CASE WHEN state = 'pending' AND unmet_dependencies = {n} AND ready_at IS NULL"
     " AND (template_step IS NULL OR inputs IS NULL OR instr(inputs, 'parallelism') = 0)"
-    " THEN ?2 ELSE ready_at END FROM (SELECT to_step, COUNT(*) AS n FROM step_edges"
+    " THEN ?2 ELSE ready_at END"
+)
+_DECREMENT = (  # every completed step's dependents at once, by how many of theirs completed
+    "UPDATE steps SET unmet_dependencies = unmet_dependencies - gone.n, "
+    + _RELEASE.format(n="gone.n")
+    + " FROM (SELECT to_step, COUNT(*) AS n FROM step_edges"
     " WHERE from_step IN (SELECT value FROM json_each(?1)) GROUP BY to_step) AS gone"
     " WHERE steps.step_uuid = gone.to_step RETURNING steps.task_uuid, steps.step_uuid,"
     " steps.state, steps.unmet_dependencies, steps.ready_at, steps.template_step, steps.inputs"
 )
 _DECREMENT_ONE = (  # the same for one completed step (one at a time: a third cheaper)
-    "UPDATE steps SET unmet_dependencies = unmet_dependencies - 1, ready_at = CASE"
-    " WHEN state = 'pending' AND unmet_dependencies = 1 AND ready_at IS NULL"
-    " AND (template_step IS NULL OR inputs IS NULL OR instr(inputs, 'parallelism') = 0)"
-    " THEN ?2 ELSE ready_at END WHERE step_uuid IN"
-    " (SELECT to_step FROM step_edges WHERE from_step = ?1) RETURNING task_uuid, step_uuid,"
-    " state, unmet_dependencies, ready_at, template_step, inputs"
+    "UPDATE steps SET unmet_dependencies = unmet_dependencies - 1, "
+    + _RELEASE.format(n="1")
+    + " WHERE step_uuid IN (SELECT to_step FROM step_edges WHERE from_step = ?1)"
+    " RETURNING task_uuid, step_uuid, state, unmet_dependencies, ready_at, template_step, inputs"
 )
 _HELD = (  # pending, every dependency met, not on the ready list (the task is not parked)
     "SELECT step_uuid FROM steps WHERE task_uuid = ? AND state = 'pending' AND ready_at IS NULL"
@@ -133,8 +136,9 @@ def _reevaluate_one(
     by: str,
     reason: str,
 ) -> T | None:
-    """The task's new state, its ready list and counters written; None (nothing written but
-    the counts, which a whole re-evaluation rewrites) when it needs a whole re-evaluation.
+    """The task's new state, its ready list and counters written; None when it needs a whole
+    re-evaluation (nothing written here; what ``_decrement`` wrote, the counts and released
+    dependents' ready times, is what that re-evaluation writes too).
     ``dependents``: its steps whose unmet dependencies ``_decrement`` counted down."""
     ready: list[tuple[int | None, str]] = []
     completed, released = 0, False
