@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -31,14 +30,11 @@ from bench import (
     postgres_run,
     report,
 )
+from bench.figures import summary
 
 OUT = Path(__file__).parent
 WORKERS = (1, 2, 4)
 FLOOR_CHAINS = 500  # per floor run: about as long as a run of ours, so both see the same machine
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
 def median_of(runs: int, fn: Callable[[Path], float]) -> dict[str, float]:

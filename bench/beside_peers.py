@@ -9,18 +9,14 @@ ratios (as the floors' and PostgreSQL's are).
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from bench import peers, throughput
+from bench.figures import summary
 
 HUEY_DB = "HUEY_BENCH_DB"  # where huey_bench.py keeps its SqliteHuey file
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
 def _peer(script: str, *args: str, huey: bool) -> dict[str, Any]:

@@ -8,19 +8,15 @@ DBOS's for each number of worker processes, likewise.
 
 from __future__ import annotations
 
-import statistics
 from typing import Any
 
 import psycopg
 
 from bench import floor_postgres, held, peers
+from bench.figures import summary
 from bench.postgres import SERVER, STEPS, chains_per_second, ms_per_step, scratch_database
 
 FLOOR_CHAINS = 300
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
 def server_problem(server: str = SERVER) -> str | None:

@@ -269,13 +269,13 @@ def ancestor_rows(
     claim, following the dependencies down by name, so it costs the ancestors, not the tasks'
     other steps."""
     found: dict[str, dict[str, sqlite3.Row]] = {task: {} for task in parents}
-    wanted = [[task, name] for task, names in parents.items() for name in sorted(names)]
     if len(parents) == 1:
         [(task, names)] = parents.items()
         rows = (
             cx.execute(_ANCESTORS_IN_ONE_TASK, (task, json.dumps(sorted(names)))) if names else ()
         )
     else:
+        wanted = [[task, name] for task, names in parents.items() for name in sorted(names)]
         rows = cx.execute(_ANCESTORS, (json.dumps(wanted),)) if wanted else ()
     for row in rows:
         found[row["task_uuid"]][row["name"]] = row
