@@ -22,12 +22,12 @@ from engine.store.postgres.tx import Tx, move_steps, reevaluate_all
 
 
 async def any_ready(tx: Tx, now: int) -> bool:
-    return bool(
-        await tx.one(
-            "SELECT 1 AS ready FROM steps WHERE ready_at IS NOT NULL AND ready_at <= %s LIMIT 1",
-            (now,),
-        )
-    )
+    """Is a step due by ``now``? The earliest time on the ready list, read from its index's
+    first entry. (``WHERE ready_at <= now LIMIT 1`` lets the planner guess that many rows
+    match and scan the table for one; when none does, as between two tasks, that read every
+    step: 13 ms at 25,000 finished steps, once per look for work.)"""
+    row = await tx.one("SELECT MIN(ready_at) AS first FROM steps WHERE ready_at IS NOT NULL")
+    return row is not None and row["first"] is not None and row["first"] <= now
 
 
 async def finish_attempts(
