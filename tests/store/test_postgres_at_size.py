@@ -92,7 +92,9 @@ async def _run_chain(store: Store, now: int) -> None:
     claim of the next."""
     chain = plan({"a": (), "b": ("a",), "c": ("b",)}, context={"order": now})
     await store.create_task(chain, now)
+    assert await store.has_live_work()  # a step ready
     [step] = await store.claim_ready("w1", now, 4, 30_000)
+    assert await store.has_live_work()  # a step running
     for n in range(3):
         _, claimed, _ = await store.finish_attempts([success(step)], now + 1 + n, "w1", 4)
         if claimed:
@@ -137,5 +139,9 @@ async def test_writes_planned_on_a_small_database_read_no_big_table_whole_once_i
 
     before = _scans(pg_url)
     await _run_chain(store, T0 + 100)
+    # And what an idle worker asks between steps, with nothing ready and nothing running.
+    assert await store.next_ready_at() is None
+    assert await store.has_live_work() is False
+    assert await store.recover_expired(T0 + 200, "w1") == 0
     await store.close()
     assert _whole_reads(pg_url, before) == dict.fromkeys(BIG_TABLES, 0)

@@ -57,11 +57,13 @@ class ReadMixin(SharedReads):
         return cast(int | None, await self._read(_value, sql))
 
     async def has_live_work(self) -> bool:
-        """True while any step is running, runnable or waiting for a retry."""
+        """True while any step is running, runnable or waiting for a retry. (The ready list's
+        first entry, not ``EXISTS``: guessing that most steps are on it, the planner would
+        scan them all for one when none is, 12 ms at 25,000 finished steps per idle look.)"""
         return bool(
             await self._read(
                 _value,
-                "SELECT EXISTS (SELECT 1 FROM steps WHERE ready_at IS NOT NULL)"
+                "SELECT (SELECT MIN(ready_at) FROM steps WHERE ready_at IS NOT NULL) IS NOT NULL"
                 " OR EXISTS (SELECT 1 FROM steps WHERE state = 'in_progress') AS v",
             )
         )
