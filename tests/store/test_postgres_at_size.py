@@ -16,6 +16,10 @@ from engine.store.postgres.store import PostgresStore
 from tests.store.support import T0, plan, success
 
 COPIES = 5_000
+EVENT_SCANS = (
+    "SELECT seq_scan, COALESCE(idx_scan, 0) FROM pg_stat_user_tables"
+    " WHERE schemaname = current_schema() AND relname = 'domain_events'"
+)
 BIG_TABLES = ("tasks", "steps", "step_edges", "task_contexts", "step_transitions")
 # A copy's key columns: the original's with the copy's number appended (unique, same shape).
 RENAMED = {
@@ -145,3 +149,47 @@ async def test_writes_planned_on_a_small_database_read_no_big_table_whole_once_i
     assert await store.recover_expired(T0 + 200, "w1") == 0
     await store.close()
     assert _whole_reads(pg_url, before) == dict.fromkeys(BIG_TABLES, 0)
+
+
+def _settled_event_scans(url: str) -> tuple[int, int] | None:
+    """The events table's scan counts once closed connections' statistics have all arrived
+    (a connection sends them at most once a second): unchanged for 1.5 s."""
+    with psycopg.connect(url, autocommit=True) as cx:
+        seen, since = cx.execute(EVENT_SCANS).fetchone(), time.monotonic()
+        while time.monotonic() - since < 1.5:
+            time.sleep(0.1)
+            now = cx.execute(EVENT_SCANS).fetchone()
+            if now != seen:
+                seen, since = now, time.monotonic()
+    return seen
+
+
+async def test_looking_for_due_events_reads_no_delivered_ones(pg_url: str) -> None:
+    store = await PostgresStore.open(pg_url)
+    task = plan({"a": ()})
+    await store.create_task(task, T0)
+    event = (
+        "INSERT INTO domain_events (event_id, task_uuid, step_uuid, step_name, namespace, name,"
+        " delivery_mode, payload, metadata, published_by, published_at, state, next_attempt_at)"
+        " SELECT %s || g, %s, (SELECT step_uuid FROM steps LIMIT 1), 'a', 'n', 'x', 'durable',"
+        " '{}', '{}', 'w', %s, %s, %s FROM generate_series(1, %s) AS g"
+    )
+    with psycopg.connect(pg_url, autocommit=True) as cx:
+        cx.execute(event, ("due-", task.task_uuid, T0, "pending", T0, 5))
+        cx.execute("ANALYZE domain_events")  # taken while a few are there, all pending and due
+        cx.execute(
+            "DELETE FROM domain_events WHERE event_id = ANY(%s)",
+            ([f"due-{n}" for n in range(1, 6)],),
+        )
+        cx.execute(event, ("old-", task.task_uuid, T0, "delivered", None, 50_000))
+    before = _settled_event_scans(pg_url)  # the set-up's own scans counted
+    assert await store.claim_events("w1", T0 + 1, 10, 30_000) == []  # none pending
+    await store.close()
+    deadline = time.monotonic() + 10
+    with psycopg.connect(pg_url, autocommit=True) as cx:
+        after = cx.execute(EVENT_SCANS).fetchone()
+        while after == before and time.monotonic() < deadline:  # the statistics arrive late
+            time.sleep(0.1)
+            after = cx.execute(EVENT_SCANS).fetchone()
+    assert before is not None and after is not None and after != before
+    assert after[0] == before[0]  # no sequential scan of the events

@@ -48,7 +48,11 @@ class EventsMixin:
 
 
 async def _any_due(tx: Tx, now: int) -> bool:
-    return await tx.one(pg(sql.DUE), (now,)) is not None
+    """Is an event due? The earliest pending one's time, from its index's first entry
+    (``DUE``'s ``LIMIT 1`` let the planner scan every delivered event for one: 8 ms at 50,000
+    when its statistics were taken with few)."""
+    row = await tx.one(sql.NEXT_DUE)
+    return row is not None and row["due"] is not None and row["due"] <= now
 
 
 async def _claim(tx: Tx, now: int, worker_id: str, limit: int, lease_ms: int) -> list[ClaimedEvent]:
