@@ -3,7 +3,8 @@ run through the store's hot path (create, claim, store results and claim the nex
 database already holding 25,000 finished steps, no statement reads a whole table of tasks,
 steps, edges, contexts or audit rows (the server's own count of sequential scans says so).
 The same holds for a worker whose connections planned their writes while the database was
-still small (a write's plan is made once per connection and kept)."""
+still small (a write's plan is made once per connection and kept), for what an idle worker
+asks between steps, and for its look for due events among many delivered ones."""
 
 from __future__ import annotations
 
