@@ -25,7 +25,8 @@ from engine.store.postgres.tx import Tx, move_steps, move_tasks, reevaluate
 # (task_uuid, name) index by the row that names it (LIMIT 1 keeps the planner from joining
 # every step instead), and dependency names are unnested from an array, which the planner takes
 # for a few names (a set-returning JSON function it takes for a hundred, and the recursion
-# multiplies that into hash tables of a million rows built, empty, on every claim).
+# multiplies that into hash tables of a million rows built, empty, on every claim; what
+# is left of the guess, a few hundred thousand, is held to 1 MB by the writes' work_mem).
 _CLAIM = (
     "WITH RECURSIVE claim AS (SELECT s.*, t.status AS task_status FROM steps s"
     " JOIN tasks t ON t.task_uuid = s.task_uuid"
