@@ -140,7 +140,7 @@ SQL_FRAGMENTS = {
     "', '.join((':' + c for c in STEP_INSERT_COLUMNS))",
     "', '.join((':' + c for c in AUDIT_INSERT_COLUMNS))", "' AND '.join(where)", "update",
     "' SKIP LOCKED' if skip_locked else ''", "f', {sets}' if sets else ''", "_TOUCH",
-    "sql.EVENT_COLUMNS", "task_filter",
+    "sql.EVENT_COLUMNS", "task_filter", "FIRST_READY",
     "where", "contains",  # the search's conditions: constant fragments, values as parameters
     "_COLUMNS", "_OPEN", "_FAILED",  # failure_rows: column names and quoted state enum values
     "event_rows.EVENT_COLUMNS",

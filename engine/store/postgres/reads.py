@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from engine.store import views
 from engine.store.dialect import POSTGRES
+from engine.store.postgres.attempts import FIRST_READY
 from engine.store.postgres.search import search_tasks
 from engine.store.postgres.tx import Tx
 from engine.store.shared_reads import SharedReads
@@ -53,17 +54,15 @@ class ReadMixin(SharedReads):
         return await self._read(search_tasks, query, limit)
 
     async def next_ready_at(self) -> int | None:
-        sql = "SELECT MIN(ready_at) AS v FROM steps WHERE ready_at IS NOT NULL"
-        return cast(int | None, await self._read(_value, sql))
+        return cast(int | None, await self._read(_value, FIRST_READY))
 
     async def has_live_work(self) -> bool:
-        """True while any step is running, runnable or waiting for a retry. (The ready list's
-        first entry, not ``EXISTS``: guessing that most steps are on it, the planner would
-        scan them all for one when none is, 12 ms at 25,000 finished steps per idle look.)"""
+        """True while any step is running, runnable or waiting for a retry (the ready list's
+        first entry, not ``EXISTS``: see ``FIRST_READY``)."""
         return bool(
             await self._read(
                 _value,
-                "SELECT (SELECT MIN(ready_at) FROM steps WHERE ready_at IS NOT NULL) IS NOT NULL"
+                f"SELECT ({FIRST_READY}) IS NOT NULL"
                 " OR EXISTS (SELECT 1 FROM steps WHERE state = 'in_progress') AS v",
             )
         )
