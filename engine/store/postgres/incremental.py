@@ -28,7 +28,10 @@ Finish = tuple[dict[str, Any], S, int | None]  # a finished step's row (with its
 # A released dependent goes on the ready list here unless it may be a capped batch's clone
 # (its inputs name a parallelism): those Python decides. The questions are asked on the rows
 # as they were before this statement, which is enough: the dependents it changes answer
-# "ready" themselves (``released``), and it leaves none held.
+# "ready" themselves (``released``), and it leaves none held. Each question is a subquery
+# of one row, not an EXISTS: the planner may answer an EXISTS from a hash of every step
+# matching it in the whole table (all held steps of every task, on each write), and a plan
+# made while the table was small keeps doing so once it has grown.
 _DECREMENT_AND_ASK = (
     "WITH gone AS (SELECT e.to_step, COUNT(*) AS n FROM step_edges e"
     " WHERE e.from_step = ANY(%(completed)s) GROUP BY e.to_step),"
@@ -43,14 +46,14 @@ _DECREMENT_AND_ASK = (
     " d.ready_at, d.template_step, d.inputs, NULL::boolean AS in_progress,"
     " NULL::boolean AS ready, NULL::boolean AS held, NULL::boolean AS waiting_for_retry"
     " FROM dec d UNION ALL SELECT 'task', u.task_uuid, NULL, NULL, NULL, NULL, NULL, NULL,"
-    " EXISTS (SELECT 1 FROM steps s WHERE s.task_uuid = u.task_uuid"
-    " AND s.state = 'in_progress'),"
-    " EXISTS (SELECT 1 FROM steps s WHERE s.task_uuid = u.task_uuid AND s.state = 'pending'"
-    " AND s.ready_at IS NOT NULL),"
-    " EXISTS (SELECT 1 FROM steps s WHERE s.task_uuid = u.task_uuid AND s.state = 'pending'"
-    " AND s.ready_at IS NULL AND s.unmet_dependencies = 0),"
-    " EXISTS (SELECT 1 FROM steps s WHERE s.task_uuid = u.task_uuid"
-    " AND s.state = 'waiting_for_retry')"
+    " (SELECT true FROM steps s WHERE s.task_uuid = u.task_uuid AND s.state = 'in_progress'"
+    " LIMIT 1) IS NOT NULL,"
+    " (SELECT true FROM steps s WHERE s.task_uuid = u.task_uuid AND s.state = 'pending'"
+    " AND s.ready_at IS NOT NULL LIMIT 1) IS NOT NULL,"
+    " (SELECT true FROM steps s WHERE s.task_uuid = u.task_uuid AND s.state = 'pending'"
+    " AND s.ready_at IS NULL AND s.unmet_dependencies = 0 LIMIT 1) IS NOT NULL,"
+    " (SELECT true FROM steps s WHERE s.task_uuid = u.task_uuid"
+    " AND s.state = 'waiting_for_retry' LIMIT 1) IS NOT NULL"
     " FROM unnest(%(tasks)s::text[]) AS u(task_uuid)"
 )
 _OUT = (

@@ -49,14 +49,17 @@ CONNECT_TIMEOUT_S = 5
 #   hash it) than look up a handful of keys, and a plan made while the tables were small is
 #   kept for the connection's life: once they grew, every step read every task and step.
 #   With scans and hash joins ruled out (still used where nothing else can do), 32 steps'
-#   writes took 18.5 -> 14.5 ms of server time at 5,000 steps, 1.35x the chains/s.
+#   writes took 18.5 -> 14.5 ms of server time at 5,000 steps, 1.35x the chains/s. Merge
+#   joins too: one walks the steps' key index from its start to the few keys it joins (the
+#   newest, so all of it), on every write: one chain at a time, a step took 4.1 ms at 250
+#   chains and 7.5 ms at 2,000; now the same all along.
 # - Memory for a sort or hash table of 1 MB, not 4: the claim's walk up the ancestors
 #   (a recursive UNION) gets a hash table sized by the planner's guess of its rows, hundreds of
 #   thousands, and the server zeroed 8 MB for it on every claim (1.5 -> 0.5 ms per claim).
 WRITE_SETTINGS = (
     "SELECT set_config('plan_cache_mode', 'force_generic_plan', true),"
     " set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true),"
-    " set_config('work_mem', '1MB', true)"
+    " set_config('enable_mergejoin', 'off', true), set_config('work_mem', '1MB', true)"
 )
 RETRIES = 5  # a deadlock or serialization failure is retried as a whole transaction
 LISTEN_RETRY_S = 1.0
