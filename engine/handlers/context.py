@@ -6,6 +6,7 @@ written for Tasker read the same fields and call the same methods.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 _MISSING = object()
@@ -16,7 +17,9 @@ class StepContext:
 
     ``dependency_results`` maps every ancestor step name (not only direct parents) to its
     stored envelope ``{"success": True, "result": {...}, "metadata": {...}}``;
-    ``get_dependency_result`` unwraps ``["result"]``.
+    ``get_dependency_result`` unwraps ``["result"]``. Given as any mapping (the engine's reads
+    each envelope's stored JSON when it is asked for), it is this step's own ``dict`` once
+    read.
     """
 
     def __init__(
@@ -26,7 +29,7 @@ class StepContext:
         step_name: str,
         handler_name: str,
         input_data: dict[str, Any],
-        dependency_results: dict[str, dict[str, Any]],
+        dependency_results: Mapping[str, dict[str, Any]],
         step_config: dict[str, Any],
         step_inputs: dict[str, Any],
         retry_count: int,
@@ -39,7 +42,7 @@ class StepContext:
         self.step_name = step_name
         self.handler_name = handler_name
         self.input_data = input_data if input_data is not None else {}
-        self.dependency_results = dependency_results if dependency_results is not None else {}
+        self._dependency_results = dependency_results if dependency_results is not None else {}
         self.step_config = step_config if step_config is not None else {}
         self.step_inputs = step_inputs if step_inputs is not None else {}
         self.retry_count = retry_count
@@ -99,9 +102,22 @@ class StepContext:
 
     # -- ancestors' results ---------------------------------------------------------------
 
+    @property
+    def dependency_results(self) -> dict[str, dict[str, Any]]:
+        given = self._dependency_results
+        if not isinstance(given, dict):
+            given = self._dependency_results = dict(given)
+        return given
+
+    @dependency_results.setter
+    def dependency_results(self, value: Mapping[str, dict[str, Any]]) -> None:
+        self._dependency_results = value
+
     def get_dependency_result(self, step_name: str) -> Any:
         """The results of ancestor ``step_name`` (unwrapped from its envelope), or None."""
-        envelope = self.dependency_results.get(step_name)
+        # Only this ancestor's results are read (a clone never reads its analyzer's list of
+        # every clone unless it asks for it).
+        envelope = self._dependency_results.get(step_name)
         if isinstance(envelope, dict) and "result" in envelope:
             return envelope["result"]
         return envelope
@@ -126,13 +142,13 @@ class StepContext:
 
     def get_dependency_result_keys(self) -> list[str]:
         """The names of every ancestor whose results are available."""
-        return list(self.dependency_results)
+        return list(self._dependency_results)
 
     def get_all_dependency_results(self, prefix: str) -> list[Any]:
         """The results of every ancestor whose name starts with ``prefix`` (batch workers)."""
         return [
             self.get_dependency_result(name)
-            for name in sorted(self.dependency_results)
+            for name in sorted(self._dependency_results)
             if name.startswith(prefix)
         ]
 

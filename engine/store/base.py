@@ -6,6 +6,7 @@ results, and the re-evaluation of the task it belongs to.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -100,7 +101,7 @@ class ClaimedStep:
     retry_policy: dict[str, Any]
     timeout_ms: int
     context: dict[str, Any]
-    dependency_results: dict[str, dict[str, Any]]  # every ancestor's results
+    dependency_results: Mapping[str, dict[str, Any]]  # every ancestor's results, parsed on use
     template_step: str | None = None  # a batch clone's worker template (None: ``name``)
     inputs: dict[str, Any] | None = None  # a batch clone's cursor and settings
     checkpoint: dict[str, Any] | None = None  # the last checkpoint the step yielded

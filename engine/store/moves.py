@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from engine import lifecycle, readiness, retry
+from engine.ancestor_results import AncestorResults
 from engine.error_limits import error_json
 from engine.outcomes import ErrorType, Outcome, StepError
 from engine.states import IllegalTransition, TaskState
@@ -266,19 +267,14 @@ def step_action_move(
     return Move(to_state, reason, columns, metadata)
 
 
-def ancestor_results(
-    parents: Sequence[str], siblings: Mapping[str, Row], parsed: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """Every ancestor's results (not only the direct parents'), by step name.
+def ancestor_results(parents: Sequence[str], siblings: Mapping[str, Row]) -> AncestorResults:
+    """Every ancestor's results (not only the direct parents'), by step name, parsed when the
+    step's handler reads them.
 
     ``siblings`` maps each step name of the task to a row with ``dependencies`` (JSON text)
-    and ``results`` (JSON text or None). ``parsed``: results already parsed, by step name,
-    shared by the steps of one task claimed together (a batch's clones all see their
-    analyzer's results, which list every clone: parsed once, not once per clone).
+    and ``results`` (JSON text or None).
     """
-    if parsed is None:
-        parsed = {}
-    results = {}
+    texts = {}
     stack, seen = list(parents), set()
     while stack:
         name = stack.pop()
@@ -288,17 +284,12 @@ def ancestor_results(
         parent = siblings[name]
         stack.extend(dependencies(parent["dependencies"]))
         if parent["results"] is not None:
-            if name not in parsed:
-                parsed[name] = json.loads(parent["results"])
-            results[name] = {"success": True, "result": parsed[name], "metadata": {}}
-    return results
+            texts[name] = parent["results"]
+    return AncestorResults(texts)
 
 
-def claimed_step(
-    row: Row, task: Row, siblings: Mapping[str, Row], parsed: dict[str, Any] | None = None
-) -> ClaimedStep:
-    """What the handler of a just-claimed step needs (``row`` as read before the claim;
-    ``parsed``: see ``ancestor_results``)."""
+def claimed_step(row: Row, task: Row, siblings: Mapping[str, Row]) -> ClaimedStep:
+    """What the handler of a just-claimed step needs (``row`` as read before the claim)."""
     return ClaimedStep(
         task_uuid=row["task_uuid"],
         step_uuid=row["step_uuid"],
@@ -310,7 +301,7 @@ def claimed_step(
         retry_policy=dict(_retry_policy(row["retry_policy"])),  # a copy: the parse is shared
         timeout_ms=row["timeout_ms"],
         context=json.loads(task["context"]),
-        dependency_results=ancestor_results(dependencies(row["dependencies"]), siblings, parsed),
+        dependency_results=ancestor_results(dependencies(row["dependencies"]), siblings),
         template_step=row["template_step"],
         inputs=json.loads(row["inputs"]) if row["inputs"] else None,
         checkpoint=json.loads(row["checkpoint"]) if row["checkpoint"] else None,

@@ -108,11 +108,8 @@ async def take(
     await move_tasks(tx, started, now, worker_id, updated_at=[now] * len(started))
     for task_uuid in stamped:
         tx.stamp(task_uuid, updated_at=now)
-    parsed: dict[str, dict[str, Any]] = {task: {} for task in tasks}  # one parse per task
     return [
-        moves.claimed_step(
-            row, tasks[row["task_uuid"]], found.get(row["task_uuid"], {}), parsed[row["task_uuid"]]
-        )
+        moves.claimed_step(row, tasks[row["task_uuid"]], found.get(row["task_uuid"], {}))
         for row in claimed
     ]
 

@@ -104,13 +104,9 @@ def claim_ready(
 
 def claimed_steps(claims: list[Claim]) -> list[ClaimedStep]:
     """What the handlers of just-claimed steps need: the context and every ancestor's results."""
-    parsed: dict[int, dict[str, Any]] = {}  # one parse of each ancestor's results per task
     return [
         moves.claimed_step(
-            row,
-            {"context": row["task_context"], "template_id": row["task_template_id"]},
-            ancestors,
-            parsed.setdefault(id(ancestors), {}),
+            row, {"context": row["task_context"], "template_id": row["task_template_id"]}, ancestors
         )
         for row, ancestors in claims
     ]
