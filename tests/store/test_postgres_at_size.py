@@ -131,6 +131,19 @@ async def _run_chain(store: Store, now: int) -> None:
     assert task is not None and task["status"] == "complete"
 
 
+async def _planned_while_small(pg_url: str) -> tuple[PostgresStore, str]:
+    """A store of one connection (so the plans made now are the ones used after) whose every
+    write statement was planned on a database of a few tasks, and the uuid of a finished
+    5-step task to fill the database with."""
+    store = await PostgresStore.open(pg_url, pool_size=1)
+    filler = plan({"a": (), "b": ("a",), "c": ("b",), "d": ("c",), "e": ("d",)})
+    await store.create_task(filler, T0)
+    _finish_all(pg_url)
+    for n in range(6):  # psycopg prepares a statement on its fifth run: all are planned now
+        await _run_chain(store, T0 + 10 * (n + 1))
+    return store, filler.task_uuid
+
+
 def _whole_reads(pg_url: str, before: dict[str, tuple[int, int]]) -> dict[str, int]:
     after = _settled(pg_url)
     assert after["steps"][1] > before["steps"][1], "no statistics reached the server"
@@ -156,14 +169,8 @@ async def test_a_chain_on_a_full_database_reads_no_big_table_whole(pg_url: str) 
 async def test_writes_planned_on_a_small_database_read_no_big_table_whole_once_it_grew(
     pg_url: str,
 ) -> None:
-    # One connection, so the plans made while the database was small are the ones used after.
-    store = await PostgresStore.open(pg_url, pool_size=1)
-    filler = plan({"a": (), "b": ("a",), "c": ("b",), "d": ("c",), "e": ("d",)})
-    await store.create_task(filler, T0)
-    _finish_all(pg_url)
-    for n in range(6):  # psycopg prepares a statement on its fifth run: all are planned now
-        await _run_chain(store, T0 + 10 * (n + 1))
-    _fill(pg_url, filler.task_uuid)  # no ANALYZE: as between two of autovacuum's runs
+    store, filler = await _planned_while_small(pg_url)
+    _fill(pg_url, filler)  # no ANALYZE: as between two of autovacuum's runs
 
     before = _settled(pg_url)
     await _run_chain(store, T0 + 100)
@@ -205,15 +212,9 @@ async def test_looking_for_due_events_reads_no_delivered_ones(pg_url: str) -> No
 async def test_writes_planned_on_a_small_database_read_a_few_rows_per_step_beside_a_backlog(
     pg_url: str,
 ) -> None:
-    # One connection, so the plans made while the database was small are the ones used after.
-    store = await PostgresStore.open(pg_url, pool_size=1)
-    filler = plan({"a": (), "b": ("a",), "c": ("b",), "d": ("c",), "e": ("d",)})
-    await store.create_task(filler, T0)
-    _finish_all(pg_url)
-    for n in range(6):  # psycopg prepares a statement on its fifth run: all are planned now
-        await _run_chain(store, T0 + 10 * (n + 1))
+    store, filler = await _planned_while_small(pg_url)
     _hold_all(pg_url)  # the chains run so far too: only the new chain can move
-    _fill(pg_url, filler.task_uuid)  # 25,000 waiting steps of 5,000 tasks; no ANALYZE
+    _fill(pg_url, filler)  # 25,000 waiting steps of 5,000 tasks; no ANALYZE
     _hold_all(pg_url)
 
     _settled(pg_url)
